@@ -1,0 +1,33 @@
+//! Domain errors. They name what went wrong in Cognito's vocabulary but know nothing of
+//! HTTP: the server maps each variant to its modeled exception in one place.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// A named resource (pool, client, ...) does not exist.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// The request is well-formed but breaks a rule of the pool or of Cognito.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// An OAuth flow setting that Cognito refuses.
+    #[error("{0}")]
+    InvalidOAuthFlow(String),
+    /// A scope that neither Cognito nor any resource server of the pool defines.
+    #[error("{0}")]
+    ScopeDoesNotExist(String),
+    /// A quota was reached.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// Another request changed the same resource at the same time and retries ran out.
+    #[error("{0}")]
+    ConcurrentModification(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    NotAuthorized(String),
+    /// Storage failed. The detail is for logs only and is never shown to clients.
+    #[error("storage failure: {0}")]
+    Storage(#[from] crate::store::StoreError),
+}

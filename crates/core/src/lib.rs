@@ -1,0 +1,77 @@
+//! Tessera's domain core.
+//!
+//! Business rules of Cognito user pools live here: what a pool or app client may contain,
+//! the defaults Cognito fills in, pagination, tagging, and (in later modules) users, auth
+//! flows and tokens. It talks to the outside world only through ports (`store::Store`,
+//! `clock::Clock`, `rand::Rng`) so that every rule can be tested without HTTP, SQL or sleeping.
+//!
+//! Must not depend on axum, hyper, sqlx or any concrete adapter. It uses the generated wire
+//! types from `tessera-wire` as its settings documents (see docs/adr/0002).
+
+pub mod clients;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod page;
+pub mod pools;
+pub mod rand;
+pub mod schema;
+pub mod secret;
+pub mod store;
+pub mod tags;
+
+use std::sync::Arc;
+
+pub use error::CoreError;
+
+/// Deployment-wide settings the domain needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Twelve-digit account id used in ARNs.
+    pub account_id: String,
+    /// Region used when a call carries none (unsigned calls).
+    pub default_region: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            account_id: "000000000000".into(),
+            default_region: "us-east-1".into(),
+        }
+    }
+}
+
+/// The domain service: one per process, shared by every request.
+#[derive(Clone)]
+pub struct Tessera {
+    pub(crate) store: Arc<dyn store::Store>,
+    pub(crate) clock: Arc<dyn clock::Clock>,
+    pub(crate) rng: Arc<dyn rand::Rng>,
+    pub(crate) settings: Settings,
+}
+
+impl Tessera {
+    pub fn new(
+        store: Arc<dyn store::Store>,
+        clock: Arc<dyn clock::Clock>,
+        rng: Arc<dyn rand::Rng>,
+        settings: Settings,
+    ) -> Self {
+        Tessera {
+            store,
+            clock,
+            rng,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Wipes every stored record (test mode's `/moto-api/reset`).
+    pub async fn reset_all(&self) -> Result<(), CoreError> {
+        Ok(self.store.reset().await?)
+    }
+}

@@ -1,0 +1,69 @@
+//! Randomness as a port: production uses the OS CSPRNG through aws-lc-rs; tests may seed.
+
+use std::sync::Mutex;
+
+pub trait Rng: Send + Sync {
+    /// Fills `buf` with cryptographically secure random bytes.
+    fn fill(&self, buf: &mut [u8]);
+}
+
+/// The operating system's CSPRNG (via aws-lc-rs).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemRng;
+
+impl Rng for SystemRng {
+    fn fill(&self, buf: &mut [u8]) {
+        use aws_lc_rs::rand::SecureRandom;
+        // SystemRandom only fails when the OS entropy source is broken; there is no safe
+        // way to continue issuing identifiers then.
+        if aws_lc_rs::rand::SystemRandom::new().fill(buf).is_err() {
+            std::process::abort();
+        }
+    }
+}
+
+/// A deterministic generator for tests (xorshift; never for production).
+#[derive(Debug)]
+pub struct SeededRng(Mutex<u64>);
+
+impl SeededRng {
+    pub fn new(seed: u64) -> Self {
+        SeededRng(Mutex::new(seed.max(1)))
+    }
+}
+
+impl Rng for SeededRng {
+    fn fill(&self, buf: &mut [u8]) {
+        let mut s = match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        for b in buf.iter_mut() {
+            *s ^= *s << 13;
+            *s ^= *s >> 7;
+            *s ^= *s << 17;
+            *b = (*s >> 24) as u8;
+        }
+    }
+}
+
+/// Draws `len` characters uniformly from `alphabet` (rejection sampling, no modulo bias).
+pub fn random_string(rng: &dyn Rng, alphabet: &[u8], len: usize) -> String {
+    let n = alphabet.len();
+    debug_assert!((1..=256).contains(&n));
+    let limit = 256 - (256 % n);
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        rng.fill(&mut buf);
+        for &b in &buf {
+            if (b as usize) < limit {
+                out.push(alphabet[b as usize % n] as char);
+                if out.len() == len {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,210 @@
+//! AWS JSON 1.1 dispatch: target → operation → SigV4 (when the model requires it) →
+//! input validation → handler → response. Reference: the AWS JSON 1.1 protocol
+//! (<https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html>).
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use tessera_core::clock::{Clock, SystemClock};
+use tessera_wire::ops::{find_operation, split_target};
+use tessera_wire::sigv4;
+
+use crate::registry::Ctx;
+use crate::{ApiError, AppState, MAX_BODY_BYTES};
+
+/// A random request id shaped like AWS's (8-4-4-4-12 hex).
+fn request_id() -> String {
+    let mut b = [0u8; 16];
+    tessera_core::rand::Rng::fill(&tessera_core::rand::SystemRng, &mut b);
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn with_request_id(mut resp: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+pub(crate) async fn api(State(st): State<AppState>, req: Request) -> Response {
+    let id = request_id();
+    let started = std::time::Instant::now();
+    let target = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(|t| {
+            t.rsplit('.')
+                .next()
+                .unwrap_or(t)
+                .chars()
+                .take(64)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let resp = match handle(st, req).await {
+        Ok(v) => {
+            let mut r = (StatusCode::OK, v.to_string()).into_response();
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static(tessera_wire::error::CONTENT_TYPE),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::info!(request_id = %id, operation = %target, error = e.code, "refused");
+            e.into_response()
+        }
+    };
+    tracing::debug!(
+        request_id = %id,
+        operation = %target,
+        status = resp.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    with_request_id(resp, &id)
+}
+
+async fn handle(st: AppState, req: Request) -> Result<Value, ApiError> {
+    let (parts, body) = req.into_parts();
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (service, name) = split_target(&target).ok_or_else(|| {
+        ApiError::new(
+            "UnknownOperationException",
+            "Missing or malformed X-Amz-Target header.",
+        )
+    })?;
+    let op = find_operation(service, name).ok_or_else(|| {
+        ApiError::new(
+            "UnknownOperationException",
+            format!("Operation {name} is not known."),
+        )
+    })?;
+
+    let bytes = read_body(body).await?;
+
+    let region = if op.signed {
+        let headers: Vec<(String, String)> = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let request = sigv4::RequestParts {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or_default(),
+            headers: &headers,
+            body: &bytes,
+        };
+        let keys = &st.config.admin_keys;
+        let verified = sigv4::verify(
+            &request,
+            service.signing_name(),
+            SystemClock.now_secs(),
+            |akid| keys.get(akid).map(|s| s.expose().clone()),
+        )
+        .map_err(|e| {
+            let status = if e.aws_error_code() == "MissingAuthenticationTokenException" {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            ApiError::new(e.aws_error_code(), e.message()).with_status(status)
+        })?;
+        verified.region
+    } else {
+        st.core.settings().default_region.clone()
+    };
+
+    let input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::serialization(format!("The request body is not valid JSON: {e}"))
+        })?
+    };
+
+    tessera_wire::validate::validate_input(op, &input)?;
+
+    let handler = st.registry.get(service, op.name).ok_or_else(|| {
+        ApiError::new(
+            "UnsupportedOperationException",
+            format!("Tessera does not implement {} yet.", op.name),
+        )
+    })?;
+    let ctx = Ctx {
+        core: st.core.clone(),
+        region,
+    };
+    let result = handler(ctx, input).await;
+    if let Err(e) = &result {
+        if !op.may_return(e.code) && !PROTOCOL_ERRORS.contains(&e.code) {
+            tracing::warn!(
+                operation = op.name,
+                code = e.code,
+                "returned an exception the model does not list"
+            );
+        }
+        tracing::debug!(operation = op.name, code = e.code, "operation failed");
+    }
+    result
+}
+
+/// Errors of the protocol itself, which any operation may return.
+const PROTOCOL_ERRORS: &[&str] = &[
+    "SerializationException",
+    "UnknownOperationException",
+    "UnsupportedOperationException",
+];
+
+async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
+    to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError::serialization(format!(
+            "The request body exceeds the limit of {MAX_BODY_BYTES} bytes."
+        ))
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    })
+}
+
+pub(crate) async fn health() -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        r#"{"status":"ok"}"#,
+    )
+        .into_response()
+}
+
+/// `POST /moto-api/reset` (test mode only): wipes all state, as moto's server mode does.
+pub(crate) async fn reset(State(st): State<AppState>) -> Response {
+    match st.core.reset_all().await {
+        Ok(()) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            r#"{"status": "ok"}"#,
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

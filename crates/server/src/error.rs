@@ -1,0 +1,97 @@
+//! The one API error type and the single place where domain errors become Cognito exceptions.
+//!
+//! A client sees `{"__type": "<Exception>", "message": "<Cognito's wording>"}` and the
+//! `x-amzn-ErrorType` header; the internal detail goes to the log only.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tessera_core::CoreError;
+use tessera_wire::error;
+use tessera_wire::validate::InputError;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// The modeled exception name (`__type`).
+    pub code: &'static str,
+    /// The message shown to the client. Never contains secrets.
+    pub message: String,
+    /// Detail for the log only.
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "InternalErrorException",
+            message: "An internal error occurred.".into(),
+            detail: Some(detail.into()),
+        }
+    }
+
+    pub fn serialization(message: impl Into<String>) -> Self {
+        ApiError::new("SerializationException", message)
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::ResourceNotFound(m) => ApiError::new("ResourceNotFoundException", m),
+            CoreError::InvalidParameter(m) => ApiError::new("InvalidParameterException", m),
+            CoreError::InvalidOAuthFlow(m) => ApiError::new("InvalidOAuthFlowException", m),
+            CoreError::ScopeDoesNotExist(m) => ApiError::new("ScopeDoesNotExistException", m),
+            CoreError::LimitExceeded(m) => ApiError::new("LimitExceededException", m),
+            CoreError::ConcurrentModification(m) => {
+                ApiError::new("ConcurrentModificationException", m)
+            }
+            CoreError::NotAuthorized(m) => ApiError::new("NotAuthorizedException", m),
+            CoreError::Storage(e) => ApiError::internal(e.to_string()),
+            other => ApiError::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<InputError> for ApiError {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::Serialization(m) => ApiError::serialization(m),
+            InputError::Invalid(m) => ApiError::new("InvalidParameterException", m),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Some(detail) = &self.detail {
+            tracing::error!(code = self.code, detail = %detail, "request failed");
+        }
+        let body = error::error_body(self.code, &self.message);
+        let mut resp = (self.status, body).into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static(error::CONTENT_TYPE),
+        );
+        h.insert(
+            error::ERROR_TYPE_HEADER,
+            HeaderValue::from_static(self.code),
+        );
+        resp
+    }
+}

@@ -1,0 +1,54 @@
+//! `cognito-idp` operations, one file per operation, grouped by capability.
+
+mod clients;
+mod pools;
+mod tags;
+
+use tessera_wire::ops::Service::CognitoIdp as Idp;
+
+use crate::registry::Registry;
+
+pub(crate) fn register(r: &mut Registry) {
+    r.add(Idp, "CreateUserPool", pools::create_user_pool::handle);
+    r.add(Idp, "DescribeUserPool", pools::describe_user_pool::handle);
+    r.add(Idp, "UpdateUserPool", pools::update_user_pool::handle);
+    r.add(Idp, "DeleteUserPool", pools::delete_user_pool::handle);
+    r.add(Idp, "ListUserPools", pools::list_user_pools::handle);
+    r.add(
+        Idp,
+        "AddCustomAttributes",
+        pools::add_custom_attributes::handle,
+    );
+    r.add(
+        Idp,
+        "CreateUserPoolClient",
+        clients::create_user_pool_client::handle,
+    );
+    r.add(
+        Idp,
+        "DescribeUserPoolClient",
+        clients::describe_user_pool_client::handle,
+    );
+    r.add(
+        Idp,
+        "UpdateUserPoolClient",
+        clients::update_user_pool_client::handle,
+    );
+    r.add(
+        Idp,
+        "DeleteUserPoolClient",
+        clients::delete_user_pool_client::handle,
+    );
+    r.add(
+        Idp,
+        "ListUserPoolClients",
+        clients::list_user_pool_clients::handle,
+    );
+    r.add(Idp, "TagResource", tags::tag_resource::handle);
+    r.add(Idp, "UntagResource", tags::untag_resource::handle);
+    r.add(
+        Idp,
+        "ListTagsForResource",
+        tags::list_tags_for_resource::handle,
+    );
+}

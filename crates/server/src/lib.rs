@@ -1,0 +1,115 @@
+//! Tessera's HTTP front end.
+//!
+//! Decodes AWS JSON 1.1 requests (`POST /` with `X-Amz-Target`), enforces SigV4 on every
+//! operation the model does not mark unsigned, validates input against the model, calls one
+//! core function per operation and encodes the answer or Cognito's error envelope. Also
+//! answers CORS preflights for browser SDKs and, in test mode only, `/moto-api/reset`.
+//!
+//! Must not contain business rules (they live in `tessera-core`) or SQL.
+
+mod dispatch;
+pub mod error;
+mod idp;
+pub mod registry;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::routing::{get, post};
+use tessera_core::Tessera;
+use tessera_core::secret::Secret;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use error::ApiError;
+
+/// Largest request body accepted. Cognito's largest inputs (branding assets) stay well below.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Server settings that are about the transport, not the domain.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// Access key id → secret access key of the administrators allowed to sign admin calls.
+    pub admin_keys: HashMap<String, Secret<String>>,
+    /// Adds `POST /moto-api/reset`. Never on by default.
+    pub test_mode: bool,
+    /// Origins allowed by CORS; empty means any origin (Cognito's behaviour).
+    pub cors_allowed_origins: Vec<String>,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub core: Arc<Tessera>,
+    pub config: Arc<ServerConfig>,
+    pub registry: Arc<registry::Registry>,
+}
+
+/// Headers that the AWS browser SDKs send with API calls.
+const CORS_ALLOWED_HEADERS: &[&str] = &[
+    "content-type",
+    "x-amz-target",
+    "x-amz-user-agent",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+    "cache-control",
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+];
+
+/// Headers a page's JavaScript may read from responses.
+const CORS_EXPOSED_HEADERS: &[&str] = &[
+    "x-amzn-requestid",
+    "x-amzn-errortype",
+    "x-amzn-errormessage",
+    "date",
+];
+
+fn cors(config: &ServerConfig) -> CorsLayer {
+    let origin = if config.cors_allowed_origins.is_empty() {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            config
+                .cors_allowed_origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+        .allow_headers(
+            CORS_ALLOWED_HEADERS
+                .iter()
+                .map(|h| HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        )
+        .expose_headers(
+            CORS_EXPOSED_HEADERS
+                .iter()
+                .map(|h| HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        )
+        .max_age(std::time::Duration::from_secs(86_400))
+}
+
+/// Builds the whole HTTP application.
+pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
+    let cors = cors(&config);
+    let test_mode = config.test_mode;
+    let state = AppState {
+        core,
+        config: Arc::new(config),
+        registry: Arc::new(registry::Registry::build()),
+    };
+    let mut router = Router::new()
+        .route("/", post(dispatch::api))
+        .route("/health", get(dispatch::health));
+    if test_mode {
+        router = router.route("/moto-api/reset", post(dispatch::reset));
+    }
+    router.with_state(state).layer(cors)
+}

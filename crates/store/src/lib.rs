@@ -1,0 +1,69 @@
+//! Storage adapters for Tessera: SQLite (embedded default) and PostgreSQL (several nodes).
+//!
+//! Both implement `tessera_core::store::Store` with the same SQL (written once, in
+//! `queries`), and both pass the conformance suite in `conformance`. Migrations are
+//! forward-only and numbered alike for both backends (`migrations/<backend>/NNNN_*.sql`).
+//! This crate must not depend on the server or on HTTP.
+
+mod postgres;
+mod queries;
+mod sqlite;
+
+#[cfg(test)]
+mod conformance;
+
+use std::sync::Arc;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+use tessera_core::store::{Store, StoreError};
+
+/// Opens the store a URL names: `sqlite://path/to/file.db` or `postgres://...` (in
+/// `pg_schema` when given). Runs pending migrations.
+pub async fn open(url: &str, pg_schema: Option<&str>) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::open(url, pg_schema).await?))
+    } else {
+        Err(StoreError::Backend(format!(
+            "unsupported database URL scheme (expected sqlite:// or postgres://): {}",
+            redact_url(url)
+        )))
+    }
+}
+
+/// A URL with its password replaced, safe for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.message().to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

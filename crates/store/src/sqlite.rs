@@ -1,0 +1,41 @@
+//! The embedded default: one SQLite file in WAL mode with `synchronous = FULL`, so a
+//! successful response means the change is on disk (it survives `kill -9` and power loss).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use tessera_core::store::StoreError;
+
+use crate::queries::impl_store;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file a `sqlite://` URL names and migrates it.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(crate::backend)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(crate::backend)?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+impl_store!(SqliteStore, sqlx::Sqlite);

@@ -1,0 +1,93 @@
+//! `tessera`: a self-hosted identity provider that speaks Amazon Cognito's wire protocol.
+
+use clap::{Parser, Subcommand};
+use tessera::{ServeArgs, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "A self-hosted identity provider speaking Amazon Cognito's protocol"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (SQLite in ./tessera-data unless told otherwise).
+    Serve(ServeArgs),
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = Settings::resolve(args)?;
+            init_logging(&settings.log_format);
+            let mut running = tessera::start(&settings).await?;
+            let url = format!("http://{}", running.addr);
+            println!("Tessera is listening on {url}");
+            println!("Data folder: {}", settings.data_dir.display());
+            if running.admin_generated {
+                println!(
+                    "Generated admin credentials (shown once; kept in {}):",
+                    settings
+                        .data_dir
+                        .join(tessera::admin_keys::FILE_NAME)
+                        .display()
+                );
+                println!("  AWS_ACCESS_KEY_ID={}", running.admin.0);
+                println!("  AWS_SECRET_ACCESS_KEY={}", running.admin.1.expose());
+            } else {
+                println!("Admin access key id: {}", running.admin.0);
+            }
+            println!(
+                "Try: AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... aws --endpoint-url {url} cognito-idp list-user-pools --max-results 10"
+            );
+            tracing::info!(%url, test_mode = settings.test_mode, "tessera started");
+            tokio::select! {
+                _ = shutdown_signal() => {
+                    tracing::info!("shutting down");
+                    running.trigger_shutdown();
+                    running.wait().await?;
+                }
+                r = running.wait() => r?,
+            }
+            Ok(())
+        }
+    }
+}

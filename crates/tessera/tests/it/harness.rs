@@ -1,0 +1,155 @@
+//! Test server and clients.
+
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use tessera::{Running, Settings};
+
+pub const AKID: &str = "AKIDTESSERATEST00001";
+pub const SECRET: &str = "test-secret-access-key-0123456789abcdef";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    pub url: String,
+    pub idp: aws_sdk_cognitoidentityprovider::Client,
+    running: Option<Running>,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TESSERA_TEST_POSTGRES_URL") {
+        Ok(u) => Some(u),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "TESSERA_TEST_POSTGRES_URL must be set under CI"
+            );
+            None
+        }
+    }
+}
+
+pub fn settings(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::resolve(tessera::ServeArgs::default()).unwrap();
+    s.listen = "127.0.0.1:0".into();
+    s.data_dir = dir.to_path_buf();
+    s.database_url = format!("sqlite://{}", dir.join("tessera.db").display());
+    s.admin = Some((
+        AKID.into(),
+        tessera_core::secret::Secret::new(SECRET.into()),
+    ));
+    s.account_id = "123456789012".into();
+    s
+}
+
+pub fn idp_client(
+    url: &str,
+    region: &str,
+    akid: &str,
+    secret: &str,
+) -> aws_sdk_cognitoidentityprovider::Client {
+    let conf = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(url)
+        .credentials_provider(Credentials::new(akid, secret, None, None, "tessera-tests"))
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(conf)
+}
+
+impl TestServer {
+    /// Starts a server on `backend`; `None` when that backend is not available here.
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(dir.path());
+        let mut pg = None;
+        if let Backend::Postgres = backend {
+            let url = postgres_url()?;
+            let schema = format!("it_{}", uuid::Uuid::new_v4().simple());
+            s.database_url = url.clone();
+            s.postgres_schema = Some(schema.clone());
+            pg = Some((url, schema));
+        }
+        let running = tessera::start(&s).await.unwrap();
+        let url = format!("http://{}", running.addr);
+        Some(TestServer {
+            idp: idp_client(&url, "us-east-1", AKID, SECRET),
+            url,
+            running: Some(running),
+            pg,
+            _dir: dir,
+        })
+    }
+
+    pub fn client_in(&self, region: &str) -> aws_sdk_cognitoidentityprovider::Client {
+        idp_client(&self.url, region, AKID, SECRET)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.unwrap();
+        }
+        if let Some((url, schema)) = self.pg.take() {
+            tessera_store::PgStore::drop_schema(&url, &schema)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// The modeled error code of a failed call (panics if the call succeeded).
+pub fn code<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    r: Result<T, E>,
+) -> String {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.code().unwrap_or("<no code>").to_string(),
+    }
+}
+
+/// The message of a failed call.
+pub fn message<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    r: Result<T, E>,
+) -> String {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.message().unwrap_or_default().to_string(),
+    }
+}
+
+/// Declares one test per backend: `both!(name, |srv| async move { ... })`.
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let srv = $crate::harness::TestServer::start($crate::harness::Backend::Sqlite)
+                    .await
+                    .unwrap();
+                let f = $body;
+                f(&srv).await;
+                srv.stop().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let Some(srv) =
+                    $crate::harness::TestServer::start($crate::harness::Backend::Postgres).await
+                else {
+                    eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
+                    return;
+                };
+                let f = $body;
+                f(&srv).await;
+                srv.stop().await;
+            }
+        }
+    };
+}
+pub(crate) use both;

@@ -1,0 +1,11 @@
+//! Tessera's one integration-test binary: starts the real server in-process (through the
+//! same `tessera::start` the binary uses) and drives it with the AWS SDK for Rust, against
+//! SQLite and, when `TESSERA_TEST_POSTGRES_URL` is set, PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod clients;
+mod harness;
+mod pools;
+mod protocol;
+mod restart;
+mod tags;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# End-to-end suites: start the real `tessera` binary on a fresh data folder and drive it
+# with clients nobody here wrote. Installs what it needs itself (a Python venv with boto3
+# and pytest from PyPI, under e2e/.venv).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+
+# --- clients -------------------------------------------------------------------------
+venv="$here/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+
+# --- server --------------------------------------------------------------------------
+cargo build --quiet --bin tessera
+target_dir="$(cargo metadata --format-version 1 --no-deps | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+bin="$target_dir/debug/tessera"
+
+data="$(mktemp -d)"
+log="$data/stdout.log"
+# No admin credentials configured: the server must generate and print them.
+env -u TESSERA_ADMIN_ACCESS_KEY_ID -u TESSERA_ADMIN_SECRET_ACCESS_KEY -u TESSERA_DATABASE_URL \
+  "$bin" serve --listen 127.0.0.1:0 --data-dir "$data" >"$log" 2>"$data/stderr.log" &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  grep -q '^  AWS_SECRET_ACCESS_KEY=' "$log" 2>/dev/null && break
+  kill -0 "$pid" 2>/dev/null || { cat "$data/stderr.log" >&2; echo "tessera exited early" >&2; exit 1; }
+  sleep 0.1
+done
+url="$(sed -n 's/^Tessera is listening on //p' "$log")"
+akid="$(sed -n 's/^  AWS_ACCESS_KEY_ID=//p' "$log")"
+secret="$(sed -n 's/^  AWS_SECRET_ACCESS_KEY=//p' "$log")"
+[ -n "$url" ] && [ -n "$akid" ] && [ -n "$secret" ] || { echo "tessera did not print its URL and credentials" >&2; cat "$log" >&2; exit 1; }
+
+# The generated credentials are kept in the data folder, readable by the owner only.
+mode="$(stat -c %a "$data/admin-credentials.json")"
+[ "$mode" = "600" ] || { echo "admin-credentials.json has mode $mode, want 600" >&2; exit 1; }
+
+TESSERA_URL="$url" TESSERA_AKID="$akid" TESSERA_SECRET="$secret" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/boto3"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and integration tests of every crate (SQLite always;
+# PostgreSQL when TESSERA_TEST_POSTGRES_URL is set), then the end-to-end suites that drive
+# the real binary with other clients (e2e/run.sh installs what they need).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo test --workspace
+e2e/run.sh
