@@ -18,6 +18,7 @@ fi
 cargo build --quiet --bin tessera
 target_dir="$(cargo metadata --format-version 1 --no-deps | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bin="$target_dir/debug/tessera"
+export TESSERA_BIN="$bin"  # suites that start a tessera of their own (test_smtp.py)
 
 data="$(mktemp -d)"
 log="$data/stdout.log"

@@ -27,6 +27,30 @@ pub enum CoreError {
     /// The caller may not do this.
     #[error("{0}")]
     NotAuthorized(String),
+    #[error("{0}")]
+    UserNotFound(String),
+    #[error("{0}")]
+    UsernameExists(String),
+    #[error("{0}")]
+    AliasExists(String),
+    #[error("{0}")]
+    GroupExists(String),
+    #[error("{0}")]
+    CodeMismatch(String),
+    #[error("{0}")]
+    ExpiredCode(String),
+    #[error("{0}")]
+    InvalidPassword(String),
+    #[error("{0}")]
+    UserNotConfirmed(String),
+    #[error("{0}")]
+    PasswordResetRequired(String),
+    #[error("{0}")]
+    CodeDeliveryFailure(String),
+    #[error("{0}")]
+    TooManyFailedAttempts(String),
+    #[error("{0}")]
+    UnsupportedUserState(String),
     /// Storage failed. The detail is for logs only and is never shown to clients.
     #[error("storage failure: {0}")]
     Storage(#[from] crate::store::StoreError),

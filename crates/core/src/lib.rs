@@ -11,7 +11,9 @@
 pub mod clients;
 pub mod clock;
 pub mod error;
+pub mod groups;
 pub mod ids;
+pub mod messages;
 pub mod page;
 pub mod pools;
 pub mod rand;
@@ -19,6 +21,7 @@ pub mod schema;
 pub mod secret;
 pub mod store;
 pub mod tags;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -42,26 +45,32 @@ impl Default for Settings {
     }
 }
 
+/// The adapters core talks to, chosen by the binary.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn store::Store>,
+    pub clock: Arc<dyn clock::Clock>,
+    pub rng: Arc<dyn rand::Rng>,
+    pub messages: Arc<dyn messages::MessageSender>,
+}
+
 /// The domain service: one per process, shared by every request.
 #[derive(Clone)]
 pub struct Tessera {
     pub(crate) store: Arc<dyn store::Store>,
     pub(crate) clock: Arc<dyn clock::Clock>,
     pub(crate) rng: Arc<dyn rand::Rng>,
+    pub(crate) messages: Arc<dyn messages::MessageSender>,
     pub(crate) settings: Settings,
 }
 
 impl Tessera {
-    pub fn new(
-        store: Arc<dyn store::Store>,
-        clock: Arc<dyn clock::Clock>,
-        rng: Arc<dyn rand::Rng>,
-        settings: Settings,
-    ) -> Self {
+    pub fn new(ports: Ports, settings: Settings) -> Self {
         Tessera {
-            store,
-            clock,
-            rng,
+            store: ports.store,
+            clock: ports.clock,
+            rng: ports.rng,
+            messages: ports.messages,
             settings,
         }
     }

@@ -218,12 +218,13 @@ impl Tessera {
 
     /// Fills the fields that are derived rather than stored.
     async fn describe(&self, rec: PoolRecord) -> UserPoolType {
+        let users = self.store.count_users(&rec.id).await.unwrap_or(0);
         let mut p = rec.config;
+        p.estimated_number_of_users = Some(i32::try_from(users).unwrap_or(i32::MAX));
         p.id = Some(rec.id);
         p.name = Some(rec.name);
         p.creation_date = Some(rec.created_ms as f64 / 1000.0);
         p.last_modified_date = Some(rec.modified_ms as f64 / 1000.0);
-        p.estimated_number_of_users = Some(p.estimated_number_of_users.unwrap_or(0));
         p
     }
 

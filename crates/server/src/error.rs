@@ -61,6 +61,22 @@ impl From<CoreError> for ApiError {
                 ApiError::new("ConcurrentModificationException", m)
             }
             CoreError::NotAuthorized(m) => ApiError::new("NotAuthorizedException", m),
+            CoreError::UserNotFound(m) => ApiError::new("UserNotFoundException", m),
+            CoreError::UsernameExists(m) => ApiError::new("UsernameExistsException", m),
+            CoreError::AliasExists(m) => ApiError::new("AliasExistsException", m),
+            CoreError::GroupExists(m) => ApiError::new("GroupExistsException", m),
+            CoreError::CodeMismatch(m) => ApiError::new("CodeMismatchException", m),
+            CoreError::ExpiredCode(m) => ApiError::new("ExpiredCodeException", m),
+            CoreError::InvalidPassword(m) => ApiError::new("InvalidPasswordException", m),
+            CoreError::UserNotConfirmed(m) => ApiError::new("UserNotConfirmedException", m),
+            CoreError::PasswordResetRequired(m) => {
+                ApiError::new("PasswordResetRequiredException", m)
+            }
+            CoreError::CodeDeliveryFailure(m) => ApiError::new("CodeDeliveryFailureException", m),
+            CoreError::TooManyFailedAttempts(m) => {
+                ApiError::new("TooManyFailedAttemptsException", m)
+            }
+            CoreError::UnsupportedUserState(m) => ApiError::new("UnsupportedUserStateException", m),
             CoreError::Storage(e) => ApiError::internal(e.to_string()),
             other => ApiError::internal(other.to_string()),
         }

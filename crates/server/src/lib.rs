@@ -3,13 +3,15 @@
 //! Decodes AWS JSON 1.1 requests (`POST /` with `X-Amz-Target`), enforces SigV4 on every
 //! operation the model does not mark unsigned, validates input against the model, calls one
 //! core function per operation and encodes the answer or Cognito's error envelope. Also
-//! answers CORS preflights for browser SDKs and, in test mode only, `/moto-api/reset`.
+//! answers CORS preflights for browser SDKs, serves the admin-only development outbox
+//! (`GET /tessera/outbox`) and, in test mode only, `/moto-api/reset`.
 //!
 //! Must not contain business rules (they live in `tessera-core`) or SQL.
 
 mod dispatch;
 pub mod error;
 mod idp;
+pub mod outbox;
 pub mod registry;
 
 use std::collections::HashMap;
@@ -23,6 +25,7 @@ use tessera_core::secret::Secret;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
+pub use outbox::OutboxView;
 
 /// Largest request body accepted. Cognito's largest inputs (branding assets) stay well below.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -36,6 +39,8 @@ pub struct ServerConfig {
     pub test_mode: bool,
     /// Origins allowed by CORS; empty means any origin (Cognito's behaviour).
     pub cors_allowed_origins: Vec<String>,
+    /// The development outbox, served admin-only at `GET /tessera/outbox`.
+    pub outbox: Option<Arc<dyn OutboxView>>,
 }
 
 #[derive(Clone)]
@@ -107,7 +112,8 @@ pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
     };
     let mut router = Router::new()
         .route("/", post(dispatch::api))
-        .route("/health", get(dispatch::health));
+        .route("/health", get(dispatch::health))
+        .route("/tessera/outbox", get(outbox::outbox));
     if test_mode {
         router = router.route("/moto-api/reset", post(dispatch::reset));
     }

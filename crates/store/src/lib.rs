@@ -5,9 +5,11 @@
 //! forward-only and numbered alike for both backends (`migrations/<backend>/NNNN_*.sql`).
 //! This crate must not depend on the server or on HTTP.
 
+mod groups;
 mod postgres;
 mod queries;
 mod sqlite;
+mod users;
 
 #[cfg(test)]
 mod conformance;

@@ -48,6 +48,21 @@ macro_rules! impl_store {
 
         #[async_trait::async_trait]
         impl tessera_core::store::Store for $store {
+            async fn reset(&self) -> Result<(), tessera_core::store::StoreError> {
+                // Every table cascades from user_pools.
+                sqlx::query("DELETE FROM user_pools")
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                Ok(())
+            }
+        }
+
+        $crate::users::impl_user_store!($store, $db);
+        $crate::groups::impl_group_store!($store, $db);
+
+        #[async_trait::async_trait]
+        impl tessera_core::store::PoolStore for $store {
             async fn insert_pool(&self, p: &tessera_core::store::PoolRecord) -> Result<(), tessera_core::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO user_pools (id, name, region, config, created_ms, modified_ms, version) \
@@ -192,18 +207,6 @@ macro_rules! impl_store {
                     .map_err($crate::backend)?;
                 let n: i64 = row.try_get("n").map_err($crate::backend)?;
                 Ok(n.max(0) as u64)
-            }
-
-            async fn reset(&self) -> Result<(), tessera_core::store::StoreError> {
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
-                for table in ["user_pool_clients", "user_pools"] {
-                    sqlx::query(&format!("DELETE FROM {table}"))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err($crate::backend)?;
-                }
-                tx.commit().await.map_err($crate::backend)?;
-                Ok(())
             }
         }
     };

@@ -1,12 +1,17 @@
 //! Layered configuration: built-in defaults, then a TOML file (`--config`), then
 //! `TESSERA_*` environment variables, then command-line flags (clap merges the last two).
-//! Secrets may also come from files (`TESSERA_ADMIN_SECRET_ACCESS_KEY_FILE`).
+//! Secrets may also come from files (`TESSERA_ADMIN_SECRET_ACCESS_KEY_FILE`,
+//! `TESSERA_SMTP_PASSWORD_FILE`, `TESSERA_SMS_WEBHOOK_SECRET_FILE`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use tessera_core::secret::Secret;
+use tessera_delivery::{
+    DeliveryConfig, EmailDelivery, SmsDelivery, SmsWebhookConfig, SmtpConfig, SmtpTls,
+};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9229";
 pub const DEFAULT_DATA_DIR: &str = "./tessera-data";
@@ -55,6 +60,51 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "TESSERA_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Where email goes: outbox (default) or smtp.
+    #[arg(long, env = "TESSERA_EMAIL_SENDER")]
+    pub email_sender: Option<String>,
+    /// Where text messages go: outbox (default) or webhook.
+    #[arg(long, env = "TESSERA_SMS_SENDER")]
+    pub sms_sender: Option<String>,
+    /// SMTP server host name.
+    #[arg(long, env = "TESSERA_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP server port (default: 25, 587 or 465 by TLS mode).
+    #[arg(long, env = "TESSERA_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// SMTP connection security: none, starttls (default) or tls.
+    #[arg(long, env = "TESSERA_SMTP_TLS")]
+    pub smtp_tls: Option<String>,
+    /// SMTP user name.
+    #[arg(long, env = "TESSERA_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password (prefer the _FILE variant or the environment).
+    #[arg(long, env = "TESSERA_SMTP_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub smtp_password: Option<Secret<String>>,
+    /// File holding the SMTP password.
+    #[arg(long, env = "TESSERA_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// The From address of email, e.g. "Example <no-reply@example.com>".
+    #[arg(long, env = "TESSERA_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// URL the SMS webhook sender POSTs text messages to.
+    #[arg(long, env = "TESSERA_SMS_WEBHOOK_URL", hide_env_values = true)]
+    pub sms_webhook_url: Option<String>,
+    /// HMAC key for the X-Tessera-Signature header (prefer the _FILE variant).
+    #[arg(long, env = "TESSERA_SMS_WEBHOOK_SECRET", hide_env_values = true, value_parser = secret)]
+    pub sms_webhook_secret: Option<Secret<String>>,
+    /// File holding the SMS webhook secret.
+    #[arg(long, env = "TESSERA_SMS_WEBHOOK_SECRET_FILE")]
+    pub sms_webhook_secret_file: Option<PathBuf>,
+}
+
+/// Wraps a secret flag or variable as soon as it is parsed, so `Debug` never shows it.
+fn secret(s: &str) -> Result<Secret<String>, std::convert::Infallible> {
+    Ok(Secret::new(s.to_string()))
+}
+
+fn de_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(Secret::new))
 }
 
 /// The TOML file's shape (every key optional).
@@ -72,6 +122,46 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     #[serde(default)]
     pub admin: AdminFileConfig,
+    #[serde(default)]
+    pub messages: MessagesFileConfig,
+}
+
+/// `[messages]`: where codes and invitations go.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesFileConfig {
+    /// `outbox` or `smtp`.
+    pub email: Option<String>,
+    /// `outbox` or `webhook`.
+    pub sms: Option<String>,
+    #[serde(default)]
+    pub smtp: SmtpFileConfig,
+    #[serde(default)]
+    pub sms_webhook: SmsWebhookFileConfig,
+}
+
+/// `[messages.smtp]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFileConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<String>,
+    pub username: Option<String>,
+    #[serde(default, deserialize_with = "de_secret")]
+    pub password: Option<Secret<String>>,
+    pub password_file: Option<PathBuf>,
+    pub from: Option<String>,
+}
+
+/// `[messages.sms_webhook]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsWebhookFileConfig {
+    pub url: Option<String>,
+    #[serde(default, deserialize_with = "de_secret")]
+    pub secret: Option<Secret<String>>,
+    pub secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,6 +186,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     pub test_mode: bool,
     pub log_format: String,
+    /// Where email and text messages go (checked here; the senders are built at start).
+    pub messages: DeliveryConfig,
 }
 
 fn read_secret_file(path: &Path) -> anyhow::Result<String> {
@@ -104,9 +196,110 @@ fn read_secret_file(path: &Path) -> anyhow::Result<String> {
     Ok(s.trim_end_matches(['\n', '\r']).to_string())
 }
 
+/// A secret from, in order: the flag or variable, its `_FILE` variant, the TOML value, the
+/// TOML `_file` value.
+fn layered_secret(
+    arg: Option<Secret<String>>,
+    arg_file: Option<PathBuf>,
+    file: Option<Secret<String>>,
+    file_file: Option<PathBuf>,
+) -> anyhow::Result<Option<Secret<String>>> {
+    let secret = match (arg, arg_file, file, file_file) {
+        (Some(s), ..) => Some(s),
+        (None, Some(p), ..) => Some(Secret::new(read_secret_file(&p)?)),
+        (None, None, Some(s), _) => Some(s),
+        (None, None, None, Some(p)) => Some(Secret::new(read_secret_file(&p)?)),
+        (None, None, None, None) => None,
+    };
+    Ok(secret.filter(|s| !s.expose().is_empty()))
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// The `[messages]` settings, layered and checked: choosing smtp without a host or a From
+/// address, or the webhook without a URL, is an error at start rather than at the first
+/// sign-up.
+fn resolve_messages(
+    args: &mut ServeArgs,
+    file: MessagesFileConfig,
+) -> anyhow::Result<DeliveryConfig> {
+    let email_kind = non_empty(args.email_sender.take().or(file.email))
+        .unwrap_or_else(|| "outbox".into())
+        .to_ascii_lowercase();
+    let sms_kind = non_empty(args.sms_sender.take().or(file.sms))
+        .unwrap_or_else(|| "outbox".into())
+        .to_ascii_lowercase();
+
+    let email = match email_kind.as_str() {
+        "outbox" => EmailDelivery::Outbox,
+        "smtp" => {
+            let f = file.smtp;
+            let host = non_empty(args.smtp_host.take().or(f.host)).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "email sender smtp needs an SMTP host (TESSERA_SMTP_HOST or [messages.smtp] host)"
+                )
+            })?;
+            let from = non_empty(args.smtp_from.take().or(f.from)).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "email sender smtp needs a From address (TESSERA_SMTP_FROM or [messages.smtp] from)"
+                )
+            })?;
+            let tls = match non_empty(args.smtp_tls.take().or(f.tls)) {
+                Some(t) => t.parse::<SmtpTls>().map_err(anyhow::Error::msg)?,
+                None => SmtpTls::default(),
+            };
+            let username = non_empty(args.smtp_username.take().or(f.username));
+            let password = layered_secret(
+                args.smtp_password.take(),
+                args.smtp_password_file.take(),
+                f.password,
+                f.password_file,
+            )?;
+            if username.is_some() != password.is_some() {
+                anyhow::bail!(
+                    "SMTP authentication needs both a username and a password \
+                     (TESSERA_SMTP_USERNAME and TESSERA_SMTP_PASSWORD)"
+                );
+            }
+            EmailDelivery::Smtp(SmtpConfig {
+                host,
+                port: args.smtp_port.take().or(f.port),
+                tls,
+                username,
+                password,
+                from,
+            })
+        }
+        other => anyhow::bail!("email sender must be outbox or smtp (got {other:?})"),
+    };
+
+    let sms = match sms_kind.as_str() {
+        "outbox" => SmsDelivery::Outbox,
+        "webhook" => {
+            let f = file.sms_webhook;
+            let url = non_empty(args.sms_webhook_url.take().or(f.url)).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "SMS sender webhook needs a URL (TESSERA_SMS_WEBHOOK_URL or [messages.sms_webhook] url)"
+                )
+            })?;
+            let secret = layered_secret(
+                args.sms_webhook_secret.take(),
+                args.sms_webhook_secret_file.take(),
+                f.secret,
+                f.secret_file,
+            )?;
+            SmsDelivery::Webhook(SmsWebhookConfig { url, secret })
+        }
+        other => anyhow::bail!("SMS sender must be outbox or webhook (got {other:?})"),
+    };
+    Ok(DeliveryConfig { email, sms })
+}
+
 impl Settings {
-    pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
-        let file: FileConfig = match &args.config {
+    pub fn resolve(mut args: ServeArgs) -> anyhow::Result<Settings> {
+        let mut file: FileConfig = match &args.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading config file {}", path.display()))?;
@@ -115,6 +308,7 @@ impl Settings {
             }
             None => FileConfig::default(),
         };
+        let messages = resolve_messages(&mut args, std::mem::take(&mut file.messages))?;
         let data_dir = args
             .data_dir
             .or(file.data_dir)
@@ -184,13 +378,14 @@ impl Settings {
                 .unwrap_or_default(),
             test_mode: args.test_mode || file.test_mode.unwrap_or(false),
             log_format,
+            messages,
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     #[test]
@@ -229,6 +424,148 @@ mod tests {
             })
             .is_err()
         );
+    }
+
+    #[test]
+    fn messages_default_to_the_outbox() {
+        let s = Settings::resolve(ServeArgs::default()).unwrap();
+        assert!(matches!(s.messages.email, EmailDelivery::Outbox));
+        assert!(matches!(s.messages.sms, SmsDelivery::Outbox));
+    }
+
+    #[test]
+    fn smtp_and_webhook_from_file_then_flags() {
+        let dir = tempfile_dir("messages");
+        let password_file = dir.join("smtp-password");
+        std::fs::write(&password_file, "file-password\n").unwrap();
+        let path = dir.join("m.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[messages]\nemail = \"smtp\"\nsms = \"webhook\"\n\
+                 [messages.smtp]\nhost = \"smtp.example.com\"\nport = 2525\ntls = \"tls\"\n\
+                 username = \"mailer\"\npassword_file = {:?}\nfrom = \"Ex <no-reply@example.com>\"\n\
+                 [messages.sms_webhook]\nurl = \"https://sms.example.com/hook\"\nsecret = \"toml-secret\"\n",
+                password_file.display().to_string()
+            ),
+        )
+        .unwrap();
+        let s = Settings::resolve(ServeArgs {
+            config: Some(path.clone()),
+            smtp_port: Some(465),
+            sms_webhook_secret: Some(Secret::new("flag-secret".into())),
+            ..Default::default()
+        })
+        .unwrap();
+        let EmailDelivery::Smtp(smtp) = &s.messages.email else {
+            panic!("smtp expected")
+        };
+        assert_eq!(smtp.host, "smtp.example.com");
+        assert_eq!(smtp.port, Some(465));
+        assert_eq!(smtp.tls, SmtpTls::Tls);
+        assert_eq!(smtp.username.as_deref(), Some("mailer"));
+        assert_eq!(
+            smtp.password.as_ref().map(|p| p.expose().as_str()),
+            Some("file-password")
+        );
+        assert_eq!(smtp.from, "Ex <no-reply@example.com>");
+        let SmsDelivery::Webhook(hook) = &s.messages.sms else {
+            panic!("webhook expected")
+        };
+        assert_eq!(hook.url, "https://sms.example.com/hook");
+        assert_eq!(
+            hook.secret.as_ref().map(|p| p.expose().as_str()),
+            Some("flag-secret")
+        );
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("file-password") && !debug.contains("flag-secret"));
+        // Flags may switch a channel back to the outbox.
+        let s = Settings::resolve(ServeArgs {
+            config: Some(path),
+            email_sender: Some("outbox".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(matches!(s.messages.email, EmailDelivery::Outbox));
+    }
+
+    #[test]
+    fn smtp_needs_host_and_from() {
+        let no_host = Settings::resolve(ServeArgs {
+            email_sender: Some("smtp".into()),
+            smtp_from: Some("no-reply@example.com".into()),
+            ..Default::default()
+        });
+        assert!(
+            no_host
+                .unwrap_err()
+                .to_string()
+                .contains("TESSERA_SMTP_HOST")
+        );
+        let no_from = Settings::resolve(ServeArgs {
+            email_sender: Some("smtp".into()),
+            smtp_host: Some("localhost".into()),
+            ..Default::default()
+        });
+        assert!(
+            no_from
+                .unwrap_err()
+                .to_string()
+                .contains("TESSERA_SMTP_FROM")
+        );
+        let ok = Settings::resolve(ServeArgs {
+            email_sender: Some("SMTP".into()),
+            smtp_host: Some("localhost".into()),
+            smtp_from: Some("no-reply@example.com".into()),
+            smtp_tls: Some("none".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let EmailDelivery::Smtp(smtp) = ok.messages.email else {
+            panic!("smtp expected")
+        };
+        assert_eq!((smtp.tls, smtp.port), (SmtpTls::None, None));
+    }
+
+    #[test]
+    fn bad_message_settings_are_refused() {
+        for args in [
+            ServeArgs {
+                email_sender: Some("sendmail".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                sms_sender: Some("sns".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                sms_sender: Some("webhook".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                email_sender: Some("smtp".into()),
+                smtp_host: Some("h".into()),
+                smtp_from: Some("a@b.c".into()),
+                smtp_tls: Some("ssl".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                email_sender: Some("smtp".into()),
+                smtp_host: Some("h".into()),
+                smtp_from: Some("a@b.c".into()),
+                smtp_password: Some(Secret::new("pw-without-user".into())),
+                ..Default::default()
+            },
+        ] {
+            let err = Settings::resolve(args).unwrap_err().to_string();
+            assert!(!err.contains("pw-without-user"), "{err}");
+        }
+    }
+
+    fn tempfile_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tessera-cfg-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod admin_keys;
 pub mod config;
+pub mod outbox_view;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -67,10 +68,23 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
                 tessera_store::redact_url(&settings.database_url)
             )
         })?;
+    // The outbox always exists (the admin endpoint reads it); it only receives the channels
+    // that are not routed to SMTP or the SMS webhook.
+    let outbox = Arc::new(tessera_delivery::outbox::Outbox::new(&settings.data_dir));
+    let messages = tessera_delivery::ChannelRouter::from_config(&settings.messages, outbox.clone())
+        .context("configuring message delivery")?;
+    tracing::info!(
+        email = messages.email_kind(),
+        sms = messages.sms_kind(),
+        "message delivery"
+    );
     let core = Arc::new(Tessera::new(
-        store,
-        Arc::new(SystemClock),
-        Arc::new(SystemRng),
+        tessera_core::Ports {
+            store,
+            clock: Arc::new(SystemClock),
+            rng: Arc::new(SystemRng),
+            messages: Arc::new(messages),
+        },
         tessera_core::Settings {
             account_id: settings.account_id.clone(),
             default_region: settings.region.clone(),
@@ -84,6 +98,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
             admin_keys,
             test_mode: settings.test_mode,
             cors_allowed_origins: settings.cors_allowed_origins.clone(),
+            outbox: Some(Arc::new(outbox_view::OutboxViewAdapter(outbox))),
         },
     );
     let listener = tokio::net::TcpListener::bind(&settings.listen)

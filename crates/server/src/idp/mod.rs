@@ -1,8 +1,10 @@
 //! `cognito-idp` operations, one file per operation, grouped by capability.
 
 mod clients;
+mod groups;
 mod pools;
 mod tags;
+mod users;
 
 use tessera_wire::ops::Service::CognitoIdp as Idp;
 
@@ -51,4 +53,6 @@ pub(crate) fn register(r: &mut Registry) {
         "ListTagsForResource",
         tags::list_tags_for_resource::handle,
     );
+    users::register(r);
+    groups::register(r);
 }

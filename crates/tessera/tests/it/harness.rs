@@ -91,6 +91,26 @@ impl TestServer {
         idp_client(&self.url, region, AKID, SECRET)
     }
 
+    /// Messages the development outbox delivered, newest last (from `<data-dir>/outbox.jsonl`).
+    pub fn outbox(&self) -> Vec<serde_json::Value> {
+        let path = self._dir.path().join("outbox.jsonl");
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// The newest code (or temporary password) sent to `destination`.
+    pub fn last_code(&self, destination: &str) -> String {
+        self.outbox()
+            .iter()
+            .rev()
+            .find(|m| m["destination"] == destination)
+            .and_then(|m| m["code"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no message to {destination} in the outbox"))
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await.unwrap();

@@ -4,8 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod clients;
+mod groups;
 mod harness;
+mod outbox;
 mod pools;
 mod protocol;
 mod restart;
 mod tags;
+mod users;

@@ -44,8 +44,21 @@ pub struct ClientRecord {
     pub config: UserPoolClientType,
 }
 
+mod groups;
+mod users;
+pub use groups::*;
+pub use users::*;
+
+/// Everything Tessera stores. Each area has its own trait; adapters implement them all.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PoolStore + UserStore + GroupStore + Send + Sync + 'static {
+    /// Deletes every record (test mode only). Every table cascades from `user_pools`.
+    async fn reset(&self) -> Result<(), StoreError>;
+}
+
+/// User pools and app clients.
+#[async_trait]
+pub trait PoolStore: Send + Sync {
     /// Inserts a new pool; `Conflict` if its id exists.
     async fn insert_pool(&self, pool: &PoolRecord) -> Result<(), StoreError>;
     async fn get_pool(&self, id: &str) -> Result<Option<PoolRecord>, StoreError>;
@@ -83,7 +96,4 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<ClientRecord>, StoreError>;
     async fn count_clients(&self, pool_id: &str) -> Result<u64, StoreError>;
-
-    /// Deletes every record (test mode only).
-    async fn reset(&self) -> Result<(), StoreError>;
 }

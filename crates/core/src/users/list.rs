@@ -1,0 +1,161 @@
+//! `ListUsers` with Cognito's filter language: `attribute = "value"` (exact) and
+//! `attribute ^= "value"` (prefix), on the attributes Cognito allows, with keyset pages.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tessera_wire::idp::{ListUsersRequest, UserType};
+
+use super::{case_insensitive, user_type};
+use crate::store::{FilterAttribute, FilterOp, UserCursor, UserFilter};
+use crate::{CoreError, Tessera};
+
+fn attribute(name: &str) -> Option<FilterAttribute> {
+    Some(match name {
+        "username" => FilterAttribute::Username,
+        "email" => FilterAttribute::Email,
+        "phone_number" => FilterAttribute::PhoneNumber,
+        "name" => FilterAttribute::Name,
+        "given_name" => FilterAttribute::GivenName,
+        "family_name" => FilterAttribute::FamilyName,
+        "preferred_username" => FilterAttribute::PreferredUsername,
+        "cognito:user_status" => FilterAttribute::UserStatus,
+        "status" => FilterAttribute::Status,
+        "sub" => FilterAttribute::Sub,
+        _ => return None,
+    })
+}
+
+/// Parses `name = "value"` / `name ^= "value"` (quotes required, `\"` escapes a quote).
+pub fn parse_filter(filter: &str) -> Result<UserFilter, CoreError> {
+    let bad = || CoreError::InvalidParameter("Error while parsing filter.".into());
+    let (name, rest, op) = if let Some((n, r)) = filter.split_once("^=") {
+        (n, r, FilterOp::StartsWith)
+    } else if let Some((n, r)) = filter.split_once('=') {
+        (n, r, FilterOp::Equals)
+    } else {
+        return Err(bad());
+    };
+    let name = name.trim().trim_matches('"');
+    let rest = rest.trim();
+    let inner = rest
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .ok_or_else(bad)?;
+    let value = inner.replace("\\\"", "\"");
+    let attribute = attribute(name)
+        .ok_or_else(|| CoreError::InvalidParameter(format!("Invalid search attribute: {name}")))?;
+    if attribute == FilterAttribute::Status && op == FilterOp::StartsWith {
+        return Err(bad());
+    }
+    Ok(UserFilter {
+        attribute,
+        op,
+        value,
+    })
+}
+
+fn encode_cursor(c: &UserCursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::json!([c.sort_value, c.username_key]).to_string())
+}
+
+fn decode_cursor(token: &str) -> Result<UserCursor, CoreError> {
+    let bad = || CoreError::InvalidParameter("Invalid pagination token.".into());
+    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+    let (sort_value, username_key): (String, String) =
+        serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    Ok(UserCursor {
+        sort_value,
+        username_key,
+    })
+}
+
+impl Tessera {
+    /// `ListUsers`.
+    pub async fn list_users(
+        &self,
+        req: ListUsersRequest,
+    ) -> Result<(Vec<UserType>, Option<String>), CoreError> {
+        let pool = self.load_pool(&req.user_pool_id).await?;
+        let mut filter = req
+            .filter
+            .as_deref()
+            .filter(|f| !f.trim().is_empty())
+            .map(parse_filter)
+            .transpose()?;
+        if let Some(f) = filter.as_mut()
+            && f.attribute == FilterAttribute::Username
+            && case_insensitive(&pool)
+        {
+            f.value = f.value.to_lowercase();
+        }
+        let after = req
+            .pagination_token
+            .as_deref()
+            .map(decode_cursor)
+            .transpose()?;
+        let limit = req.limit.filter(|l| *l > 0).unwrap_or(60).min(60) as u32;
+        let mut rows = self
+            .store
+            .list_users(&pool.id, filter.as_ref(), after.as_ref(), limit + 1)
+            .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => {
+                let sort_value = match filter.as_ref().map(|f| f.attribute) {
+                    None | Some(FilterAttribute::Status) | Some(FilterAttribute::Username) => {
+                        last.username_key.clone()
+                    }
+                    Some(FilterAttribute::UserStatus) => last.status.clone(),
+                    Some(FilterAttribute::Sub) => last.sub.clone(),
+                    Some(a) => {
+                        let name = match a {
+                            FilterAttribute::Email => "email",
+                            FilterAttribute::PhoneNumber => "phone_number",
+                            FilterAttribute::Name => "name",
+                            FilterAttribute::GivenName => "given_name",
+                            FilterAttribute::FamilyName => "family_name",
+                            _ => "preferred_username",
+                        };
+                        last.attributes.get(name).cloned().unwrap_or_default()
+                    }
+                };
+                Some(encode_cursor(&UserCursor {
+                    sort_value,
+                    username_key: last.username_key.clone(),
+                }))
+            }
+            _ => None,
+        };
+        let only = req.attributes_to_get.as_deref();
+        Ok((rows.iter().map(|u| user_type(u, only)).collect(), next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cognito_filters() {
+        let f = parse_filter("email ^= \"ali\"").unwrap_or_else(|_| UserFilter {
+            attribute: FilterAttribute::Sub,
+            op: FilterOp::Equals,
+            value: String::new(),
+        });
+        assert_eq!(
+            (f.attribute, f.op, f.value.as_str()),
+            (FilterAttribute::Email, FilterOp::StartsWith, "ali")
+        );
+        let f = parse_filter("cognito:user_status = \"CONFIRMED\"").ok();
+        assert_eq!(f.map(|f| f.attribute), Some(FilterAttribute::UserStatus));
+        assert!(parse_filter("email = ali").is_err());
+        assert!(parse_filter("custom:x = \"1\"").is_err());
+        assert!(parse_filter("status ^= \"En\"").is_err());
+        let c = UserCursor {
+            sort_value: "a\"b".into(),
+            username_key: "k".into(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&c)).ok(), Some(c));
+    }
+}

@@ -1,0 +1,198 @@
+//! Users: identity, lookup by username or alias, and how Cognito shows a user.
+//!
+//! Reference: "User pool attributes" and "Usernames and aliases" in the Cognito developer guide.
+
+mod admin;
+mod attributes;
+mod codes;
+mod list;
+pub mod password;
+mod signup;
+
+use tessera_wire::idp::{AttributeType, UserType};
+
+use crate::store::{PoolRecord, UserRecord};
+use crate::{CoreError, Tessera};
+
+pub use list::parse_filter;
+pub use signup::secret_hash;
+
+/// Cognito's user statuses.
+pub mod status {
+    pub const UNCONFIRMED: &str = "UNCONFIRMED";
+    pub const CONFIRMED: &str = "CONFIRMED";
+    pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
+    pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+}
+
+pub(crate) fn user_not_found() -> CoreError {
+    CoreError::UserNotFound("User does not exist.".into())
+}
+
+/// Whether the pool compares usernames (and aliases) case-insensitively.
+pub(crate) fn case_insensitive(pool: &PoolRecord) -> bool {
+    pool.config
+        .username_configuration
+        .as_ref()
+        .is_some_and(|c| !c.case_sensitive)
+}
+
+/// The lookup key of a username in this pool.
+pub(crate) fn username_key(pool: &PoolRecord, username: &str) -> String {
+    if case_insensitive(pool) {
+        username.to_lowercase()
+    } else {
+        username.to_string()
+    }
+}
+
+/// The lookup key of an alias value (emails compare case-insensitively, always).
+pub(crate) fn alias_key(attribute: &str, value: &str) -> String {
+    if attribute == "phone_number" {
+        value.to_string()
+    } else {
+        value.to_lowercase()
+    }
+}
+
+pub(crate) fn username_attributes(pool: &PoolRecord) -> &[String] {
+    pool.config
+        .username_attributes
+        .as_deref()
+        .unwrap_or_default()
+}
+
+pub(crate) fn alias_attributes(pool: &PoolRecord) -> &[String] {
+    pool.config.alias_attributes.as_deref().unwrap_or_default()
+}
+
+/// Recomputes the unique sign-in keys of a user from its attributes: username attributes
+/// always count; alias attributes count once verified (preferred_username: once set).
+pub(crate) fn refresh_aliases(pool: &PoolRecord, u: &mut UserRecord) {
+    let verified = |name: &str| {
+        u.attributes
+            .get(&format!("{name}_verified"))
+            .map(String::as_str)
+            == Some("true")
+    };
+    let pick = |name: &str| -> Option<String> {
+        let value = u.attributes.get(name)?;
+        let counts = username_attributes(pool).iter().any(|a| a == name)
+            || (alias_attributes(pool).iter().any(|a| a == name)
+                && (name == "preferred_username" || verified(name)));
+        counts.then(|| alias_key(name, value))
+    };
+    u.alias_email = pick("email");
+    u.alias_phone = pick("phone_number");
+    u.alias_preferred_username = pick("preferred_username");
+}
+
+/// Cognito's view of a user (`UserType`): `sub` first, then the other attributes.
+pub(crate) fn user_type(u: &UserRecord, only: Option<&[String]>) -> UserType {
+    UserType {
+        username: Some(u.username.clone()),
+        attributes: Some(attribute_list(u, only)),
+        user_create_date: Some(u.created_ms as f64 / 1000.0),
+        user_last_modified_date: Some(u.modified_ms as f64 / 1000.0),
+        enabled: Some(u.enabled),
+        user_status: Some(u.status.clone()),
+        mfa_options: None,
+    }
+}
+
+pub(crate) fn attribute_list(u: &UserRecord, only: Option<&[String]>) -> Vec<AttributeType> {
+    let wanted = |name: &str| only.is_none_or(|o| o.iter().any(|w| w == name));
+    let mut out = Vec::with_capacity(u.attributes.len() + 1);
+    if wanted("sub") {
+        out.push(AttributeType {
+            name: "sub".into(),
+            value: Some(u.sub.clone()),
+        });
+    }
+    for (name, value) in &u.attributes {
+        if wanted(name) {
+            out.push(AttributeType {
+                name: name.clone(),
+                value: Some(value.clone()),
+            });
+        }
+    }
+    out
+}
+
+impl Tessera {
+    /// Finds a user by username, or by a username attribute / alias the pool allows.
+    pub(crate) async fn find_user(
+        &self,
+        pool: &PoolRecord,
+        username: &str,
+    ) -> Result<Option<UserRecord>, CoreError> {
+        if let Some(u) = self
+            .store
+            .get_user_by_username(&pool.id, &username_key(pool, username))
+            .await?
+        {
+            return Ok(Some(u));
+        }
+        for attribute in username_attributes(pool)
+            .iter()
+            .chain(alias_attributes(pool))
+        {
+            let looks_right = match attribute.as_str() {
+                "email" => username.contains('@'),
+                "phone_number" => username.starts_with('+'),
+                _ => true,
+            };
+            if looks_right
+                && let Some(u) = self
+                    .store
+                    .get_user_by_alias(&pool.id, attribute, &alias_key(attribute, username))
+                    .await?
+            {
+                return Ok(Some(u));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Like [`Tessera::find_user`], but a missing user is `UserNotFoundException`.
+    pub(crate) async fn require_user(
+        &self,
+        pool: &PoolRecord,
+        username: &str,
+    ) -> Result<UserRecord, CoreError> {
+        self.find_user(pool, username)
+            .await?
+            .ok_or_else(user_not_found)
+    }
+
+    /// Read-modify-write of a user with optimistic concurrency.
+    pub(crate) async fn modify_user(
+        &self,
+        pool: &PoolRecord,
+        username: &str,
+        mut change: impl FnMut(&mut UserRecord) -> Result<(), CoreError>,
+    ) -> Result<UserRecord, CoreError> {
+        for _ in 0..8 {
+            let mut u = self.require_user(pool, username).await?;
+            let expected = u.version;
+            change(&mut u)?;
+            refresh_aliases(pool, &mut u);
+            u.version = expected + 1;
+            u.modified_ms = self.clock.now_millis().max(u.modified_ms);
+            match self.store.update_user(&u, expected).await {
+                Ok(true) => return Ok(u),
+                Ok(false) => continue,
+                Err(crate::store::StoreError::Conflict(_)) => {
+                    return Err(CoreError::AliasExists(
+                        "An account with the given email or phone number already exists.".into(),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CoreError::ConcurrentModification(
+            "The user was modified by another request; try again.".into(),
+        ))
+    }
+}

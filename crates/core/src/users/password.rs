@@ -1,0 +1,196 @@
+//! Passwords: the pool's policy with Cognito's messages, argon2id hashing on a bounded pool
+//! of blocking threads, generated temporary passwords, and password history.
+//!
+//! argon2id parameters: 19 MiB of memory, 2 passes, 1 lane (OWASP's recommended minimum for
+//! argon2id). At most `HASH_CONCURRENCY` hashes run at once, so 500 concurrent sign-ins cost
+//! at most that many × 19 MiB of memory, and the async runtime is never blocked.
+
+use std::sync::{Arc, OnceLock};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tessera_wire::idp::PasswordPolicyType;
+use tokio::sync::Semaphore;
+
+use crate::CoreError;
+use crate::rand::{Rng, random_string};
+use crate::secret::Secret;
+
+pub const MEMORY_KIB: u32 = 19 * 1024;
+pub const PASSES: u32 = 2;
+pub const LANES: u32 = 1;
+
+/// Characters Cognito counts as symbols.
+pub const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
+
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn limiter() -> &'static Arc<Semaphore> {
+    static LIMIT: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    LIMIT.get_or_init(|| {
+        let n = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Arc::new(Semaphore::new(n))
+    })
+}
+
+async fn bounded<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CoreError> {
+    let _permit = limiter().clone().acquire_owned().await.map_err(|_| {
+        CoreError::Storage(crate::store::StoreError::Backend("hash pool closed".into()))
+    })?;
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        CoreError::Storage(crate::store::StoreError::Backend(format!("hash task: {e}")))
+    })
+}
+
+/// Hashes a password with argon2id (PHC string), off the async threads.
+pub async fn hash(password: &str, rng: &dyn Rng) -> Result<Secret<String>, CoreError> {
+    let mut salt = [0u8; 16];
+    rng.fill(&mut salt);
+    let password = password.to_string();
+    bounded(move || {
+        let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+        hasher()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| Secret::new(h.to_string()))
+            .map_err(|e| e.to_string())
+    })
+    .await?
+    .map_err(|e| CoreError::Storage(crate::store::StoreError::Backend(format!("hashing: {e}"))))
+}
+
+/// Checks a password against a stored PHC string in constant time.
+pub async fn verify(password: &str, stored: &Secret<String>) -> Result<bool, CoreError> {
+    let password = password.to_string();
+    let stored = stored.expose().clone();
+    bounded(move || match PasswordHash::new(&stored) {
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    })
+    .await
+}
+
+fn policy_message(rule: &str) -> CoreError {
+    CoreError::InvalidPassword(format!("Password did not conform with policy: {rule}"))
+}
+
+/// Checks a password against the pool's policy, with Cognito's messages.
+pub fn check_policy(policy: &PasswordPolicyType, password: &str) -> Result<(), CoreError> {
+    let min = policy.minimum_length.unwrap_or(8).max(6) as usize;
+    if password.chars().count() < min {
+        return Err(policy_message("Password not long enough"));
+    }
+    if password.chars().count() > 256 {
+        return Err(policy_message("Password is too long"));
+    }
+    if policy.require_lowercase.unwrap_or(false) && !password.chars().any(|c| c.is_lowercase()) {
+        return Err(policy_message("Password must have lowercase characters"));
+    }
+    if policy.require_uppercase.unwrap_or(false) && !password.chars().any(|c| c.is_uppercase()) {
+        return Err(policy_message("Password must have uppercase characters"));
+    }
+    if policy.require_numbers.unwrap_or(false) && !password.chars().any(|c| c.is_ascii_digit()) {
+        return Err(policy_message("Password must have numeric characters"));
+    }
+    if policy.require_symbols.unwrap_or(false) && !password.chars().any(|c| SYMBOLS.contains(c)) {
+        return Err(policy_message("Password must have symbol characters"));
+    }
+    if password.starts_with(' ') || password.ends_with(' ') {
+        return Err(policy_message(
+            "Password must not begin or end with a space",
+        ));
+    }
+    Ok(())
+}
+
+/// A random temporary password that satisfies the policy.
+pub fn generate(policy: &PasswordPolicyType, rng: &dyn Rng) -> String {
+    let len = (policy.minimum_length.unwrap_or(8).max(12)) as usize;
+    let mut p = random_string(
+        rng,
+        b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789",
+        len - 4,
+    );
+    p.push_str(&random_string(rng, b"abcdefghijkmnopqrstuvwxyz", 1));
+    p.push_str(&random_string(rng, b"ABCDEFGHJKLMNPQRSTUVWXYZ", 1));
+    p.push_str(&random_string(rng, b"23456789", 1));
+    p.push_str(&random_string(rng, b"!@#%&*-_=+", 1));
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::rand::SeededRng;
+
+    fn strict() -> PasswordPolicyType {
+        PasswordPolicyType {
+            minimum_length: Some(8),
+            require_uppercase: Some(true),
+            require_lowercase: Some(true),
+            require_numbers: Some(true),
+            require_symbols: Some(true),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn policy_messages() {
+        let p = strict();
+        let msg = |pw: &str| {
+            check_policy(&p, pw)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            msg("Ab1!"),
+            "Password did not conform with policy: Password not long enough"
+        );
+        assert_eq!(
+            msg("ABCDEFG1!"),
+            "Password did not conform with policy: Password must have lowercase characters"
+        );
+        assert_eq!(
+            msg("abcdefg1!"),
+            "Password did not conform with policy: Password must have uppercase characters"
+        );
+        assert_eq!(
+            msg("Abcdefgh!"),
+            "Password did not conform with policy: Password must have numeric characters"
+        );
+        assert_eq!(
+            msg("Abcdefgh1"),
+            "Password did not conform with policy: Password must have symbol characters"
+        );
+        assert!(check_policy(&p, "Abcdefg1!").is_ok());
+        assert!(check_policy(&PasswordPolicyType::default(), "abcdefgh").is_ok());
+    }
+
+    #[test]
+    fn generated_passwords_meet_the_policy() {
+        let rng = SeededRng::new(3);
+        for _ in 0..50 {
+            assert!(check_policy(&strict(), &generate(&strict(), &rng)).is_ok());
+        }
+    }
+
+    #[tokio::test]
+    async fn hash_and_verify() {
+        let rng = SeededRng::new(9);
+        let h = hash("Correct horse 1!", &rng).await.unwrap();
+        assert!(h.expose().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify("Correct horse 1!", &h).await.unwrap());
+        assert!(!verify("wrong", &h).await.unwrap());
+        assert!(!verify("x", &Secret::new("garbage".into())).await.unwrap());
+    }
+}

@@ -1,0 +1,255 @@
+//! `GET /tessera/outbox?poolId=&username=&destination=`: the development outbox, for a
+//! person or a test to read the codes Tessera "sent". Answers `{"messages": [...]}`.
+//!
+//! The messages hold live codes and temporary passwords, so the endpoint is admin-only. A
+//! caller proves it holds an admin key either with a SigV4-signed GET (signing name
+//! `cognito-idp`, any region) or, as a development convenience (curl, a browser), with HTTP
+//! Basic authentication `access_key_id:secret_access_key` (RFC 7617), compared in constant
+//! time. Refusals carry the AWS error envelope and reveal nothing about the keys.
+//!
+//! The server does not depend on the delivery crate: the binary hands in an [`OutboxView`].
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::secret::Secret;
+use tessera_wire::sigv4;
+
+use crate::{ApiError, AppState};
+
+/// Read access to the development outbox.
+pub trait OutboxView: Send + Sync + Debug {
+    /// The messages in the order sent, as a JSON array of entries (camelCase), optionally only
+    /// those for one pool, user or destination.
+    fn messages(
+        &self,
+        pool_id: Option<&str>,
+        username: Option<&str>,
+        destination: Option<&str>,
+    ) -> serde_json::Value;
+}
+
+/// A GET has no meaningful body; anything larger than this is refused.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The signing name SigV4-signed outbox requests must use.
+const SIGNING_NAME: &str = "cognito-idp";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Filter {
+    pool_id: Option<String>,
+    username: Option<String>,
+    destination: Option<String>,
+}
+
+pub(crate) async fn outbox(State(st): State<AppState>, req: Request) -> Response {
+    let Some(view) = st.config.outbox.clone() else {
+        return ApiError::new("ResourceNotFoundException", "The outbox is not enabled.")
+            .with_status(StatusCode::NOT_FOUND)
+            .into_response();
+    };
+    let (parts, body) = req.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        return ApiError::serialization("The request body is too large.")
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .into_response();
+    };
+    if let Err(e) = authenticate(&parts, &body, &st.config.admin_keys) {
+        tracing::info!(error = e.code, "outbox request refused");
+        let challenge = e.status == StatusCode::UNAUTHORIZED;
+        let mut resp = e.into_response();
+        if challenge {
+            // RFC 9110 §11.6.1: a 401 names the scheme it accepts (lets a browser ask).
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"tessera-outbox\", charset=\"UTF-8\""),
+            );
+        }
+        return resp;
+    }
+    let filter = match axum::extract::Query::<Filter>::try_from_uri(&parts.uri) {
+        Ok(q) => q.0,
+        Err(_) => {
+            return ApiError::new(
+                "InvalidParameterException",
+                "The query string is not valid.",
+            )
+            .into_response();
+        }
+    };
+    let messages = view.messages(
+        non_empty(&filter.pool_id),
+        non_empty(&filter.username),
+        non_empty(&filter.destination),
+    );
+    let body = serde_json::json!({ "messages": messages });
+    let mut resp = (StatusCode::OK, body.to_string()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+/// Accepts a SigV4 signature or Basic credentials of a configured admin key.
+fn authenticate(
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+    keys: &HashMap<String, Secret<String>>,
+) -> Result<(), ApiError> {
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if let Some(encoded) = strip_prefix_ignore_case(authorization, "Basic ") {
+        return basic(encoded.trim(), keys);
+    }
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let request = sigv4::RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &headers,
+        body,
+    };
+    sigv4::verify(&request, SIGNING_NAME, SystemClock.now_secs(), |akid| {
+        keys.get(akid).map(|s| s.expose().clone())
+    })
+    .map(|_| ())
+    .map_err(|e| match e {
+        sigv4::SigV4Error::Missing => unauthenticated(),
+        other => ApiError::new(other.aws_error_code(), other.message())
+            .with_status(StatusCode::FORBIDDEN),
+    })
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::new(
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token",
+    )
+    .with_status(StatusCode::UNAUTHORIZED)
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::new(
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    )
+    .with_status(StatusCode::FORBIDDEN)
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
+}
+
+fn basic(encoded: &str, keys: &HashMap<String, Secret<String>>) -> Result<(), ApiError> {
+    let decoded = base64_decode(encoded).ok_or_else(bad_credentials)?;
+    let decoded = Secret::new(decoded);
+    let text = std::str::from_utf8(decoded.expose()).map_err(|_| bad_credentials())?;
+    let (akid, secret) = text.split_once(':').ok_or_else(bad_credentials)?;
+    // The access key id is not a secret; the secret access key is compared in constant time.
+    let expected = keys.get(akid).ok_or_else(bad_credentials)?;
+    if constant_time_eq(expected.expose().as_bytes(), secret.as_bytes()) {
+        Ok(())
+    } else {
+        Err(bad_credentials())
+    }
+}
+
+/// Compares without an early exit on the first differing byte (the length is not secret).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// Standard base64 (RFC 4648 §4), padding optional. `None` on any invalid character.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let s = s.trim_end_matches('=').as_bytes();
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= value(c)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn decodes_base64() {
+        assert_eq!(base64_decode("QUtJRDpzZWNyZXQ=").unwrap(), b"AKID:secret");
+        assert_eq!(base64_decode("YQ").unwrap(), b"a");
+        assert_eq!(base64_decode("YWI=").unwrap(), b"ab");
+        assert_eq!(base64_decode("").unwrap(), b"");
+        assert!(base64_decode("Y").is_none());
+        assert!(base64_decode("Y!==").is_none());
+    }
+
+    #[test]
+    fn basic_auth_checks_the_secret() {
+        let mut keys = HashMap::new();
+        keys.insert("AKID".to_string(), Secret::new("secret".to_string()));
+        assert!(basic("QUtJRDpzZWNyZXQ=", &keys).is_ok());
+        // AKID:secreT, AKID:, OTHER:secret
+        assert!(basic("QUtJRDpzZWNyZVQ=", &keys).is_err());
+        assert!(basic("QUtJRDo=", &keys).is_err());
+        assert!(basic("T1RIRVI6c2VjcmV0", &keys).is_err());
+        assert!(basic("!!!", &keys).is_err());
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

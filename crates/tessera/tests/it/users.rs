@@ -1,0 +1,1006 @@
+//! Users, sign-up, confirmation and passwords through the AWS SDK for Rust.
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AdminCreateUserConfigType, AttributeType, DeliveryMediumType, MessageActionType,
+    PreventUserExistenceErrorTypes, UserStatusType, UsernameAttributeType,
+    UsernameConfigurationType, VerifiedAttributeType,
+};
+
+use crate::harness::{TestServer, both, code, message};
+
+fn attr(name: &str, value: &str) -> AttributeType {
+    AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .unwrap()
+}
+
+/// A pool that auto-verifies email, and a public client.
+async fn pool_and_client(srv: &TestServer) -> (String, String) {
+    let pool = srv
+        .idp
+        .create_user_pool()
+        .pool_name("users")
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client = srv
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("app")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    (pool, client)
+}
+
+async fn status(srv: &TestServer, pool: &str, username: &str) -> UserStatusType {
+    srv.idp
+        .admin_get_user()
+        .user_pool_id(pool)
+        .username(username)
+        .send()
+        .await
+        .unwrap()
+        .user_status
+        .unwrap()
+}
+
+both!(
+    sign_up_and_confirm_with_the_emailed_code,
+    async |srv: &TestServer| {
+        let c = &srv.idp;
+        let (pool, client) = pool_and_client(srv).await;
+        let out = c
+            .sign_up()
+            .client_id(&client)
+            .username("alice")
+            .password("Passw0rd!")
+            .user_attributes(attr("email", "alice@example.com"))
+            .send()
+            .await
+            .unwrap();
+        assert!(!out.user_confirmed);
+        assert_eq!(out.user_sub.len(), 36);
+        let d = out.code_delivery_details.unwrap();
+        assert_eq!(d.destination.as_deref(), Some("a***@e***"));
+        assert_eq!(d.delivery_medium, Some(DeliveryMediumType::Email));
+        assert_eq!(d.attribute_name.as_deref(), Some("email"));
+        assert_eq!(
+            status(srv, &pool, "alice").await,
+            UserStatusType::Unconfirmed
+        );
+
+        let code_sent = srv.last_code("alice@example.com");
+        assert_eq!(code_sent.len(), 6);
+        let wrong = if code_sent == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        let r = c
+            .confirm_sign_up()
+            .client_id(&client)
+            .username("alice")
+            .confirmation_code(wrong)
+            .send()
+            .await;
+        assert_eq!(code(r), "CodeMismatchException");
+        c.confirm_sign_up()
+            .client_id(&client)
+            .username("alice")
+            .confirmation_code(&code_sent)
+            .send()
+            .await
+            .unwrap();
+        let u = c
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username("alice")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(u.user_status, Some(UserStatusType::Confirmed));
+        let verified = u
+            .user_attributes()
+            .iter()
+            .find(|a| a.name == "email_verified")
+            .and_then(|a| a.value.clone());
+        assert_eq!(verified.as_deref(), Some("true"));
+        let sub = u
+            .user_attributes()
+            .iter()
+            .find(|a| a.name == "sub")
+            .and_then(|a| a.value.clone());
+        assert_eq!(sub.as_deref(), Some(out.user_sub.as_str()));
+        // A code works once; a confirmed user cannot be confirmed again.
+        let r = c
+            .confirm_sign_up()
+            .client_id(&client)
+            .username("alice")
+            .confirmation_code(&code_sent)
+            .send()
+            .await;
+        assert_eq!(code(r), "NotAuthorizedException");
+        let r = c
+            .resend_confirmation_code()
+            .client_id(&client)
+            .username("alice")
+            .send()
+            .await;
+        assert_eq!(code(r), "InvalidParameterException");
+    }
+);
+
+both!(sign_up_errors, async |srv: &TestServer| {
+    let c = &srv.idp;
+    let (pool, client) = pool_and_client(srv).await;
+    let signup = |u: &str, p: &str| c.sign_up().client_id(&client).username(u).password(p);
+    signup("bob", "Passw0rd!").send().await.unwrap();
+    assert_eq!(
+        code(signup("bob", "Passw0rd!").send().await),
+        "UsernameExistsException"
+    );
+    let r = signup("carol", "short").send().await;
+    assert_eq!(
+        message(r),
+        "Password did not conform with policy: Password not long enough"
+    );
+    let r = signup("carol", "password1!").send().await;
+    assert_eq!(code(r), "InvalidPasswordException");
+    let r = signup("carol", "Passw0rd!")
+        .user_attributes(attr("nickname_typo", "x"))
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidParameterException");
+    let r = signup("carol", "Passw0rd!")
+        .user_attributes(attr("email", "not-an-email"))
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidParameterException");
+    let r = c
+        .sign_up()
+        .client_id("nosuchclient0000000000000")
+        .username("x")
+        .password("Passw0rd!")
+        .send()
+        .await;
+    assert_eq!(code(r), "ResourceNotFoundException");
+    let r = c
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("nobody")
+        .send()
+        .await;
+    assert_eq!(code(r), "UserNotFoundException");
+
+    // A client with a secret needs SECRET_HASH.
+    let secret_client = c
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("confidential")
+        .generate_secret(true)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    let id = secret_client.client_id.unwrap();
+    let r = c
+        .sign_up()
+        .client_id(&id)
+        .username("dave")
+        .password("Passw0rd!")
+        .send()
+        .await;
+    assert_eq!(code(r), "NotAuthorizedException");
+    let hash = tessera_core::users::secret_hash(&secret_client.client_secret.unwrap(), "dave", &id);
+    c.sign_up()
+        .client_id(&id)
+        .username("dave")
+        .password("Passw0rd!")
+        .secret_hash(hash)
+        .send()
+        .await
+        .unwrap();
+
+    // Required attributes and admin-only pools.
+    let strict = c
+        .create_user_pool()
+        .pool_name("strict")
+        .schema(
+            aws_sdk_cognitoidentityprovider::types::SchemaAttributeType::builder()
+                .name("email")
+                .required(true)
+                .build(),
+        )
+        .admin_create_user_config(
+            AdminCreateUserConfigType::builder()
+                .allow_admin_create_user_only(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let sc = c
+        .create_user_pool_client()
+        .user_pool_id(&strict)
+        .client_name("a")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let r = c
+        .sign_up()
+        .client_id(&sc)
+        .username("e")
+        .password("Passw0rd!")
+        .send()
+        .await;
+    assert_eq!(code(r), "NotAuthorizedException");
+    let r = c
+        .admin_create_user()
+        .user_pool_id(&strict)
+        .username("e")
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await;
+    let m = message(r);
+    assert!(m.contains("email") && m.contains("required"), "{m}");
+});
+
+both!(
+    code_attempts_are_limited_and_resend_replaces_the_code,
+    async |srv: &TestServer| {
+        let c = &srv.idp;
+        let (_, client) = pool_and_client(srv).await;
+        c.sign_up()
+            .client_id(&client)
+            .username("erin")
+            .password("Passw0rd!")
+            .user_attributes(attr("email", "erin@example.com"))
+            .send()
+            .await
+            .unwrap();
+        let first = srv.last_code("erin@example.com");
+        c.resend_confirmation_code()
+            .client_id(&client)
+            .username("erin")
+            .send()
+            .await
+            .unwrap();
+        let second = srv.last_code("erin@example.com");
+        if first != second {
+            let r = c
+                .confirm_sign_up()
+                .client_id(&client)
+                .username("erin")
+                .confirmation_code(&first)
+                .send()
+                .await;
+            assert_eq!(code(r), "CodeMismatchException");
+        }
+        let wrong = if second == "999999" {
+            "888888"
+        } else {
+            "999999"
+        };
+        let mut last = String::new();
+        for _ in 0..6 {
+            last = code(
+                c.confirm_sign_up()
+                    .client_id(&client)
+                    .username("erin")
+                    .confirmation_code(wrong)
+                    .send()
+                    .await,
+            );
+        }
+        assert_eq!(last, "LimitExceededException");
+        // Even the right code is refused once the attempts are spent.
+        let r = c
+            .confirm_sign_up()
+            .client_id(&client)
+            .username("erin")
+            .confirmation_code(&second)
+            .send()
+            .await;
+        assert_eq!(code(r), "LimitExceededException");
+    }
+);
+
+both!(
+    forgot_password_and_existence_privacy,
+    async |srv: &TestServer| {
+        let c = &srv.idp;
+        let (pool, client) = pool_and_client(srv).await;
+        c.sign_up()
+            .client_id(&client)
+            .username("fred")
+            .password("Passw0rd!")
+            .user_attributes(attr("email", "fred@example.com"))
+            .send()
+            .await
+            .unwrap();
+        // Unverified email: no way to send a reset code.
+        let r = c
+            .forgot_password()
+            .client_id(&client)
+            .username("fred")
+            .send()
+            .await;
+        assert_eq!(code(r), "InvalidParameterException");
+        c.confirm_sign_up()
+            .client_id(&client)
+            .username("fred")
+            .confirmation_code(srv.last_code("fred@example.com"))
+            .send()
+            .await
+            .unwrap();
+        let d = c
+            .forgot_password()
+            .client_id(&client)
+            .username("fred")
+            .send()
+            .await
+            .unwrap()
+            .code_delivery_details
+            .unwrap();
+        assert_eq!(d.destination.as_deref(), Some("f***@e***"));
+        let reset = srv.last_code("fred@example.com");
+        let r = c
+            .confirm_forgot_password()
+            .client_id(&client)
+            .username("fred")
+            .confirmation_code(&reset)
+            .password("weak")
+            .send()
+            .await;
+        assert_eq!(code(r), "InvalidPasswordException");
+        c.confirm_forgot_password()
+            .client_id(&client)
+            .username("fred")
+            .confirmation_code(&reset)
+            .password("N3w-Passw0rd")
+            .send()
+            .await
+            .unwrap();
+        let r = c
+            .confirm_forgot_password()
+            .client_id(&client)
+            .username("fred")
+            .confirmation_code(&reset)
+            .password("N3w-Passw0rd2")
+            .send()
+            .await;
+        assert_eq!(code(r), "CodeMismatchException", "a reset code works once");
+        assert_eq!(status(srv, &pool, "fred").await, UserStatusType::Confirmed);
+
+        // LEGACY reveals a missing user; ENABLED does not.
+        assert_eq!(
+            code(
+                c.forgot_password()
+                    .client_id(&client)
+                    .username("ghost")
+                    .send()
+                    .await
+            ),
+            "UserNotFoundException"
+        );
+        let hidden = c
+            .create_user_pool_client()
+            .user_pool_id(&pool)
+            .client_name("private")
+            .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap()
+            .client_id
+            .unwrap();
+        assert!(
+            c.forgot_password()
+                .client_id(&hidden)
+                .username("ghost")
+                .send()
+                .await
+                .unwrap()
+                .code_delivery_details
+                .is_some()
+        );
+        assert!(
+            c.resend_confirmation_code()
+                .client_id(&hidden)
+                .username("ghost")
+                .send()
+                .await
+                .is_ok()
+        );
+        let r = c
+            .confirm_sign_up()
+            .client_id(&hidden)
+            .username("ghost")
+            .confirmation_code("123456")
+            .send()
+            .await;
+        assert_eq!(code(r), "CodeMismatchException");
+        let r = c
+            .confirm_forgot_password()
+            .client_id(&hidden)
+            .username("ghost")
+            .confirmation_code("123456")
+            .password("N3w-Passw0rd")
+            .send()
+            .await;
+        assert_eq!(code(r), "CodeMismatchException");
+    }
+);
+
+both!(admin_user_management, async |srv: &TestServer| {
+    let c = &srv.idp;
+    let (pool, _) = pool_and_client(srv).await;
+    let created = c
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("gina")
+        .temporary_password("Temp-Passw0rd")
+        .user_attributes(attr("email", "gina@example.com"))
+        .user_attributes(attr("email_verified", "true"))
+        .user_attributes(attr("name", "Gina"))
+        .send()
+        .await
+        .unwrap()
+        .user
+        .unwrap();
+    assert_eq!(
+        created.user_status,
+        Some(UserStatusType::ForceChangePassword)
+    );
+    assert!(created.enabled);
+    assert_eq!(srv.last_code("gina@example.com"), "Temp-Passw0rd");
+    let invitation = srv
+        .outbox()
+        .into_iter()
+        .rev()
+        .find(|m| m["destination"] == "gina@example.com")
+        .unwrap();
+    assert!(invitation["body"].as_str().unwrap().contains("gina"));
+    assert_eq!(
+        code(
+            c.admin_create_user()
+                .user_pool_id(&pool)
+                .username("gina")
+                .send()
+                .await
+        ),
+        "UsernameExistsException"
+    );
+    c.admin_create_user()
+        .user_pool_id(&pool)
+        .username("gina")
+        .message_action(MessageActionType::Resend)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        srv.last_code("gina@example.com"),
+        "Temp-Passw0rd",
+        "a resend makes a new temporary password"
+    );
+    let before = srv.outbox().len();
+    c.admin_create_user()
+        .user_pool_id(&pool)
+        .username("hank")
+        .user_attributes(attr("email", "hank@example.com"))
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(srv.outbox().len(), before, "SUPPRESS sends nothing");
+
+    c.admin_disable_user()
+        .user_pool_id(&pool)
+        .username("gina")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !c.admin_get_user()
+            .user_pool_id(&pool)
+            .username("gina")
+            .send()
+            .await
+            .unwrap()
+            .enabled
+    );
+    c.admin_enable_user()
+        .user_pool_id(&pool)
+        .username("gina")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        c.admin_get_user()
+            .user_pool_id(&pool)
+            .username("gina")
+            .send()
+            .await
+            .unwrap()
+            .enabled
+    );
+
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("gina")
+        .user_attributes(attr("name", "Georgina"))
+        .send()
+        .await
+        .unwrap();
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("gina")
+        .user_attributes(attr("email", "georgina@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let u = c
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("gina")
+        .send()
+        .await
+        .unwrap();
+    let get = |n: &str| {
+        u.user_attributes()
+            .iter()
+            .find(|a| a.name == n)
+            .and_then(|a| a.value.clone())
+    };
+    assert_eq!(get("name").as_deref(), Some("Georgina"));
+    assert_eq!(
+        get("email_verified").as_deref(),
+        Some("false"),
+        "a changed auto-verified email needs verifying"
+    );
+    assert_eq!(srv.last_code("georgina@example.com").len(), 6);
+    let r = c
+        .admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("gina")
+        .user_attributes(attr("sub", "x"))
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidParameterException");
+    c.admin_delete_user_attributes()
+        .user_pool_id(&pool)
+        .username("gina")
+        .user_attribute_names("name")
+        .send()
+        .await
+        .unwrap();
+    let u = c
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("gina")
+        .send()
+        .await
+        .unwrap();
+    assert!(u.user_attributes().iter().all(|a| a.name != "name"));
+
+    let r = c
+        .admin_set_user_password()
+        .user_pool_id(&pool)
+        .username("gina")
+        .password("weak")
+        .permanent(true)
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidPasswordException");
+    c.admin_set_user_password()
+        .user_pool_id(&pool)
+        .username("gina")
+        .password("Perm-Passw0rd")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(srv, &pool, "gina").await, UserStatusType::Confirmed);
+    c.admin_set_user_password()
+        .user_pool_id(&pool)
+        .username("gina")
+        .password("Temp-Passw0rd2")
+        .permanent(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(srv, &pool, "gina").await,
+        UserStatusType::ForceChangePassword
+    );
+
+    // Reset needs a verified address: hank has none verified.
+    assert_eq!(
+        code(
+            c.admin_reset_user_password()
+                .user_pool_id(&pool)
+                .username("hank")
+                .send()
+                .await
+        ),
+        "InvalidParameterException"
+    );
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("hank")
+        .user_attributes(attr("email_verified", "true"))
+        .send()
+        .await
+        .unwrap();
+    c.admin_reset_user_password()
+        .user_pool_id(&pool)
+        .username("hank")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(srv, &pool, "hank").await,
+        UserStatusType::ResetRequired
+    );
+    assert_eq!(srv.last_code("hank@example.com").len(), 6);
+
+    c.admin_delete_user()
+        .user_pool_id(&pool)
+        .username("gina")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            c.admin_get_user()
+                .user_pool_id(&pool)
+                .username("gina")
+                .send()
+                .await
+        ),
+        "UserNotFoundException"
+    );
+    assert_eq!(
+        code(
+            c.admin_delete_user()
+                .user_pool_id(&pool)
+                .username("gina")
+                .send()
+                .await
+        ),
+        "UserNotFoundException"
+    );
+    assert_eq!(
+        code(
+            c.admin_confirm_sign_up()
+                .user_pool_id(&pool)
+                .username("hank")
+                .send()
+                .await
+        ),
+        "NotAuthorizedException"
+    );
+    let pool_after = c
+        .describe_user_pool()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    assert_eq!(pool_after.estimated_number_of_users, 1);
+});
+
+both!(admin_confirm_sign_up, async |srv: &TestServer| {
+    let c = &srv.idp;
+    let (pool, client) = pool_and_client(srv).await;
+    c.sign_up()
+        .client_id(&client)
+        .username("ivy")
+        .password("Passw0rd!")
+        .send()
+        .await
+        .unwrap();
+    c.admin_confirm_sign_up()
+        .user_pool_id(&pool)
+        .username("ivy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(srv, &pool, "ivy").await, UserStatusType::Confirmed);
+});
+
+both!(
+    email_as_username_and_case_insensitivity,
+    async |srv: &TestServer| {
+        let c = &srv.idp;
+        let pool = c
+            .create_user_pool()
+            .pool_name("by-email")
+            .username_attributes(UsernameAttributeType::Email)
+            .username_configuration(
+                UsernameConfigurationType::builder()
+                    .case_sensitive(false)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .unwrap()
+            .id
+            .unwrap();
+        let client = c
+            .create_user_pool_client()
+            .user_pool_id(&pool)
+            .client_name("a")
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap()
+            .client_id
+            .unwrap();
+        let out = c
+            .sign_up()
+            .client_id(&client)
+            .username("Jane@Example.com")
+            .password("Passw0rd!")
+            .send()
+            .await
+            .unwrap();
+        let u = c
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username("jane@example.com")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            u.username, out.user_sub,
+            "with email as username, the username is the sub"
+        );
+        let r = c
+            .sign_up()
+            .client_id(&client)
+            .username("JANE@example.com")
+            .password("Passw0rd!")
+            .send()
+            .await;
+        assert_eq!(code(r), "UsernameExistsException");
+        let r = c
+            .sign_up()
+            .client_id(&client)
+            .username("not-an-email")
+            .password("Passw0rd!")
+            .send()
+            .await;
+        assert_eq!(code(r), "InvalidParameterException");
+
+        let ci = c
+            .create_user_pool()
+            .pool_name("ci")
+            .username_configuration(
+                UsernameConfigurationType::builder()
+                    .case_sensitive(false)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .unwrap()
+            .id
+            .unwrap();
+        c.admin_create_user()
+            .user_pool_id(&ci)
+            .username("Kim")
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            c.admin_get_user()
+                .user_pool_id(&ci)
+                .username("KIM")
+                .send()
+                .await
+                .unwrap()
+                .username,
+            "Kim"
+        );
+        let r = c
+            .admin_create_user()
+            .user_pool_id(&ci)
+            .username("kim")
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await;
+        assert_eq!(code(r), "UsernameExistsException");
+    }
+);
+
+both!(list_users_filters_and_pages, async |srv: &TestServer| {
+    let c = &srv.idp;
+    let (pool, _) = pool_and_client(srv).await;
+    for i in 0..25 {
+        c.admin_create_user()
+            .user_pool_id(&pool)
+            .username(format!("user{i:02}"))
+            .user_attributes(attr(
+                "email",
+                &format!(
+                    "{}{i:02}@example.com",
+                    if i % 2 == 0 { "even" } else { "odd" }
+                ),
+            ))
+            .user_attributes(attr("given_name", if i < 5 { "Ann" } else { "Bo" }))
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+    }
+    c.admin_set_user_password()
+        .user_pool_id(&pool)
+        .username("user03")
+        .password("Perm-Passw0rd")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+    c.admin_disable_user()
+        .user_pool_id(&pool)
+        .username("user04")
+        .send()
+        .await
+        .unwrap();
+
+    let all: Vec<_> = c
+        .list_users()
+        .user_pool_id(&pool)
+        .limit(7)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 25);
+    let names: Vec<_> = all.iter().map(|u| u.username.clone().unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 25, "no user twice across pages");
+
+    let count = |f: &'static str| {
+        let c = c.clone();
+        let pool = pool.clone();
+        async move {
+            c.list_users()
+                .user_pool_id(&pool)
+                .filter(f)
+                .limit(5)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(count("email ^= \"even\"").await, 13);
+    assert_eq!(count("email = \"odd07@example.com\"").await, 1);
+    assert_eq!(count("given_name = \"Ann\"").await, 5);
+    assert_eq!(count("username ^= \"user1\"").await, 10);
+    assert_eq!(count("cognito:user_status = \"CONFIRMED\"").await, 1);
+    assert_eq!(count("status = \"Disabled\"").await, 1);
+    assert_eq!(count("status = \"Enabled\"").await, 24);
+
+    let some = c
+        .list_users()
+        .user_pool_id(&pool)
+        .filter("email = \"odd07@example.com\"")
+        .attributes_to_get("email")
+        .send()
+        .await
+        .unwrap();
+    let attrs = some.users()[0].attributes();
+    assert_eq!(attrs.len(), 1);
+    assert_eq!(attrs[0].name, "email");
+    assert_eq!(
+        code(
+            c.list_users()
+                .user_pool_id(&pool)
+                .filter("custom:x = \"1\"")
+                .send()
+                .await
+        ),
+        "InvalidParameterException"
+    );
+    assert_eq!(
+        code(
+            c.list_users()
+                .user_pool_id(&pool)
+                .filter("email = unquoted")
+                .send()
+                .await
+        ),
+        "InvalidParameterException"
+    );
+    assert_eq!(
+        code(
+            c.list_users()
+                .user_pool_id(&pool)
+                .pagination_token("garbage")
+                .send()
+                .await
+        ),
+        "InvalidParameterException"
+    );
+});
+
+both!(
+    concurrent_sign_ups_for_one_username,
+    async |srv: &TestServer| {
+        let (pool, client) = pool_and_client(srv).await;
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let c = srv.idp.clone();
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                c.sign_up()
+                    .client_id(client)
+                    .username("racer")
+                    .password(format!("Passw0rd!{i}"))
+                    .send()
+                    .await
+            }));
+        }
+        let mut ok = 0;
+        let mut exists = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => {
+                    assert_eq!(code::<(), _>(Err(e)), "UsernameExistsException");
+                    exists += 1;
+                }
+            }
+        }
+        assert_eq!((ok, exists), (1, 49));
+        let users = srv
+            .idp
+            .list_users()
+            .user_pool_id(&pool)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(users.users().len(), 1);
+    }
+);
