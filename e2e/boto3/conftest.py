@@ -38,3 +38,28 @@ def pool(idp):
         idp.delete_user_pool(UserPoolId=p["Id"])
     except idp.exceptions.ResourceNotFoundException:
         pass
+
+
+@pytest.fixture
+def outbox():
+    """Reads the development outbox through its admin endpoint (HTTP Basic with the admin key)."""
+    import base64
+    import json
+    import urllib.parse
+    import urllib.request
+
+    token = base64.b64encode(f"{os.environ['TESSERA_AKID']}:{os.environ['TESSERA_SECRET']}".encode()).decode()
+
+    def read(**filters):
+        url = f"{os.environ['TESSERA_URL']}/tessera/outbox?" + urllib.parse.urlencode(filters)
+        req = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)["messages"]
+
+    def last_code(destination):
+        found = [m for m in read() if m["destination"] == destination]
+        assert found, f"no message to {destination} in the outbox"
+        return found[-1]["code"]
+
+    read.last_code = last_code
+    return read

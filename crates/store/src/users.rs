@@ -201,8 +201,8 @@ macro_rules! impl_user_store {
                 limit: u32,
             ) -> Result<Vec<tessera_core::store::UserRecord>, tessera_core::store::StoreError> {
                 use tessera_core::store::{FilterAttribute, FilterOp};
-                // Sort by the filtered column (so its index serves the range), else by
-                // username_key. The enabled filter is equality-only and sorts by username.
+                // A prefix filter sorts by its column (so the index serves the range); every
+                // other query sorts by username_key.
                 let mut text: Vec<String> = Vec::new(); // string parameters after $1
                 let mut flag: Option<bool> = None; // the enabled filter's parameter
                 let mut cond = String::new();
@@ -214,13 +214,16 @@ macro_rules! impl_user_store {
                         cond.push_str(" AND enabled = $2");
                     }
                     Some(f) => {
-                        sort = $crate::users::filter_column(f.attribute);
+                        let col = $crate::users::filter_column(f.attribute);
                         text.push(f.value.clone());
                         match f.op {
-                            FilterOp::Equals => cond.push_str(&format!(" AND {sort} = $2")),
+                            // Equal values: the index (pool_id, col, username_key) is already
+                            // in username order, so the keyset is the username alone.
+                            FilterOp::Equals => cond.push_str(&format!(" AND {col} = $2")),
                             FilterOp::StartsWith => {
+                                sort = col;
                                 text.push($crate::users::prefix_upper(&f.value));
-                                cond.push_str(&format!(" AND {sort} >= $2 AND {sort} < $3"));
+                                cond.push_str(&format!(" AND {col} >= $2 AND {col} < $3"));
                             }
                         }
                     }

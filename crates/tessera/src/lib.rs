@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tessera_core::Tessera;
-use tessera_core::clock::SystemClock;
+use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::rand::SystemRng;
 use tessera_core::secret::Secret;
 use tokio::sync::oneshot;
@@ -56,6 +56,15 @@ impl Running {
 
 /// Opens storage, binds the listener and serves in a background task.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    start_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with another clock for the domain (tests move time to check expiry). Request
+/// signatures are always checked against the real clock.
+pub async fn start_with_clock(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
     let (admin, origin) = admin_keys::load_or_generate(&settings.data_dir, settings.admin.clone())?;
@@ -81,7 +90,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let core = Arc::new(Tessera::new(
         tessera_core::Ports {
             store,
-            clock: Arc::new(SystemClock),
+            clock,
             rng: Arc::new(SystemRng),
             messages: Arc::new(messages),
         },

@@ -66,6 +66,18 @@ pub fn idp_client(
 impl TestServer {
     /// Starts a server on `backend`; `None` when that backend is not available here.
     pub async fn start(backend: Backend) -> Option<TestServer> {
+        Self::start_with_clock(
+            backend,
+            std::sync::Arc::new(tessera_core::clock::SystemClock),
+        )
+        .await
+    }
+
+    /// Like [`TestServer::start`], with the domain running on `clock`.
+    pub async fn start_with_clock(
+        backend: Backend,
+        clock: std::sync::Arc<dyn tessera_core::clock::Clock>,
+    ) -> Option<TestServer> {
         let dir = tempfile::tempdir().unwrap();
         let mut s = settings(dir.path());
         let mut pg = None;
@@ -76,7 +88,7 @@ impl TestServer {
             s.postgres_schema = Some(schema.clone());
             pg = Some((url, schema));
         }
-        let running = tessera::start(&s).await.unwrap();
+        let running = tessera::start_with_clock(&s, clock).await.unwrap();
         let url = format!("http://{}", running.addr);
         Some(TestServer {
             idp: idp_client(&url, "us-east-1", AKID, SECRET),

@@ -1004,3 +1004,82 @@ both!(
         assert_eq!(users.users().len(), 1);
     }
 );
+
+/// Codes expire: sign-up codes after 24 hours, password reset codes after one hour.
+async fn codes_expire(backend: crate::harness::Backend) {
+    use std::sync::Arc;
+    use tessera_core::clock::{Clock, ManualClock, SystemClock};
+    let clock = Arc::new(ManualClock::new(SystemClock.now_millis()));
+    let Some(srv) = TestServer::start_with_clock(backend, clock.clone()).await else {
+        return;
+    };
+    let c = &srv.idp;
+    let (_, client) = pool_and_client(&srv).await;
+    c.sign_up()
+        .client_id(&client)
+        .username("old")
+        .password("Passw0rd!")
+        .user_attributes(attr("email", "old@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let signup_code = srv.last_code("old@example.com");
+    clock.advance_millis(24 * 3600 * 1000 + 1000);
+    let r = c
+        .confirm_sign_up()
+        .client_id(&client)
+        .username("old")
+        .confirmation_code(&signup_code)
+        .send()
+        .await;
+    assert_eq!(code(r), "ExpiredCodeException");
+    c.resend_confirmation_code()
+        .client_id(&client)
+        .username("old")
+        .send()
+        .await
+        .unwrap();
+    c.confirm_sign_up()
+        .client_id(&client)
+        .username("old")
+        .confirmation_code(srv.last_code("old@example.com"))
+        .send()
+        .await
+        .unwrap();
+
+    c.forgot_password()
+        .client_id(&client)
+        .username("old")
+        .send()
+        .await
+        .unwrap();
+    clock.advance_millis(59 * 60 * 1000);
+    c.forgot_password()
+        .client_id(&client)
+        .username("old")
+        .send()
+        .await
+        .unwrap();
+    let fresh = srv.last_code("old@example.com");
+    clock.advance_millis(61 * 60 * 1000);
+    let r = c
+        .confirm_forgot_password()
+        .client_id(&client)
+        .username("old")
+        .confirmation_code(&fresh)
+        .password("N3w-Passw0rd")
+        .send()
+        .await;
+    assert_eq!(code(r), "ExpiredCodeException");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn codes_expire_sqlite() {
+    codes_expire(crate::harness::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn codes_expire_postgres() {
+    codes_expire(crate::harness::Backend::Postgres).await;
+}
