@@ -360,7 +360,18 @@ impl Tessera {
             .auto_verified_attributes
             .clone()
             .unwrap_or_default();
+        // With AttributesRequireVerificationBeforeUpdate, a changed email or phone number
+        // stays as it was until the new value is verified (VerifyUserAttribute); the new
+        // value waits in `extra.pending_attributes`. Setting `*_verified` in the same call
+        // applies it at once, as in Cognito.
+        let wait_for_verification = pool
+            .config
+            .user_attribute_update_settings
+            .as_ref()
+            .and_then(|s| s.attributes_require_verification_before_update.clone())
+            .unwrap_or_default();
         let mut to_verify = Vec::new();
+        let mut pending = Vec::new();
         for a in ["email", "phone_number"] {
             let changed = changes
                 .get(a)
@@ -370,21 +381,33 @@ impl Tessera {
                 && auto.iter().any(|x| x == a)
             {
                 to_verify.push(a);
+                if wait_for_verification.iter().any(|x| x == a)
+                    && current.attributes.contains_key(a)
+                {
+                    pending.push(a);
+                }
             }
         }
         let updated = self
             .modify_user(&pool, &current.username, |u| {
                 for (k, v) in &changes {
-                    u.attributes.insert(k.clone(), v.clone());
+                    if pending.contains(&k.as_str()) {
+                        u.extra["pending_attributes"][k.as_str()] = serde_json::json!(v);
+                    } else {
+                        u.attributes.insert(k.clone(), v.clone());
+                    }
                 }
                 for a in &to_verify {
-                    u.attributes.insert(format!("{a}_verified"), "false".into());
+                    if !pending.contains(a) {
+                        u.attributes.insert(format!("{a}_verified"), "false".into());
+                    }
                 }
                 Ok(())
             })
             .await?;
         for a in to_verify {
-            if let Some(dest) = updated.attributes.get(a) {
+            // The code goes to the new value, pending or applied.
+            if let Some(dest) = changes.get(a) {
                 let delivery = Delivery {
                     channel: if a == "email" {
                         Channel::Email

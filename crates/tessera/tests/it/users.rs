@@ -1083,3 +1083,82 @@ async fn codes_expire_sqlite() {
 async fn codes_expire_postgres() {
     codes_expire(crate::harness::Backend::Postgres).await;
 }
+
+both!(
+    verification_before_update_keeps_the_old_email,
+    async |srv: &TestServer| {
+        use aws_sdk_cognitoidentityprovider::types::UserAttributeUpdateSettingsType;
+        let c = &srv.idp;
+        let pool = c
+            .create_user_pool()
+            .pool_name("verify-first")
+            .auto_verified_attributes(VerifiedAttributeType::Email)
+            .user_attribute_update_settings(
+                UserAttributeUpdateSettingsType::builder()
+                    .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .unwrap()
+            .id
+            .unwrap();
+        c.admin_create_user()
+            .user_pool_id(&pool)
+            .username("lee")
+            .user_attributes(attr("email", "lee@example.com"))
+            .user_attributes(attr("email_verified", "true"))
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        let email_of = async |c: &aws_sdk_cognitoidentityprovider::Client| {
+            let u = c
+                .admin_get_user()
+                .user_pool_id(&pool)
+                .username("lee")
+                .send()
+                .await
+                .unwrap();
+            let get = |n: &str| {
+                u.user_attributes()
+                    .iter()
+                    .find(|a| a.name == n)
+                    .and_then(|a| a.value.clone())
+            };
+            (get("email"), get("email_verified"))
+        };
+        c.admin_update_user_attributes()
+            .user_pool_id(&pool)
+            .username("lee")
+            .user_attributes(attr("email", "lee@new.example.com"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            email_of(c).await,
+            (Some("lee@example.com".into()), Some("true".into())),
+            "the old, verified email stays until the new one is verified"
+        );
+        assert_eq!(
+            srv.last_code("lee@new.example.com").len(),
+            6,
+            "the code goes to the new address"
+        );
+        // Setting email_verified in the same call applies the change at once.
+        c.admin_update_user_attributes()
+            .user_pool_id(&pool)
+            .username("lee")
+            .user_attributes(attr("email", "lee@new.example.com"))
+            .user_attributes(attr("email_verified", "true"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            email_of(c).await,
+            (Some("lee@new.example.com".into()), Some("true".into()))
+        );
+    }
+);
