@@ -345,7 +345,7 @@ impl Tessera {
         &self,
         req: UpdateUserPoolClientRequest,
     ) -> Result<UserPoolClientType, CoreError> {
-        for _ in 0..8 {
+        for _ in 0..crate::MAX_RETRIES {
             let pool = self.load_pool(&req.user_pool_id).await?;
             let mut rec = self.load_client(&req.user_pool_id, &req.client_id).await?;
             let mut settings = settings_of(&req)?;
@@ -362,9 +362,7 @@ impl Tessera {
                 return Ok(describe(rec));
             }
         }
-        Err(CoreError::ConcurrentModification(
-            "The app client was modified by another request; try again.".into(),
-        ))
+        Err(crate::concurrent_modification("app client"))
     }
 
     /// `DeleteUserPoolClient`.
@@ -390,7 +388,7 @@ impl Tessera {
     ) -> Result<(Vec<UserPoolClientDescription>, Option<String>), CoreError> {
         self.load_pool(pool_id).await?;
         let after = next_token.map(page::decode).transpose()?;
-        let limit = max_results.unwrap_or(60).clamp(1, 60) as u32;
+        let limit = page::size(max_results);
         let rows = self
             .store
             .list_clients(pool_id, after.as_deref(), limit + 1)

@@ -16,11 +16,6 @@ use crate::{CoreError, Tessera, page};
 
 /// Cognito's quota: "Groups per user pool: 10,000".
 pub const MAX_GROUPS_PER_POOL: u64 = 10_000;
-/// Default and largest page of `ListGroups`, `AdminListGroupsForUser`, `ListUsersInGroup`.
-pub const MAX_PAGE: u32 = 60;
-
-/// How many times an `UpdateGroup` read-modify-write is retried.
-const MAX_RETRIES: usize = 8;
 
 pub(crate) fn group_not_found() -> CoreError {
     CoreError::ResourceNotFound("Group not found.".into())
@@ -86,14 +81,6 @@ pub fn group_type(g: &GroupRecord) -> GroupType {
         precedence: g.precedence,
         last_modified_date: Some(g.modified_ms as f64 / 1000.0),
         creation_date: Some(g.created_ms as f64 / 1000.0),
-    }
-}
-
-/// A page size from a request's `Limit`: absent or 0 means the largest page.
-fn page_size(limit: Option<i32>) -> u32 {
-    match limit {
-        Some(n) if n > 0 => (n as u32).min(MAX_PAGE),
-        _ => MAX_PAGE,
     }
 }
 
@@ -214,7 +201,7 @@ impl Tessera {
             req.role_arn.as_deref(),
         )?;
         let pool = self.load_pool(&req.user_pool_id).await?;
-        for _ in 0..MAX_RETRIES {
+        for _ in 0..crate::MAX_RETRIES {
             let mut g = self.load_group(&pool.id, &req.group_name).await?;
             let expected = g.version;
             if let Some(d) = &req.description {
@@ -232,9 +219,7 @@ impl Tessera {
                 return Ok(group_type(&g));
             }
         }
-        Err(CoreError::ConcurrentModification(
-            "The group was modified by another request; try again.".into(),
-        ))
+        Err(crate::concurrent_modification("group"))
     }
 
     /// `DeleteGroup`: the group's memberships go with it.
@@ -255,7 +240,7 @@ impl Tessera {
     ) -> Result<(Vec<GroupType>, Option<String>), CoreError> {
         let after = next_token.map(page::decode).transpose()?;
         let pool = self.load_pool(pool_id).await?;
-        let limit = page_size(limit);
+        let limit = page::size(limit);
         let rows = self
             .store
             .list_groups(&pool.id, after.as_deref(), limit + 1)
@@ -309,7 +294,7 @@ impl Tessera {
         let after = next_token.map(page::decode).transpose()?;
         let pool = self.load_pool(pool_id).await?;
         let user = self.require_user(&pool, username).await?;
-        let limit = page_size(limit);
+        let limit = page::size(limit);
         let rows = self
             .store
             .page_groups_for_user(&pool.id, &user.sub, after.as_deref(), limit + 1)
@@ -329,7 +314,7 @@ impl Tessera {
         let after = next_token.map(page::decode).transpose()?;
         let pool = self.load_pool(pool_id).await?;
         let g = self.load_group(&pool.id, group).await?;
-        let limit = page_size(limit);
+        let limit = page::size(limit);
         let rows: Vec<UserRecord> = self
             .store
             .list_users_in_group(&pool.id, &g.name, after.as_deref(), limit + 1)
@@ -392,15 +377,6 @@ mod tests {
         assert!(check_settings(None, Some(&"d".repeat(2049)), None).is_err());
         assert!(check_settings(None, None, Some("not-an-arn-at-all-really")).is_err());
         assert!(check_settings(None, None, Some("arn:x")).is_err());
-    }
-
-    #[test]
-    fn page_sizes() {
-        assert_eq!(page_size(None), 60);
-        assert_eq!(page_size(Some(0)), 60);
-        assert_eq!(page_size(Some(1)), 1);
-        assert_eq!(page_size(Some(60)), 60);
-        assert_eq!(page_size(Some(61)), 60);
     }
 
     #[test]

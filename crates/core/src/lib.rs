@@ -45,6 +45,16 @@ impl Default for Settings {
     }
 }
 
+/// How often an optimistic read-modify-write is retried when another writer got there first.
+pub(crate) const MAX_RETRIES: usize = 8;
+
+/// The answer once `MAX_RETRIES` read-modify-writes of `what` all lost the race.
+pub(crate) fn concurrent_modification(what: &str) -> CoreError {
+    CoreError::ConcurrentModification(format!(
+        "The {what} was modified by another request; try again."
+    ))
+}
+
 /// The adapters core talks to, chosen by the binary.
 #[derive(Clone)]
 pub struct Ports {

@@ -18,6 +18,17 @@ pub fn decode(token: &str) -> Result<String, CoreError> {
         .ok_or_else(|| CoreError::InvalidParameter("Invalid pagination token.".into()))
 }
 
+/// The largest page any list operation returns (Cognito's limit).
+pub const MAX_PAGE: u32 = 60;
+
+/// A page size from a request's `Limit` / `MaxResults`: absent or 0 means the largest page.
+pub fn size(limit: Option<i32>) -> u32 {
+    match limit {
+        Some(n) if n > 0 => (n as u32).min(MAX_PAGE),
+        _ => MAX_PAGE,
+    }
+}
+
 /// Splits a result fetched with `limit + 1` rows into the page and its next token.
 pub fn finish<T>(
     mut rows: Vec<T>,
@@ -45,6 +56,15 @@ mod tests {
         );
         assert!(decode("not a token").is_err());
         assert!(decode(&URL_SAFE_NO_PAD.encode("other")).is_err());
+    }
+
+    #[test]
+    fn page_sizes() {
+        assert_eq!(size(None), 60);
+        assert_eq!(size(Some(0)), 60);
+        assert_eq!(size(Some(1)), 1);
+        assert_eq!(size(Some(60)), 60);
+        assert_eq!(size(Some(61)), 60);
     }
 
     #[test]

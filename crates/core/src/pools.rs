@@ -14,9 +14,6 @@ use tessera_wire::idp::{
 use crate::store::PoolRecord;
 use crate::{CoreError, Tessera, ids, page, schema};
 
-/// How often a read-modify-write is retried when another writer got there first.
-const MAX_RETRIES: usize = 8;
-
 pub(crate) fn not_found(pool_id: &str) -> CoreError {
     CoreError::ResourceNotFound(format!("User pool {pool_id} does not exist."))
 }
@@ -206,7 +203,7 @@ impl Tessera {
             config: pool,
         };
         self.store.insert_pool(&record).await?;
-        Ok(self.describe(record).await)
+        self.describe(record).await
     }
 
     pub(crate) async fn load_pool(&self, pool_id: &str) -> Result<PoolRecord, CoreError> {
@@ -217,21 +214,21 @@ impl Tessera {
     }
 
     /// Fills the fields that are derived rather than stored.
-    async fn describe(&self, rec: PoolRecord) -> UserPoolType {
-        let users = self.store.count_users(&rec.id).await.unwrap_or(0);
+    async fn describe(&self, rec: PoolRecord) -> Result<UserPoolType, CoreError> {
+        let users = self.store.count_users(&rec.id).await?;
         let mut p = rec.config;
         p.estimated_number_of_users = Some(i32::try_from(users).unwrap_or(i32::MAX));
         p.id = Some(rec.id);
         p.name = Some(rec.name);
         p.creation_date = Some(rec.created_ms as f64 / 1000.0);
         p.last_modified_date = Some(rec.modified_ms as f64 / 1000.0);
-        p
+        Ok(p)
     }
 
     /// `DescribeUserPool`.
     pub async fn describe_user_pool(&self, pool_id: &str) -> Result<UserPoolType, CoreError> {
         let rec = self.load_pool(pool_id).await?;
-        Ok(self.describe(rec).await)
+        self.describe(rec).await
     }
 
     /// Read-modify-write of a pool with optimistic concurrency.
@@ -240,7 +237,7 @@ impl Tessera {
         pool_id: &str,
         mut change: impl FnMut(&mut PoolRecord) -> Result<(), CoreError>,
     ) -> Result<PoolRecord, CoreError> {
-        for _ in 0..MAX_RETRIES {
+        for _ in 0..crate::MAX_RETRIES {
             let mut rec = self.load_pool(pool_id).await?;
             let expected = rec.version;
             change(&mut rec)?;
@@ -250,9 +247,7 @@ impl Tessera {
                 return Ok(rec);
             }
         }
-        Err(CoreError::ConcurrentModification(
-            "The user pool was modified by another request; try again.".into(),
-        ))
+        Err(crate::concurrent_modification("user pool"))
     }
 
     /// `UpdateUserPool`: settings left out of the request return to their defaults.
@@ -331,7 +326,7 @@ impl Tessera {
         next_token: Option<&str>,
     ) -> Result<(Vec<UserPoolDescriptionType>, Option<String>), CoreError> {
         let after = next_token.map(page::decode).transpose()?;
-        let limit = max_results.clamp(1, 60) as u32;
+        let limit = page::size(Some(max_results));
         let rows = self.store.list_pools(after.as_deref(), limit + 1).await?;
         let (rows, next) = page::finish(rows, limit as usize, |r| &r.id);
         let items = rows

@@ -93,7 +93,7 @@ impl Tessera {
             .as_deref()
             .map(decode_cursor)
             .transpose()?;
-        let limit = req.limit.filter(|l| *l > 0).unwrap_or(60).min(60) as u32;
+        let limit = crate::page::size(req.limit);
         let mut rows = self
             .store
             .list_users(&pool.id, filter.as_ref(), after.as_ref(), limit + 1)

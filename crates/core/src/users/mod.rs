@@ -173,7 +173,7 @@ impl Tessera {
         username: &str,
         mut change: impl FnMut(&mut UserRecord) -> Result<(), CoreError>,
     ) -> Result<UserRecord, CoreError> {
-        for _ in 0..8 {
+        for _ in 0..crate::MAX_RETRIES {
             let mut u = self.require_user(pool, username).await?;
             let expected = u.version;
             change(&mut u)?;
@@ -191,8 +191,6 @@ impl Tessera {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(CoreError::ConcurrentModification(
-            "The user was modified by another request; try again.".into(),
-        ))
+        Err(crate::concurrent_modification("user"))
     }
 }
