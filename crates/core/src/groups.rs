@@ -25,52 +25,6 @@ fn group_exists(name: &str) -> CoreError {
     CoreError::GroupExists(format!("A group with the name {name} already exists."))
 }
 
-/// Checks what the model's validator also checks, so core callers other than the wire
-/// layer get the same answers.
-fn check_name(name: &str) -> Result<(), CoreError> {
-    let n = name.chars().count();
-    if !(1..=128).contains(&n) || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(CoreError::InvalidParameter(
-            "1 validation error detected: Value at 'groupName' failed to satisfy constraint: \
-             Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+ \
-             and have length between 1 and 128"
-                .into(),
-        ));
-    }
-    Ok(())
-}
-
-fn check_settings(
-    precedence: Option<i32>,
-    description: Option<&str>,
-    role_arn: Option<&str>,
-) -> Result<(), CoreError> {
-    if precedence.is_some_and(|p| p < 0) {
-        return Err(CoreError::InvalidParameter(
-            "1 validation error detected: Value at 'precedence' failed to satisfy constraint: \
-             Member must have value greater than or equal to 0"
-                .into(),
-        ));
-    }
-    if description.is_some_and(|d| d.chars().count() > 2048) {
-        return Err(CoreError::InvalidParameter(
-            "1 validation error detected: Value at 'description' failed to satisfy constraint: \
-             Member must have length less than or equal to 2048"
-                .into(),
-        ));
-    }
-    if let Some(arn) = role_arn
-        && (!arn.starts_with("arn:") || !(20..=2048).contains(&arn.len()))
-    {
-        return Err(CoreError::InvalidParameter(
-            "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: \
-             Member must be a valid ARN of length between 20 and 2048"
-                .into(),
-        ));
-    }
-    Ok(())
-}
-
 /// Cognito's view of a group (`GroupType`).
 pub fn group_type(g: &GroupRecord) -> GroupType {
     GroupType {
@@ -145,12 +99,6 @@ impl Tessera {
 
     /// `CreateGroup`.
     pub async fn create_group(&self, req: CreateGroupRequest) -> Result<GroupType, CoreError> {
-        check_name(&req.group_name)?;
-        check_settings(
-            req.precedence,
-            req.description.as_deref(),
-            req.role_arn.as_deref(),
-        )?;
         let pool = self.load_pool(&req.user_pool_id).await?;
         if self
             .store
@@ -195,11 +143,6 @@ impl Tessera {
 
     /// `UpdateGroup`: only the members the request carries change.
     pub async fn update_group(&self, req: UpdateGroupRequest) -> Result<GroupType, CoreError> {
-        check_settings(
-            req.precedence,
-            req.description.as_deref(),
-            req.role_arn.as_deref(),
-        )?;
         let pool = self.load_pool(&req.user_pool_id).await?;
         for _ in 0..crate::MAX_RETRIES {
             let mut g = self.load_group(&pool.id, &req.group_name).await?;
@@ -361,22 +304,34 @@ mod tests {
     const R2: &str = "arn:aws:iam::123456789012:role/two";
 
     #[test]
-    fn names_and_settings() {
-        assert!(check_name("admins").is_ok());
-        assert!(check_name("Admins-ü/+=,.@").is_ok());
-        assert!(check_name("").is_err());
-        assert!(check_name("two words").is_err());
-        assert!(check_name(&"x".repeat(128)).is_ok());
-        assert!(check_name(&"x".repeat(129)).is_err());
-        assert!(check_settings(Some(0), None, None).is_ok());
-        assert!(check_settings(Some(i32::MAX), Some("d"), Some(R1)).is_ok());
-        assert!(matches!(
-            check_settings(Some(-1), None, None),
-            Err(CoreError::InvalidParameter(_))
+    fn names_and_settings_are_checked_by_the_model() {
+        // Group names and settings are constrained by the generated model validator, which
+        // runs before any handler; these are the limits core relies on.
+        let ok = |op: &str, body: serde_json::Value| {
+            let op = tessera_wire::ops::find_operation(tessera_wire::ops::Service::CognitoIdp, op);
+            op.is_some_and(|op| tessera_wire::validate::validate_input(op, &body).is_ok())
+        };
+        let create =
+            |name: &str| serde_json::json!({"UserPoolId": "us-east-1_abc", "GroupName": name});
+        assert!(ok("CreateGroup", create("admins")));
+        assert!(ok("CreateGroup", create("Admins-ü/+=,.@")));
+        assert!(!ok("CreateGroup", create("")));
+        assert!(!ok("CreateGroup", create("two words")));
+        assert!(ok("CreateGroup", create(&"x".repeat(128))));
+        assert!(!ok("CreateGroup", create(&"x".repeat(129))));
+        let update = |precedence: i64, description: &str, role: &str| {
+            serde_json::json!({"UserPoolId": "us-east-1_abc", "GroupName": "g",
+                "Precedence": precedence, "Description": description, "RoleArn": role})
+        };
+        assert!(ok("UpdateGroup", update(0, "d", R1)));
+        assert!(ok("UpdateGroup", update(i64::from(i32::MAX), "d", R1)));
+        assert!(!ok("UpdateGroup", update(-1, "d", R1)));
+        assert!(!ok("UpdateGroup", update(0, &"d".repeat(2049), R1)));
+        assert!(!ok(
+            "UpdateGroup",
+            update(0, "d", "not-an-arn-at-all-really")
         ));
-        assert!(check_settings(None, Some(&"d".repeat(2049)), None).is_err());
-        assert!(check_settings(None, None, Some("not-an-arn-at-all-really")).is_err());
-        assert!(check_settings(None, None, Some("arn:x")).is_err());
+        assert!(!ok("UpdateGroup", update(0, "d", "arn:x")));
     }
 
     #[test]
