@@ -53,7 +53,7 @@ macro_rules! impl_group_store {
             }
 
             async fn update_group(&self, g: &tessera_core::store::GroupRecord, expected_version: i64) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query(
+                let q = sqlx::query(
                     "UPDATE user_pool_groups SET description = $1, precedence = $2, role_arn = $3, \
                      modified_ms = $4, version = $5 WHERE pool_id = $6 AND group_name = $7 AND version = $8",
                 )
@@ -64,22 +64,16 @@ macro_rules! impl_group_store {
                 .bind(g.version)
                 .bind(&g.pool_id)
                 .bind(&g.name)
-                .bind(expected_version)
-                .execute(&self.pool)
-                .await
-                .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                .bind(expected_version);
+                changed_one(&self.pool, q).await
             }
 
             async fn delete_group(&self, pool_id: &str, name: &str) -> Result<bool, tessera_core::store::StoreError> {
                 // Memberships cascade (one statement, so one transaction).
-                let done = sqlx::query("DELETE FROM user_pool_groups WHERE pool_id = $1 AND group_name = $2")
+                let q = sqlx::query("DELETE FROM user_pool_groups WHERE pool_id = $1 AND group_name = $2")
                     .bind(pool_id)
-                    .bind(name)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                    .bind(name);
+                changed_one(&self.pool, q).await
             }
 
             async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::GroupRecord>, tessera_core::store::StoreError> {
@@ -98,14 +92,7 @@ macro_rules! impl_group_store {
             }
 
             async fn count_groups(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                use sqlx::Row;
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM user_pool_groups WHERE pool_id = $1")
-                    .bind(pool_id)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                let n: i64 = row.try_get("n").map_err($crate::backend)?;
-                Ok(n.max(0) as u64)
+                count_in_pool(&self.pool, "SELECT COUNT(*) AS n FROM user_pool_groups WHERE pool_id = $1", pool_id).await
             }
 
             async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> Result<bool, tessera_core::store::StoreError> {
@@ -132,14 +119,11 @@ macro_rules! impl_group_store {
             }
 
             async fn remove_member(&self, pool_id: &str, group: &str, sub: &str) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND group_name = $2 AND sub = $3")
+                let q = sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND group_name = $2 AND sub = $3")
                     .bind(pool_id)
                     .bind(group)
-                    .bind(sub)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                    .bind(sub);
+                changed_one(&self.pool, q).await
             }
 
             async fn page_groups_for_user(&self, pool_id: &str, sub: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::GroupRecord>, tessera_core::store::StoreError> {

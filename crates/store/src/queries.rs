@@ -35,6 +35,31 @@ macro_rules! impl_store {
             })
         }
 
+        /// Runs a write; `true` when it changed exactly one row.
+        async fn changed_one<'q>(
+            pool: &sqlx::Pool<$db>,
+            q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+        ) -> Result<bool, tessera_core::store::StoreError> {
+            let done = q.execute(pool).await.map_err($crate::backend)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        /// Runs a `SELECT COUNT(*) AS n ... WHERE pool_id = $1`.
+        async fn count_in_pool(
+            pool: &sqlx::Pool<$db>,
+            sql: &'static str,
+            pool_id: &str,
+        ) -> Result<u64, tessera_core::store::StoreError> {
+            use sqlx::Row;
+            let row = sqlx::query(sql)
+                .bind(pool_id)
+                .fetch_one(pool)
+                .await
+                .map_err($crate::backend)?;
+            let n: i64 = row.try_get("n").map_err($crate::backend)?;
+            Ok(n.max(0) as u64)
+        }
+
         fn doc<T: serde::Serialize>(v: &T) -> Result<String, tessera_core::store::StoreError> {
             serde_json::to_string(v).map_err(|e| tessera_core::store::StoreError::Backend(e.to_string()))
         }
@@ -91,7 +116,7 @@ macro_rules! impl_store {
             }
 
             async fn update_pool(&self, p: &tessera_core::store::PoolRecord, expected_version: i64) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query(
+                let q = sqlx::query(
                     "UPDATE user_pools SET name = $1, config = $2, modified_ms = $3, version = $4 \
                      WHERE id = $5 AND version = $6",
                 )
@@ -100,20 +125,14 @@ macro_rules! impl_store {
                 .bind(p.modified_ms)
                 .bind(p.version)
                 .bind(&p.id)
-                .bind(expected_version)
-                .execute(&self.pool)
-                .await
-                .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                .bind(expected_version);
+                changed_one(&self.pool, q).await
             }
 
             async fn delete_pool(&self, id: &str) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query("DELETE FROM user_pools WHERE id = $1")
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                let q = sqlx::query("DELETE FROM user_pools WHERE id = $1")
+                    .bind(id);
+                changed_one(&self.pool, q).await
             }
 
             async fn list_pools(&self, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::PoolRecord>, tessera_core::store::StoreError> {
@@ -156,7 +175,7 @@ macro_rules! impl_store {
             }
 
             async fn update_client(&self, c: &tessera_core::store::ClientRecord, expected_version: i64) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query(
+                let q = sqlx::query(
                     "UPDATE user_pool_clients SET client_name = $1, client_secret = $2, config = $3, \
                      modified_ms = $4, version = $5 WHERE client_id = $6 AND pool_id = $7 AND version = $8",
                 )
@@ -167,21 +186,15 @@ macro_rules! impl_store {
                 .bind(c.version)
                 .bind(&c.client_id)
                 .bind(&c.pool_id)
-                .bind(expected_version)
-                .execute(&self.pool)
-                .await
-                .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                .bind(expected_version);
+                changed_one(&self.pool, q).await
             }
 
             async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2")
+                let q = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2")
                     .bind(pool_id)
-                    .bind(client_id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                    .bind(client_id);
+                changed_one(&self.pool, q).await
             }
 
             async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::ClientRecord>, tessera_core::store::StoreError> {
@@ -199,14 +212,7 @@ macro_rules! impl_store {
             }
 
             async fn count_clients(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                use sqlx::Row;
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM user_pool_clients WHERE pool_id = $1")
-                    .bind(pool_id)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                let n: i64 = row.try_get("n").map_err($crate::backend)?;
-                Ok(n.max(0) as u64)
+                count_in_pool(&self.pool, "SELECT COUNT(*) AS n FROM user_pool_clients WHERE pool_id = $1", pool_id).await
             }
         }
     };

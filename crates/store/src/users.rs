@@ -148,7 +148,7 @@ macro_rules! impl_user_store {
 
             async fn update_user(&self, u: &tessera_core::store::UserRecord, expected_version: i64) -> Result<bool, tessera_core::store::StoreError> {
                 use $crate::users::attr;
-                let done = sqlx::query(
+                let q = sqlx::query(
                     "UPDATE users SET username = $1, username_key = $2, status = $3, enabled = $4, attributes = $5, \
                      email = $6, phone_number = $7, name = $8, given_name = $9, family_name = $10, \
                      preferred_username = $11, alias_email = $12, alias_phone = $13, alias_preferred_username = $14, \
@@ -176,21 +176,15 @@ macro_rules! impl_user_store {
                 .bind(u.version)
                 .bind(&u.pool_id)
                 .bind(&u.sub)
-                .bind(expected_version)
-                .execute(&self.pool)
-                .await
-                .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                .bind(expected_version);
+                changed_one(&self.pool, q).await
             }
 
             async fn delete_user(&self, pool_id: &str, sub: &str) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND sub = $2")
+                let q = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND sub = $2")
                     .bind(pool_id)
-                    .bind(sub)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                    .bind(sub);
+                changed_one(&self.pool, q).await
             }
 
             async fn list_users(
@@ -260,14 +254,7 @@ macro_rules! impl_user_store {
             }
 
             async fn count_users(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                use sqlx::Row;
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1")
-                    .bind(pool_id)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                let n: i64 = row.try_get("n").map_err($crate::backend)?;
-                Ok(n.max(0) as u64)
+                count_in_pool(&self.pool, "SELECT COUNT(*) AS n FROM users WHERE pool_id = $1", pool_id).await
             }
 
             async fn put_code(&self, c: &tessera_core::store::CodeRecord) -> Result<(), tessera_core::store::StoreError> {
@@ -320,14 +307,11 @@ macro_rules! impl_user_store {
             }
 
             async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, tessera_core::store::StoreError> {
-                let done = sqlx::query("DELETE FROM user_codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3")
+                let q = sqlx::query("DELETE FROM user_codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3")
                     .bind(pool_id)
                     .bind(sub)
-                    .bind(purpose)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                Ok(done.rows_affected() == 1)
+                    .bind(purpose);
+                changed_one(&self.pool, q).await
             }
         }
     };
