@@ -95,27 +95,8 @@ async fn run(name: &str, store: &dyn Store, users: i64) {
                 .unwrap();
             times.push(start.elapsed());
             // Walk forward through pages, restarting at the end.
-            cursor = if rows.len() > 60 && i % 20 != 19 {
-                let last = &rows[59];
-                let sort_value = match f.attribute {
-                    FilterAttribute::Email => {
-                        last.attributes.get("email").cloned().unwrap_or_default()
-                    }
-                    FilterAttribute::GivenName => last
-                        .attributes
-                        .get("given_name")
-                        .cloned()
-                        .unwrap_or_default(),
-                    FilterAttribute::UserStatus => last.status.clone(),
-                    _ => last.username_key.clone(),
-                };
-                Some(UserCursor {
-                    sort_value,
-                    username_key: last.username_key.clone(),
-                })
-            } else {
-                None
-            };
+            cursor =
+                (rows.len() > 60 && i % 20 != 19).then(|| UserCursor::after(&rows[59], Some(f)));
         }
         let cpu = cpu_time().saturating_sub(cpu0);
         times.sort();

@@ -56,6 +56,44 @@ pub enum FilterAttribute {
     Sub,
 }
 
+impl FilterAttribute {
+    /// Every filter attribute with its name in Cognito's filter language.
+    pub const ALL: [(&'static str, FilterAttribute); 10] = [
+        ("username", FilterAttribute::Username),
+        ("email", FilterAttribute::Email),
+        ("phone_number", FilterAttribute::PhoneNumber),
+        ("name", FilterAttribute::Name),
+        ("given_name", FilterAttribute::GivenName),
+        ("family_name", FilterAttribute::FamilyName),
+        ("preferred_username", FilterAttribute::PreferredUsername),
+        ("cognito:user_status", FilterAttribute::UserStatus),
+        ("status", FilterAttribute::Status),
+        ("sub", FilterAttribute::Sub),
+    ];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(n, _)| n)
+    }
+
+    /// The user's value for this attribute, as the store's indexed column holds it.
+    pub fn value_of(self, u: &UserRecord) -> String {
+        match self {
+            FilterAttribute::Username => u.username_key.clone(),
+            FilterAttribute::UserStatus => u.status.clone(),
+            FilterAttribute::Status => if u.enabled { "Enabled" } else { "Disabled" }.into(),
+            FilterAttribute::Sub => u.sub.clone(),
+            other => u.attributes.get(other.name()).cloned().unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterOp {
     Equals,
@@ -74,6 +112,16 @@ pub struct UserFilter {
 pub struct UserCursor {
     pub sort_value: String,
     pub username_key: String,
+}
+
+impl UserCursor {
+    /// The position just after `u` in a listing with `filter`.
+    pub fn after(u: &UserRecord, filter: Option<&UserFilter>) -> Self {
+        UserCursor {
+            sort_value: filter.map_or_else(|| u.username_key.clone(), |f| f.attribute.value_of(u)),
+            username_key: u.username_key.clone(),
+        }
+    }
 }
 
 /// A one-time code (confirmation, password reset, attribute verification), stored hashed.

@@ -9,22 +9,6 @@ use super::{case_insensitive, user_type};
 use crate::store::{FilterAttribute, FilterOp, UserCursor, UserFilter};
 use crate::{CoreError, Tessera};
 
-fn attribute(name: &str) -> Option<FilterAttribute> {
-    Some(match name {
-        "username" => FilterAttribute::Username,
-        "email" => FilterAttribute::Email,
-        "phone_number" => FilterAttribute::PhoneNumber,
-        "name" => FilterAttribute::Name,
-        "given_name" => FilterAttribute::GivenName,
-        "family_name" => FilterAttribute::FamilyName,
-        "preferred_username" => FilterAttribute::PreferredUsername,
-        "cognito:user_status" => FilterAttribute::UserStatus,
-        "status" => FilterAttribute::Status,
-        "sub" => FilterAttribute::Sub,
-        _ => return None,
-    })
-}
-
 /// Parses `name = "value"` / `name ^= "value"` (quotes required, `\"` escapes a quote).
 pub fn parse_filter(filter: &str) -> Result<UserFilter, CoreError> {
     let bad = || CoreError::InvalidParameter("Error while parsing filter.".into());
@@ -42,7 +26,7 @@ pub fn parse_filter(filter: &str) -> Result<UserFilter, CoreError> {
         .and_then(|r| r.strip_suffix('"'))
         .ok_or_else(bad)?;
     let value = inner.replace("\\\"", "\"");
-    let attribute = attribute(name)
+    let attribute = FilterAttribute::from_name(name)
         .ok_or_else(|| CoreError::InvalidParameter(format!("Invalid search attribute: {name}")))?;
     if attribute == FilterAttribute::Status && op == FilterOp::StartsWith {
         return Err(bad());
@@ -100,33 +84,10 @@ impl Tessera {
             .await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next = match (more, rows.last()) {
-            (true, Some(last)) => {
-                let sort_value = match filter.as_ref().map(|f| f.attribute) {
-                    None | Some(FilterAttribute::Status) | Some(FilterAttribute::Username) => {
-                        last.username_key.clone()
-                    }
-                    Some(FilterAttribute::UserStatus) => last.status.clone(),
-                    Some(FilterAttribute::Sub) => last.sub.clone(),
-                    Some(a) => {
-                        let name = match a {
-                            FilterAttribute::Email => "email",
-                            FilterAttribute::PhoneNumber => "phone_number",
-                            FilterAttribute::Name => "name",
-                            FilterAttribute::GivenName => "given_name",
-                            FilterAttribute::FamilyName => "family_name",
-                            _ => "preferred_username",
-                        };
-                        last.attributes.get(name).cloned().unwrap_or_default()
-                    }
-                };
-                Some(encode_cursor(&UserCursor {
-                    sort_value,
-                    username_key: last.username_key.clone(),
-                }))
-            }
-            _ => None,
-        };
+        let next = rows
+            .last()
+            .filter(|_| more)
+            .map(|last| encode_cursor(&UserCursor::after(last, filter.as_ref())));
         let only = req.attributes_to_get.as_deref();
         Ok((rows.iter().map(|u| user_type(u, only)).collect(), next))
     }
