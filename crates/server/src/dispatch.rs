@@ -43,16 +43,17 @@ pub(crate) async fn api(State(st): State<AppState>, req: Request) -> Response {
         .headers()
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
-        .map(|t| {
-            t.rsplit('.')
-                .next()
-                .unwrap_or(t)
-                .chars()
-                .take(64)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let resp = match handle(st, req).await {
+        .unwrap_or_default()
+        .to_string();
+    // For logs: the operation name, bounded (the header is client input).
+    let operation: String = target
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(64)
+        .collect();
+    let resp = match handle(st, &target, req).await {
         Ok(v) => {
             let mut r = (StatusCode::OK, v.to_string()).into_response();
             r.headers_mut().insert(
@@ -62,13 +63,13 @@ pub(crate) async fn api(State(st): State<AppState>, req: Request) -> Response {
             r
         }
         Err(e) => {
-            tracing::info!(request_id = %id, operation = %target, error = e.code, "refused");
+            tracing::info!(request_id = %id, operation = %operation, error = e.code, "refused");
             e.into_response()
         }
     };
     tracing::debug!(
         request_id = %id,
-        operation = %target,
+        operation = %operation,
         status = resp.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
         "request"
@@ -76,15 +77,9 @@ pub(crate) async fn api(State(st): State<AppState>, req: Request) -> Response {
     with_request_id(resp, &id)
 }
 
-async fn handle(st: AppState, req: Request) -> Result<Value, ApiError> {
+async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiError> {
     let (parts, body) = req.into_parts();
-    let target = parts
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let (service, name) = split_target(&target).ok_or_else(|| {
+    let (service, name) = split_target(target).ok_or_else(|| {
         ApiError::new(
             "UnknownOperationException",
             "Missing or malformed X-Amz-Target header.",
