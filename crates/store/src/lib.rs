@@ -9,6 +9,7 @@ mod groups;
 mod postgres;
 mod queries;
 mod sqlite;
+mod tokens;
 mod users;
 
 #[cfg(test)]

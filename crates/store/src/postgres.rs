@@ -2,14 +2,21 @@
 
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tessera_core::store::StoreError;
 
 use crate::queries::impl_store;
 
 pub struct PgStore {
     pool: PgPool,
+    /// `LISTEN`s for revocations written by other nodes; connected on first use.
+    listener: tokio::sync::Mutex<Option<PgListener>>,
 }
+
+/// The channel revocations are announced on (database-wide; a wake-up too many is harmless).
+const REVOCATIONS_CHANNEL: &str = "tessera_revocations";
 
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
@@ -44,7 +51,10 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            listener: tokio::sync::Mutex::new(None),
+        })
     }
 
     /// Drops a schema made by [`PgStore::open`] (test clean-up).
@@ -67,6 +77,42 @@ impl PgStore {
             .map_err(crate::backend)?;
         admin.close().await;
         Ok(())
+    }
+}
+
+impl PgStore {
+    /// Wakes the other nodes' revocation readers.
+    async fn revocations_written(&self) {
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+            .bind(REVOCATIONS_CHANNEL)
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(error = %e, "NOTIFY of a revocation failed; other nodes will poll");
+        }
+    }
+
+    /// Returns when a revocation is announced, or after `max`.
+    async fn wait_signal(&self, max: Duration) {
+        let mut guard = self.listener.lock().await;
+        if guard.is_none() {
+            match PgListener::connect_with(&self.pool).await {
+                Ok(mut l) => match l.listen(REVOCATIONS_CHANNEL).await {
+                    Ok(()) => *guard = Some(l),
+                    Err(e) => tracing::warn!(error = %e, "LISTEN failed; polling"),
+                },
+                Err(e) => tracing::warn!(error = %e, "LISTEN connection failed; polling"),
+            }
+        }
+        match guard.as_mut() {
+            Some(l) => {
+                if let Ok(Err(e)) = tokio::time::timeout(max, l.recv()).await {
+                    tracing::warn!(error = %e, "LISTEN connection lost; reconnecting");
+                    *guard = None;
+                }
+            }
+            None => tokio::time::sleep(max).await,
+        }
     }
 }
 

@@ -85,6 +85,7 @@ macro_rules! impl_store {
 
         $crate::users::impl_user_store!($store, $db);
         $crate::groups::impl_group_store!($store, $db);
+        $crate::tokens::impl_token_store!($store, $db);
 
         #[async_trait::async_trait]
         impl tessera_core::store::PoolStore for $store {

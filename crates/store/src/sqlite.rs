@@ -38,4 +38,13 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// One SQLite file serves one node: there is no one else to tell.
+    async fn revocations_written(&self) {}
+
+    async fn wait_signal(&self, max: Duration) {
+        tokio::time::sleep(max).await;
+    }
+}
+
 impl_store!(SqliteStore, sqlx::Sqlite);

@@ -1,0 +1,119 @@
+//! The storage port for what tokens need: the pools' signing keys, refresh-token families
+//! (one per sign-in; every token of a sign-in carries its `origin_jti`), and the feed of
+//! revocations that every node reads into its in-memory revocation set.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+/// One RSA signing key of a pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SigningKeyRecord {
+    pub pool_id: String,
+    pub kid: String,
+    pub created_ms: i64,
+    /// PKCS#8 DER of the private key, sealed with the server key (`Purpose::SigningKey`).
+    pub private_sealed: Vec<u8>,
+    /// The public key as a JWK (`kty`, `n`, `e`, ...), JSON text.
+    pub public_jwk: String,
+    /// Once set: the key no longer signs, and leaves the JWKS after this instant (when every
+    /// token it signed has expired).
+    pub retire_after_ms: Option<i64>,
+}
+
+/// A sign-in: the refresh token family that every token of that sign-in belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshFamily {
+    /// The `origin_jti` of every token issued for this sign-in.
+    pub origin_jti: String,
+    pub pool_id: String,
+    pub sub: String,
+    pub client_id: String,
+    /// `auth_time` (seconds) of the sign-in.
+    pub auth_time: i64,
+    pub created_ms: i64,
+    /// When the refresh token stops working.
+    pub expires_ms: i64,
+    pub revoked_ms: Option<i64>,
+    /// The refresh token generation now valid (rotation bumps it).
+    pub generation: i64,
+    /// When the previous generation stops being accepted (rotation's grace period).
+    pub previous_valid_until_ms: i64,
+}
+
+/// A revoked family, as the revocation feed carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revocation {
+    pub origin_jti: String,
+    /// After this instant every token of the family has expired anyway; the entry may go.
+    pub until_ms: i64,
+    pub created_ms: i64,
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
+    /// Every key of the pool that has not left the JWKS yet at `now_ms`, newest first.
+    async fn list_signing_keys(
+        &self,
+        pool_id: &str,
+        now_ms: i64,
+    ) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Marks every key of the pool except `keep_kid` as retiring after `retire_after_ms`
+    /// (keys already retiring keep their earlier date).
+    async fn retire_signing_keys(
+        &self,
+        pool_id: &str,
+        keep_kid: &str,
+        retire_after_ms: i64,
+    ) -> Result<u64, StoreError>;
+    /// Every pool id (for `tessera keys rotate` over all pools).
+    async fn list_pool_ids(&self) -> Result<Vec<String>, StoreError>;
+
+    async fn insert_family(&self, family: &RefreshFamily) -> Result<(), StoreError>;
+    async fn get_family(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+    ) -> Result<Option<RefreshFamily>, StoreError>;
+    /// Moves a family from `from_generation` to `from_generation + 1`, keeping the old one
+    /// valid until `previous_valid_until_ms`. `false` if the family changed meanwhile.
+    async fn rotate_family(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+        from_generation: i64,
+        previous_valid_until_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Revokes one family and adds it to the revocation feed, atomically. `false` if it was
+    /// unknown or already revoked.
+    async fn revoke_family(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+        until_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Revokes every live family of a user and adds them to the feed, atomically. Returns
+    /// the revoked `origin_jti`s.
+    async fn revoke_user_families(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        until_ms: i64,
+        now_ms: i64,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Revocations written at or after `since_ms` that still matter at `now_ms`.
+    async fn revocations_since(
+        &self,
+        since_ms: i64,
+        now_ms: i64,
+    ) -> Result<Vec<Revocation>, StoreError>;
+    /// Forgets revocations and families that can no longer matter.
+    async fn purge_expired(&self, now_ms: i64) -> Result<(), StoreError>;
+    /// Waits until another node may have written a revocation (PostgreSQL `LISTEN`), or
+    /// until `max` has passed. Backends without notifications just sleep.
+    async fn wait_for_revocations(&self, max: std::time::Duration) {
+        tokio::time::sleep(max).await;
+    }
+}

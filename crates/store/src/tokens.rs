@@ -1,0 +1,254 @@
+//! SQL for signing keys, refresh-token families and the revocation feed, shared by both
+//! backends (instantiated by `impl_store!`). Tables: migration 0004.
+//!
+//! Each backend provides two inherent methods the shared code calls: `revocations_written`
+//! (PostgreSQL: `NOTIFY` the other nodes) and `wait_signal` (PostgreSQL: `LISTEN`).
+
+macro_rules! impl_token_store {
+    ($store:ty, $db:ty) => {
+        fn signing_key_from_row(row: &<$db as sqlx::Database>::Row) -> Result<tessera_core::store::SigningKeyRecord, tessera_core::store::StoreError> {
+            use base64::Engine;
+            use sqlx::Row;
+            let sealed: String = row.try_get("private_sealed").map_err($crate::backend)?;
+            Ok(tessera_core::store::SigningKeyRecord {
+                pool_id: row.try_get("pool_id").map_err($crate::backend)?,
+                kid: row.try_get("kid").map_err($crate::backend)?,
+                created_ms: row.try_get("created_ms").map_err($crate::backend)?,
+                private_sealed: base64::engine::general_purpose::STANDARD
+                    .decode(sealed)
+                    .map_err(|_| tessera_core::store::StoreError::Backend("corrupt signing key".into()))?,
+                public_jwk: row.try_get("public_jwk").map_err($crate::backend)?,
+                retire_after_ms: row.try_get("retire_after_ms").map_err($crate::backend)?,
+            })
+        }
+
+        fn family_from_row(row: &<$db as sqlx::Database>::Row) -> Result<tessera_core::store::RefreshFamily, tessera_core::store::StoreError> {
+            use sqlx::Row;
+            Ok(tessera_core::store::RefreshFamily {
+                origin_jti: row.try_get("origin_jti").map_err($crate::backend)?,
+                pool_id: row.try_get("pool_id").map_err($crate::backend)?,
+                sub: row.try_get("sub").map_err($crate::backend)?,
+                client_id: row.try_get("client_id").map_err($crate::backend)?,
+                auth_time: row.try_get("auth_time").map_err($crate::backend)?,
+                created_ms: row.try_get("created_ms").map_err($crate::backend)?,
+                expires_ms: row.try_get("expires_ms").map_err($crate::backend)?,
+                revoked_ms: row.try_get("revoked_ms").map_err($crate::backend)?,
+                generation: row.try_get("generation").map_err($crate::backend)?,
+                previous_valid_until_ms: row.try_get("previous_valid_until_ms").map_err($crate::backend)?,
+            })
+        }
+
+        #[async_trait::async_trait]
+        impl tessera_core::store::TokenStore for $store {
+            async fn insert_signing_key(&self, k: &tessera_core::store::SigningKeyRecord) -> Result<(), tessera_core::store::StoreError> {
+                use base64::Engine;
+                sqlx::query(
+                    "INSERT INTO signing_keys (pool_id, kid, created_ms, private_sealed, public_jwk, retire_after_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&k.pool_id)
+                .bind(&k.kid)
+                .bind(k.created_ms)
+                .bind(base64::engine::general_purpose::STANDARD.encode(&k.private_sealed))
+                .bind(&k.public_jwk)
+                .bind(k.retire_after_ms)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                Ok(())
+            }
+
+            async fn list_signing_keys(&self, pool_id: &str, now_ms: i64) -> Result<Vec<tessera_core::store::SigningKeyRecord>, tessera_core::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM signing_keys WHERE pool_id = $1 \
+                     AND (retire_after_ms IS NULL OR retire_after_ms > $2) \
+                     ORDER BY created_ms DESC, kid",
+                )
+                .bind(pool_id)
+                .bind(now_ms)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                rows.iter().map(signing_key_from_row).collect()
+            }
+
+            async fn retire_signing_keys(&self, pool_id: &str, keep_kid: &str, retire_after_ms: i64) -> Result<u64, tessera_core::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE signing_keys SET retire_after_ms = $1 \
+                     WHERE pool_id = $2 AND kid <> $3 AND retire_after_ms IS NULL",
+                )
+                .bind(retire_after_ms)
+                .bind(pool_id)
+                .bind(keep_kid)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn list_pool_ids(&self) -> Result<Vec<String>, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT id FROM user_pools ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                rows.iter()
+                    .map(|r| r.try_get("id").map_err($crate::backend))
+                    .collect()
+            }
+
+            async fn insert_family(&self, f: &tessera_core::store::RefreshFamily) -> Result<(), tessera_core::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO token_families (pool_id, origin_jti, sub, client_id, auth_time, created_ms, \
+                     expires_ms, revoked_ms, generation, previous_valid_until_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&f.pool_id)
+                .bind(&f.origin_jti)
+                .bind(&f.sub)
+                .bind(&f.client_id)
+                .bind(f.auth_time)
+                .bind(f.created_ms)
+                .bind(f.expires_ms)
+                .bind(f.revoked_ms)
+                .bind(f.generation)
+                .bind(f.previous_valid_until_ms)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                Ok(())
+            }
+
+            async fn get_family(&self, pool_id: &str, origin_jti: &str) -> Result<Option<tessera_core::store::RefreshFamily>, tessera_core::store::StoreError> {
+                let row = sqlx::query("SELECT * FROM token_families WHERE pool_id = $1 AND origin_jti = $2")
+                    .bind(pool_id)
+                    .bind(origin_jti)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                row.as_ref().map(family_from_row).transpose()
+            }
+
+            async fn rotate_family(&self, pool_id: &str, origin_jti: &str, from_generation: i64, previous_valid_until_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
+                changed_one(
+                    &self.pool,
+                    sqlx::query(
+                        "UPDATE token_families SET generation = generation + 1, previous_valid_until_ms = $1 \
+                         WHERE pool_id = $2 AND origin_jti = $3 AND generation = $4 AND revoked_ms IS NULL",
+                    )
+                    .bind(previous_valid_until_ms)
+                    .bind(pool_id)
+                    .bind(origin_jti)
+                    .bind(from_generation),
+                )
+                .await
+            }
+
+            async fn revoke_family(&self, pool_id: &str, origin_jti: &str, until_ms: i64, now_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
+                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let done = sqlx::query(
+                    "UPDATE token_families SET revoked_ms = $1 \
+                     WHERE pool_id = $2 AND origin_jti = $3 AND revoked_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(pool_id)
+                .bind(origin_jti)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::backend)?;
+                if done.rows_affected() == 1 {
+                    sqlx::query("INSERT INTO token_revocations (pool_id, origin_jti, until_ms, created_ms) VALUES ($1, $2, $3, $4)")
+                        .bind(pool_id)
+                        .bind(origin_jti)
+                        .bind(until_ms)
+                        .bind(now_ms)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::backend)?;
+                }
+                tx.commit().await.map_err($crate::backend)?;
+                if done.rows_affected() == 1 {
+                    self.revocations_written().await;
+                }
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn revoke_user_families(&self, pool_id: &str, sub: &str, until_ms: i64, now_ms: i64) -> Result<Vec<String>, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let rows = sqlx::query(
+                    "UPDATE token_families SET revoked_ms = $1 \
+                     WHERE pool_id = $2 AND sub = $3 AND revoked_ms IS NULL RETURNING origin_jti",
+                )
+                .bind(now_ms)
+                .bind(pool_id)
+                .bind(sub)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err($crate::backend)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let jti: String = r.try_get("origin_jti").map_err($crate::backend)?;
+                    sqlx::query("INSERT INTO token_revocations (pool_id, origin_jti, until_ms, created_ms) VALUES ($1, $2, $3, $4)")
+                        .bind(pool_id)
+                        .bind(&jti)
+                        .bind(until_ms)
+                        .bind(now_ms)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::backend)?;
+                    out.push(jti);
+                }
+                tx.commit().await.map_err($crate::backend)?;
+                if !out.is_empty() {
+                    self.revocations_written().await;
+                }
+                Ok(out)
+            }
+
+            async fn revocations_since(&self, since_ms: i64, now_ms: i64) -> Result<Vec<tessera_core::store::Revocation>, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT origin_jti, until_ms, created_ms FROM token_revocations \
+                     WHERE created_ms >= $1 AND until_ms > $2",
+                )
+                .bind(since_ms)
+                .bind(now_ms)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(tessera_core::store::Revocation {
+                            origin_jti: r.try_get("origin_jti").map_err($crate::backend)?,
+                            until_ms: r.try_get("until_ms").map_err($crate::backend)?,
+                            created_ms: r.try_get("created_ms").map_err($crate::backend)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn purge_expired(&self, now_ms: i64) -> Result<(), tessera_core::store::StoreError> {
+                sqlx::query("DELETE FROM token_revocations WHERE until_ms <= $1")
+                    .bind(now_ms)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                // A family can go once its refresh token has expired and, if it was revoked,
+                // its revocation no longer matters either.
+                sqlx::query("DELETE FROM token_families WHERE expires_ms <= $1")
+                    .bind(now_ms - 2 * 86_400_000)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                Ok(())
+            }
+
+            async fn wait_for_revocations(&self, max: std::time::Duration) {
+                self.wait_signal(max).await;
+            }
+        }
+    };
+}
+
+pub(crate) use impl_token_store;
