@@ -38,7 +38,7 @@ fn limiter() -> &'static Arc<Semaphore> {
     })
 }
 
-async fn bounded<T: Send + 'static>(
+pub(crate) async fn bounded<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, CoreError> {
     let _permit = limiter().clone().acquire_owned().await.map_err(|_| {
@@ -192,5 +192,55 @@ mod tests {
         assert!(verify("Correct horse 1!", &h).await.unwrap());
         assert!(!verify("wrong", &h).await.unwrap());
         assert!(!verify("x", &Secret::new("garbage".into())).await.unwrap());
+    }
+}
+
+/// What a new password is stored as: the argon2id hash for the password flows and the SRP
+/// salt and verifier (sealed with the server key) for USER_SRP_AUTH.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    hash: Secret<String>,
+    srp: serde_json::Value,
+}
+
+impl Credentials {
+    /// Writes the credentials into a user record as of `now`.
+    pub(crate) fn apply(&self, u: &mut crate::store::UserRecord, now: i64) {
+        u.password_hash = Some(self.hash.clone());
+        u.password_set_ms = Some(now);
+        u.extra["srp"] = self.srp.clone();
+    }
+}
+
+impl crate::Tessera {
+    /// Hashes a password and computes its SRP verifier for the user named `user_id_for_srp`
+    /// (the user's actual user name, which SRP clients get as USER_ID_FOR_SRP).
+    pub(crate) async fn credentials(
+        &self,
+        pool_id: &str,
+        user_id_for_srp: &str,
+        password: &str,
+    ) -> Result<Credentials, CoreError> {
+        let hash = hash(password, self.rng.as_ref()).await?;
+        let mut salt = [0u8; crate::srp::SALT_LEN];
+        self.rng.fill(&mut salt);
+        let pool_name = crate::srp::pool_name(pool_id).to_string();
+        let (user_id, pw) = (user_id_for_srp.to_string(), password.to_string());
+        let verifier =
+            bounded(move || crate::srp::verifier(&pool_name, &user_id, &pw, &salt)).await?;
+        let sealed = self.sealer.seal(
+            crate::sealing::Purpose::SrpVerifier,
+            pool_id.as_bytes(),
+            &verifier,
+            self.rng.as_ref(),
+        );
+        use base64::Engine;
+        Ok(Credentials {
+            hash,
+            srp: serde_json::json!({
+                "salt": hex::encode(salt),
+                "verifier": base64::engine::general_purpose::STANDARD.encode(sealed),
+            }),
+        })
     }
 }
