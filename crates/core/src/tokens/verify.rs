@@ -1,0 +1,162 @@
+//! Checking an access token presented to a user operation (`GetUser`, `GlobalSignOut`, ...).
+//!
+//! The RSA signature check is the expensive part, so tokens whose signature has been
+//! checked are remembered in a bounded cache keyed by the SHA-256 of the whole token. The
+//! cache only saves the signature check: expiry and revocation are checked on every use.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use serde::Deserialize;
+
+use super::{ADMIN_SCOPE, jwt};
+use crate::{CoreError, Tessera};
+
+/// The claims of a verified access token that operations use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub iss: String,
+    pub client_id: String,
+    pub origin_jti: String,
+    pub token_use: String,
+    #[serde(default)]
+    pub scope: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub username: String,
+    #[serde(skip)]
+    pub pool_id: String,
+}
+
+/// Verified tokens by digest; at most `capacity` of them.
+pub struct VerifiedCache {
+    map: RwLock<HashMap<[u8; 32], Arc<AccessClaims>>>,
+    capacity: usize,
+}
+
+impl Default for VerifiedCache {
+    fn default() -> Self {
+        VerifiedCache::new(100_000)
+    }
+}
+
+impl VerifiedCache {
+    pub fn new(capacity: usize) -> Self {
+        VerifiedCache {
+            map: RwLock::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<Arc<AccessClaims>> {
+        match self.map.read() {
+            Ok(g) => g.get(key).cloned(),
+            Err(p) => p.into_inner().get(key).cloned(),
+        }
+    }
+
+    fn put(&self, key: [u8; 32], claims: Arc<AccessClaims>, now_secs: i64) {
+        let mut g = match self.map.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if g.len() >= self.capacity {
+            g.retain(|_, c| c.exp > now_secs);
+            if g.len() >= self.capacity {
+                g.clear();
+            }
+        }
+        g.insert(key, claims);
+    }
+
+    pub fn len(&self) -> usize {
+        match self.map.read() {
+            Ok(g) => g.len(),
+            Err(p) => p.into_inner().len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn invalid() -> CoreError {
+    CoreError::NotAuthorized("Invalid Access Token".into())
+}
+
+#[derive(Deserialize)]
+struct Iss {
+    iss: String,
+}
+
+impl Tessera {
+    /// Verifies an access token for a user operation: signature (cached), issuer, use,
+    /// expiry, revocation and the `aws.cognito.signin.user.admin` scope.
+    pub async fn verify_access_token(&self, token: &str) -> Result<Arc<AccessClaims>, CoreError> {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+        let mut key = [0u8; 32];
+        key.copy_from_slice(digest.as_ref());
+        let claims = match self.verified.get(&key) {
+            Some(c) => c,
+            None => {
+                let c = Arc::new(self.verify_signature(token).await?);
+                self.verified.put(key, c.clone(), self.clock.now_secs());
+                c
+            }
+        };
+        if claims.exp <= self.clock.now_secs() {
+            return Err(CoreError::NotAuthorized("Access Token has expired".into()));
+        }
+        if self.revocations.is_revoked(&claims.origin_jti) {
+            return Err(CoreError::NotAuthorized(
+                "Access Token has been revoked".into(),
+            ));
+        }
+        if !claims.scope.split(' ').any(|s| s == ADMIN_SCOPE) {
+            return Err(CoreError::NotAuthorized(
+                "Access Token does not have required scopes".into(),
+            ));
+        }
+        Ok(claims)
+    }
+
+    async fn verify_signature(&self, token: &str) -> Result<AccessClaims, CoreError> {
+        let parsed = jwt::parse(token).map_err(|_| invalid())?;
+        // The issuer names the pool whose keys must have signed the token; it is only
+        // trusted once the signature checks out with that pool's key.
+        let payload = token.split('.').nth(1).ok_or_else(invalid)?;
+        let payload = {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .map_err(|_| invalid())?
+        };
+        let Iss { iss } = serde_json::from_slice(&payload).map_err(|_| invalid())?;
+        let prefix = format!("{}/", self.settings.public_url.trim_end_matches('/'));
+        let pool_id = iss.strip_prefix(&prefix).ok_or_else(invalid)?.to_string();
+        if pool_id.is_empty() || pool_id.contains('/') {
+            return Err(invalid());
+        }
+        let mut ring = self.key_ring(&pool_id).await.map_err(|e| match e {
+            CoreError::ResourceNotFound(_) => invalid(),
+            other => other,
+        })?;
+        // An unknown kid may be a key rotated in by another node: reload, at most every
+        // few seconds (unknown kids are also what forged tokens carry).
+        if ring.verifying_key(&parsed.kid).is_none()
+            && self.clock.now_millis() - ring.loaded_ms() > 5_000
+        {
+            ring = self.reload_key_ring(&pool_id).await?;
+        }
+        let public = ring.verifying_key(&parsed.kid).ok_or_else(invalid)?;
+        let payload = parsed.verify(&public).map_err(|_| invalid())?;
+        let mut claims: AccessClaims = serde_json::from_slice(&payload).map_err(|_| invalid())?;
+        if claims.token_use != "access" || claims.iss != iss {
+            return Err(invalid());
+        }
+        claims.pool_id = pool_id;
+        Ok(claims)
+    }
+}
