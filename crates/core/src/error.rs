@@ -51,6 +51,18 @@ pub enum CoreError {
     TooManyFailedAttempts(String),
     #[error("{0}")]
     UnsupportedUserState(String),
+    /// A refresh token that rotation has replaced, presented after its grace period.
+    #[error("{0}")]
+    RefreshTokenReuse(String),
+    /// RevokeToken was given a token that is not a refresh token.
+    #[error("{0}")]
+    UnsupportedTokenType(String),
+    /// The client may not do this (RevokeToken with a foreign token or a wrong secret).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The operation is switched off for this client (RevokeToken without revocation).
+    #[error("{0}")]
+    UnsupportedOperation(String),
     /// Storage failed. The detail is for logs only and is never shown to clients.
     #[error("storage failure: {0}")]
     Storage(#[from] crate::store::StoreError),

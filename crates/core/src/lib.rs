@@ -8,6 +8,7 @@
 //! Must not depend on axum, hyper, sqlx or any concrete adapter. It uses the generated wire
 //! types from `tessera-wire` as its settings documents (see docs/adr/0002).
 
+pub mod auth;
 pub mod clients;
 pub mod clock;
 pub mod error;
@@ -18,9 +19,12 @@ pub mod page;
 pub mod pools;
 pub mod rand;
 pub mod schema;
+pub mod sealing;
 pub mod secret;
+pub mod srp;
 pub mod store;
 pub mod tags;
+pub mod tokens;
 pub mod users;
 
 use std::sync::Arc;
@@ -34,6 +38,8 @@ pub struct Settings {
     pub account_id: String,
     /// Region used when a call carries none (unsigned calls).
     pub default_region: String,
+    /// The base URL clients reach this deployment at; tokens' `iss` is `<public_url>/<pool id>`.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -41,6 +47,7 @@ impl Default for Settings {
         Settings {
             account_id: "000000000000".into(),
             default_region: "us-east-1".into(),
+            public_url: "http://localhost:9229".into(),
         }
     }
 }
@@ -62,6 +69,8 @@ pub struct Ports {
     pub clock: Arc<dyn clock::Clock>,
     pub rng: Arc<dyn rand::Rng>,
     pub messages: Arc<dyn messages::MessageSender>,
+    /// The server key (never stored in the database).
+    pub sealer: Arc<sealing::Sealer>,
 }
 
 /// The domain service: one per process, shared by every request.
@@ -71,7 +80,11 @@ pub struct Tessera {
     pub(crate) clock: Arc<dyn clock::Clock>,
     pub(crate) rng: Arc<dyn rand::Rng>,
     pub(crate) messages: Arc<dyn messages::MessageSender>,
+    pub(crate) sealer: Arc<sealing::Sealer>,
     pub(crate) settings: Settings,
+    pub(crate) keys: Arc<tokens::keys::KeyCache>,
+    pub(crate) verified: Arc<tokens::VerifiedCache>,
+    pub(crate) revocations: Arc<tokens::revocation::RevocationSet>,
 }
 
 impl Tessera {
@@ -81,7 +94,11 @@ impl Tessera {
             clock: ports.clock,
             rng: ports.rng,
             messages: ports.messages,
+            sealer: ports.sealer,
             settings,
+            keys: Default::default(),
+            verified: Default::default(),
+            revocations: Default::default(),
         }
     }
 

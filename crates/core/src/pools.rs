@@ -203,6 +203,8 @@ impl Tessera {
             config: pool,
         };
         self.store.insert_pool(&record).await?;
+        // The pool's JWKS exists from the start, as in Cognito.
+        self.create_signing_key(&record.id).await?;
         self.describe(record).await
     }
 
@@ -316,6 +318,7 @@ impl Tessera {
         if !self.store.delete_pool(pool_id).await? {
             return Err(not_found(pool_id));
         }
+        self.keys.forget(pool_id);
         Ok(())
     }
 

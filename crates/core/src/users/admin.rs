@@ -135,7 +135,7 @@ impl Tessera {
                 }
             }
         }
-        let hash = password::hash(new, self.rng.as_ref()).await?;
+        let creds = self.credentials(&pool.id, &user.username, new).await?;
         let now = self.clock.now_millis();
         self.modify_user(pool, &user.username, |u| {
             if history_size > 0 {
@@ -145,8 +145,7 @@ impl Tessera {
                 h.truncate(history_size);
                 u.extra["password_history"] = serde_json::json!(h);
             }
-            u.password_hash = Some(hash.clone());
-            u.password_set_ms = Some(now);
+            creds.apply(u, now);
             u.status = new_status.into();
             Ok(())
         })
@@ -169,7 +168,6 @@ impl Tessera {
             }
             None => password::generate(&policy, self.rng.as_ref()),
         };
-        let hash = password::hash(&temporary, self.rng.as_ref()).await?;
         let user = if resend {
             let existing = self.require_user(&pool, &req.username).await?;
             if existing.status != status::FORCE_CHANGE_PASSWORD {
@@ -179,9 +177,11 @@ impl Tessera {
                 )));
             }
             let now = self.clock.now_millis();
+            let creds = self
+                .credentials(&pool.id, &existing.username, &temporary)
+                .await?;
             self.modify_user(&pool, &existing.username, |u| {
-                u.password_hash = Some(hash.clone());
-                u.password_set_ms = Some(now);
+                creds.apply(u, now);
                 Ok(())
             })
             .await?
@@ -195,8 +195,10 @@ impl Tessera {
             let mut user =
                 self.new_user(&pool, &req.username, attrs, status::FORCE_CHANGE_PASSWORD)?;
             attributes::check_required(&pool, &user.attributes)?;
-            user.password_hash = Some(hash);
-            user.password_set_ms = Some(user.created_ms);
+            let created = user.created_ms;
+            self.credentials(&pool.id, &user.username, &temporary)
+                .await?
+                .apply(&mut user, created);
             self.insert_new_user(&user).await?;
             user
         };
@@ -302,6 +304,7 @@ impl Tessera {
     pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> Result<(), CoreError> {
         let pool = self.load_pool(pool_id).await?;
         let u = self.require_user(&pool, username).await?;
+        self.revoke_user(&pool.id, &u.sub).await?;
         if !self.store.delete_user(&pool.id, &u.sub).await? {
             return Err(user_not_found());
         }
@@ -316,11 +319,16 @@ impl Tessera {
         enabled: bool,
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(pool_id).await?;
-        self.modify_user(&pool, username, |u| {
-            u.enabled = enabled;
-            Ok(())
-        })
-        .await?;
+        let user = self
+            .modify_user(&pool, username, |u| {
+                u.enabled = enabled;
+                Ok(())
+            })
+            .await?;
+        // "Disabling a user revokes their refresh and access tokens."
+        if !enabled {
+            self.revoke_user(&pool.id, &user.sub).await?;
+        }
         Ok(())
     }
 
@@ -353,8 +361,22 @@ impl Tessera {
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(&req.user_pool_id).await?;
         let current = self.require_user(&pool, &req.username).await?;
-        let changes =
-            attributes::check(&pool, &req.user_attributes, Writer::Admin, Some(&current))?;
+        self.update_attributes(&pool, &current, &req.user_attributes, Writer::Admin)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies attribute changes (admin or the user's own) and sends the verification codes
+    /// they call for; returns where the codes went.
+    pub(crate) async fn update_attributes(
+        &self,
+        pool: &PoolRecord,
+        current: &UserRecord,
+        given: &[tessera_wire::idp::AttributeType],
+        writer: Writer<'_>,
+    ) -> Result<Vec<tessera_wire::idp::CodeDeliveryDetailsType>, CoreError> {
+        let pool = pool.clone();
+        let changes = attributes::check(&pool, given, writer, Some(current))?;
         let auto = pool
             .config
             .auto_verified_attributes
@@ -405,6 +427,7 @@ impl Tessera {
                 Ok(())
             })
             .await?;
+        let mut sent = Vec::new();
         for a in to_verify {
             // The code goes to the new value, pending or applied.
             if let Some(dest) = changes.get(a) {
@@ -426,9 +449,10 @@ impl Tessera {
                     super::codes::CONFIRMATION_TTL_MS,
                 )
                 .await?;
+                sent.push(delivery.details());
             }
         }
-        Ok(())
+        Ok(sent)
     }
 
     /// `AdminDeleteUserAttributes`: required attributes cannot be removed.
@@ -439,6 +463,16 @@ impl Tessera {
         names: &[String],
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(pool_id).await?;
+        self.delete_attributes(&pool, username, names).await
+    }
+
+    /// Removes attributes (required ones cannot be removed).
+    pub(crate) async fn delete_attributes(
+        &self,
+        pool: &PoolRecord,
+        username: &str,
+        names: &[String],
+    ) -> Result<(), CoreError> {
         let schema = pool.config.schema_attributes.clone().unwrap_or_default();
         for n in names {
             let def = schema
@@ -458,7 +492,7 @@ impl Tessera {
                 _ => {}
             }
         }
-        self.modify_user(&pool, username, |u| {
+        self.modify_user(pool, username, |u| {
             for n in names {
                 u.attributes.remove(n);
                 if n == "email" || n == "phone_number" {

@@ -119,18 +119,22 @@ pub(crate) fn check_required(
     pool: &PoolRecord,
     attributes: &BTreeMap<String, String>,
 ) -> Result<(), CoreError> {
-    for def in schema(pool) {
-        let Some(name) = def.name.as_deref() else {
-            continue;
-        };
-        if def.required == Some(true)
-            && name != "sub"
-            && attributes.get(name).is_none_or(String::is_empty)
-        {
-            return Err(invalid(name, &format!("The attribute {name} is required")));
+    for name in required_names(pool) {
+        if attributes.get(&name).is_none_or(String::is_empty) {
+            return Err(invalid(&name, &format!("The attribute {name} is required")));
         }
     }
     Ok(())
+}
+
+/// The attributes the pool's schema requires (other than `sub`, which Tessera sets).
+pub(crate) fn required_names(pool: &PoolRecord) -> Vec<String> {
+    schema(pool)
+        .iter()
+        .filter(|def| def.required == Some(true))
+        .filter_map(|def| def.name.clone())
+        .filter(|name| name != "sub")
+        .collect()
 }
 
 pub(crate) fn looks_like_email(v: &str) -> bool {

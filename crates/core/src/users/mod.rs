@@ -3,11 +3,12 @@
 //! Reference: "User pool attributes" and "Usernames and aliases" in the Cognito developer guide.
 
 mod admin;
-mod attributes;
+pub(crate) mod attributes;
 mod codes;
 mod list;
+mod own;
 pub mod password;
-mod signup;
+pub(crate) mod signup;
 
 use tessera_wire::idp::{AttributeType, UserType};
 

@@ -39,18 +39,7 @@ impl Tessera {
         let client = self.store.get_client(client_id).await?.ok_or_else(|| {
             CoreError::ResourceNotFound("User pool client does not exist.".into())
         })?;
-        if let Some(secret) = &client.secret {
-            let want = secret_hash(secret.expose(), username, client_id);
-            let ok = given_hash.is_some_and(|h| {
-                aws_lc_rs::constant_time::verify_slices_are_equal(h.as_bytes(), want.as_bytes())
-                    .is_ok()
-            });
-            if !ok {
-                return Err(CoreError::NotAuthorized(
-                    "Unable to verify secret hash for client.".into(),
-                ));
-            }
-        }
+        Self::check_secret_hash(&client, username, given_hash)?;
         let pool = self.load_pool(&client.pool_id).await?;
         Ok((client, pool))
     }
@@ -105,8 +94,10 @@ impl Tessera {
         let mut user = self.new_user(&pool, &req.username, attrs, status::UNCONFIRMED)?;
         attributes::check_required(&pool, &user.attributes)?;
         password::check_policy(&self.password_policy(&pool), password)?;
-        user.password_hash = Some(password::hash(password, self.rng.as_ref()).await?);
-        user.password_set_ms = Some(user.created_ms);
+        let created = user.created_ms;
+        self.credentials(&pool.id, &user.username, password)
+            .await?
+            .apply(&mut user, created);
         self.insert_new_user(&user).await?;
 
         let delivery = Self::verification_target(&pool, &user);

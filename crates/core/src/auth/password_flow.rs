@@ -1,0 +1,195 @@
+//! USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH (the password sent over TLS and checked
+//! against the argon2id hash), the user-state checks every sign-in passes after its
+//! password, and the NEW_PASSWORD_REQUIRED challenge.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use tessera_wire::idp::AttributeType;
+
+use super::session::{SessionState, session_ttl_ms};
+use super::{Api, AuthOutcome, incorrect_password, missing_user, param};
+use crate::secret::Secret;
+use crate::store::{ClientRecord, PoolRecord, UserRecord};
+use crate::users::attributes::{self, Writer};
+use crate::users::{password, status};
+use crate::{CoreError, Tessera};
+
+pub(crate) const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
+
+/// A hash of no one's password, verified when the user does not exist so that a missing
+/// user costs the same time as a wrong password.
+async fn decoy_hash(rng: &dyn crate::rand::Rng) -> Result<Secret<String>, CoreError> {
+    static DECOY: OnceLock<Secret<String>> = OnceLock::new();
+    if let Some(h) = DECOY.get() {
+        return Ok(h.clone());
+    }
+    let mut pw = [0u8; 24];
+    rng.fill(&mut pw);
+    let h = password::hash(&hex::encode(pw), rng).await?;
+    Ok(DECOY.get_or_init(|| h).clone())
+}
+
+impl Tessera {
+    pub(super) async fn password_auth(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        params: &HashMap<String, String>,
+        api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        let username = param(params, "USERNAME")?;
+        let given = param(params, "PASSWORD")?;
+        Self::check_secret_hash(client, username, params.get("SECRET_HASH").map(String::as_str))?;
+        let Some(user) = self.find_user(pool, username).await? else {
+            password::verify(given, &decoy_hash(self.rng.as_ref()).await?).await?;
+            return Err(missing_user(client));
+        };
+        self.check_lockout(&user)?;
+        let ok = match &user.password_hash {
+            Some(h) => password::verify(given, h).await?,
+            None => false,
+        };
+        if !ok {
+            self.record_failure(pool, &user).await?;
+            return Err(incorrect_password());
+        }
+        self.after_password(pool, client, user, api).await
+    }
+
+    /// What follows a proven password: the user-state errors, the temporary-password
+    /// challenge, or tokens.
+    pub(super) async fn after_password(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        user: UserRecord,
+        _api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        self.clear_failures(pool, &user).await?;
+        if !user.enabled {
+            return Err(CoreError::NotAuthorized("User is disabled.".into()));
+        }
+        match user.status.as_str() {
+            status::UNCONFIRMED => {
+                return Err(CoreError::UserNotConfirmed("User is not confirmed.".into()));
+            }
+            status::RESET_REQUIRED => {
+                return Err(CoreError::PasswordResetRequired(
+                    "Password reset required for the user".into(),
+                ));
+            }
+            status::FORCE_CHANGE_PASSWORD => {
+                let days = self
+                    .password_policy(pool)
+                    .temporary_password_validity_days
+                    .filter(|d| *d > 0)
+                    .unwrap_or(7);
+                let set = user.password_set_ms.unwrap_or(user.created_ms);
+                if self.clock.now_millis() > set + i64::from(days) * 86_400_000 {
+                    return Err(CoreError::NotAuthorized(
+                        "Temporary password has expired and must be reset by an administrator."
+                            .into(),
+                    ));
+                }
+                return Ok(self.new_password_challenge(pool, client, &user));
+            }
+            _ => {}
+        }
+        Ok(AuthOutcome::tokens(self.issue_tokens(pool, client, &user).await?))
+    }
+
+    fn new_password_challenge(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        user: &UserRecord,
+    ) -> AuthOutcome {
+        let required: Vec<String> = attributes::required_names(pool)
+            .into_iter()
+            .filter(|n| user.attributes.get(n).is_none_or(String::is_empty))
+            .map(|n| format!("userAttributes.{n}"))
+            .collect();
+        let shown: serde_json::Map<String, serde_json::Value> = user
+            .attributes
+            .iter()
+            .filter(|(k, _)| !k.starts_with("dev:"))
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        let state = SessionState {
+            p: pool.id.clone(),
+            c: client.client_id.clone(),
+            s: user.sub.clone(),
+            u: user.username.clone(),
+            ch: NEW_PASSWORD_REQUIRED.into(),
+            x: self.clock.now_millis() + session_ttl_ms(client),
+            b: None,
+            a: None,
+        };
+        let mut params = HashMap::new();
+        params.insert("USER_ID_FOR_SRP".into(), user.username.clone());
+        params.insert(
+            "requiredAttributes".into(),
+            serde_json::Value::from(required).to_string(),
+        );
+        params.insert(
+            "userAttributes".into(),
+            serde_json::Value::Object(shown).to_string(),
+        );
+        AuthOutcome {
+            challenge_name: Some(NEW_PASSWORD_REQUIRED.into()),
+            session: Some(self.seal_session(&state)),
+            challenge_parameters: Some(params),
+            authentication_result: None,
+        }
+    }
+
+    /// The answer to NEW_PASSWORD_REQUIRED: the new password and any required attributes.
+    pub(super) async fn new_password(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        session: &str,
+        responses: &HashMap<String, String>,
+        api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        let state = self.open_session(session, &client.client_id, NEW_PASSWORD_REQUIRED)?;
+        let new = param(responses, "NEW_PASSWORD")?;
+        let username = responses.get("USERNAME").map_or(state.u.as_str(), String::as_str);
+        Self::check_secret_hash(client, username, responses.get("SECRET_HASH").map(String::as_str))?;
+        let user = self
+            .store
+            .get_user_by_sub(&pool.id, &state.s)
+            .await?
+            .ok_or_else(super::session::expired_session)?;
+        if user.status != status::FORCE_CHANGE_PASSWORD {
+            return Err(super::session::expired_session());
+        }
+        let given: Vec<AttributeType> = responses
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("userAttributes.").map(|name| AttributeType {
+                    name: name.to_string(),
+                    value: Some(v.clone()),
+                })
+            })
+            .collect();
+        let writer = match api {
+            Api::Admin => Writer::Admin,
+            Api::Client => Writer::Client(client.config.write_attributes.as_deref()),
+        };
+        let attrs = attributes::check(pool, &given, writer, Some(&user))?;
+        let mut merged = user.attributes.clone();
+        merged.extend(attrs.clone());
+        attributes::check_required(pool, &merged)?;
+        self.set_password(pool, &user.username, new, status::CONFIRMED)
+            .await?;
+        let user = self
+            .modify_user(pool, &user.username, |u| {
+                u.attributes.extend(attrs.clone());
+                Ok(())
+            })
+            .await?;
+        Ok(AuthOutcome::tokens(self.issue_tokens(pool, client, &user).await?))
+    }
+}

@@ -1,0 +1,75 @@
+//! State carried between the steps of a sign-in: the `Session` of a challenge and the SRP
+//! `SECRET_BLOCK`. Both are the state sealed with the server key, so they are opaque and
+//! tamper-proof, and they expire after the client's AuthSessionValidity (3 minutes unless
+//! set; Cognito allows 3 to 15).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use crate::sealing::Purpose;
+use crate::store::ClientRecord;
+use crate::{CoreError, Tessera};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SessionState {
+    /// Pool id.
+    pub p: String,
+    /// Client id.
+    pub c: String,
+    /// The user's `sub` (empty for a user that does not exist).
+    pub s: String,
+    /// The user name as the client gave it.
+    pub u: String,
+    /// The challenge this state answers.
+    pub ch: String,
+    /// Expiry, ms since the epoch.
+    pub x: i64,
+    /// SRP: the server's secret ephemeral `b` (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b: Option<String>,
+    /// SRP: the client's public `A` (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a: Option<String>,
+}
+
+pub(crate) fn expired_session() -> CoreError {
+    CoreError::NotAuthorized("Invalid session for the user, session is expired.".into())
+}
+
+/// The client's AuthSessionValidity in milliseconds.
+pub(crate) fn session_ttl_ms(client: &ClientRecord) -> i64 {
+    i64::from(client.config.auth_session_validity.unwrap_or(3).clamp(3, 15)) * 60_000
+}
+
+impl Tessera {
+    pub(crate) fn seal_session(&self, state: &SessionState) -> String {
+        let plain = serde_json::to_vec(state).unwrap_or_default();
+        STANDARD.encode(self.sealer.seal(
+            Purpose::AuthSession,
+            state.c.as_bytes(),
+            &plain,
+            self.rng.as_ref(),
+        ))
+    }
+
+    /// Opens a session for `client_id` that answers `challenge`; refuses expired,
+    /// tampered or foreign ones.
+    pub(crate) fn open_session(
+        &self,
+        sealed: &str,
+        client_id: &str,
+        challenge: &str,
+    ) -> Result<SessionState, CoreError> {
+        let bytes = STANDARD.decode(sealed.trim()).map_err(|_| expired_session())?;
+        let plain = self
+            .sealer
+            .open(Purpose::AuthSession, client_id.as_bytes(), &bytes)
+            .map_err(|_| expired_session())?;
+        let state: SessionState = serde_json::from_slice(&plain).map_err(|_| expired_session())?;
+        if state.c != client_id || state.ch != challenge || state.x <= self.clock.now_millis() {
+            return Err(expired_session());
+        }
+        Ok(state)
+    }
+}

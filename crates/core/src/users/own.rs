@@ -1,0 +1,194 @@
+//! The user's own operations, authorised by an access token with the
+//! `aws.cognito.signin.user.admin` scope: `GetUser`, `UpdateUserAttributes`,
+//! `DeleteUserAttributes`, `DeleteUser`, `ChangePassword`,
+//! `GetUserAttributeVerificationCode` and `VerifyUserAttribute`.
+
+use tessera_wire::idp::{
+    ChangePasswordRequest, CodeDeliveryDetailsType, GetUserResponse, UpdateUserAttributesRequest,
+    UpdateUserAttributesResponse,
+};
+
+use super::attributes::Writer;
+use super::codes::{CONFIRMATION_TTL_MS, Delivery};
+use super::{attribute_list, password};
+use crate::messages::{Channel, Purpose};
+use crate::store::{ClientRecord, PoolRecord, UserRecord};
+use crate::tokens::AccessClaims;
+use crate::{CoreError, Tessera};
+
+fn gone() -> CoreError {
+    CoreError::UserNotFound("User does not exist.".into())
+}
+
+/// The user an access token speaks for, with its pool and client.
+struct Caller {
+    pool: PoolRecord,
+    client: Option<ClientRecord>,
+    user: UserRecord,
+}
+
+impl Tessera {
+    async fn caller(&self, access_token: &str) -> Result<(Caller, std::sync::Arc<AccessClaims>), CoreError> {
+        let claims = self.verify_access_token(access_token).await?;
+        let pool = self.load_pool(&claims.pool_id).await.map_err(|_| gone())?;
+        let user = self
+            .store
+            .get_user_by_sub(&pool.id, &claims.sub)
+            .await?
+            .ok_or_else(gone)?;
+        if !user.enabled {
+            return Err(CoreError::NotAuthorized("User is disabled.".into()));
+        }
+        let client = self.store.get_client(&claims.client_id).await?;
+        Ok((Caller { pool, client, user }, claims))
+    }
+
+    /// `GetUser`.
+    pub async fn get_user(&self, access_token: &str) -> Result<GetUserResponse, CoreError> {
+        let (c, _) = self.caller(access_token).await?;
+        Ok(GetUserResponse {
+            username: c.user.username.clone(),
+            user_attributes: attribute_list(&c.user, None),
+            mfa_options: None,
+            preferred_mfa_setting: None,
+            user_mfa_setting_list: None,
+        })
+    }
+
+    /// `UpdateUserAttributes`, limited to the client's writable attributes.
+    pub async fn update_user_attributes(
+        &self,
+        req: UpdateUserAttributesRequest,
+    ) -> Result<UpdateUserAttributesResponse, CoreError> {
+        let (c, _) = self.caller(&req.access_token).await?;
+        let writable = c.client.as_ref().and_then(|cl| cl.config.write_attributes.as_deref());
+        let sent = self
+            .update_attributes(&c.pool, &c.user, &req.user_attributes, Writer::Client(writable))
+            .await?;
+        Ok(UpdateUserAttributesResponse {
+            code_delivery_details_list: (!sent.is_empty()).then_some(sent),
+        })
+    }
+
+    /// `DeleteUserAttributes`.
+    pub async fn delete_user_attributes(
+        &self,
+        access_token: &str,
+        names: &[String],
+    ) -> Result<(), CoreError> {
+        let (c, _) = self.caller(access_token).await?;
+        if let Some(writable) = c.client.as_ref().and_then(|cl| cl.config.write_attributes.as_deref())
+            && let Some(n) = names.iter().find(|n| !writable.contains(n))
+        {
+            return Err(CoreError::NotAuthorized(format!(
+                "A client attempted to write unauthorized attribute {n}"
+            )));
+        }
+        self.delete_attributes(&c.pool, &c.user.username, names).await
+    }
+
+    /// `DeleteUser`: the user deletes itself; every token of it dies.
+    pub async fn delete_user(&self, access_token: &str) -> Result<(), CoreError> {
+        let (c, _) = self.caller(access_token).await?;
+        self.revoke_user(&c.pool.id, &c.user.sub).await?;
+        self.store.delete_user(&c.pool.id, &c.user.sub).await?;
+        Ok(())
+    }
+
+    /// `ChangePassword`: the previous password must be right (failures count towards the
+    /// sign-in lockout); the new one must meet the policy and history.
+    pub async fn change_password(&self, req: ChangePasswordRequest) -> Result<(), CoreError> {
+        let (c, _) = self.caller(&req.access_token).await?;
+        self.check_lockout(&c.user)?;
+        let previous = req.previous_password.as_deref().ok_or_else(|| {
+            CoreError::InvalidParameter("PreviousPassword is required.".into())
+        })?;
+        let ok = match &c.user.password_hash {
+            Some(h) => password::verify(previous, h).await?,
+            None => false,
+        };
+        if !ok {
+            self.record_failure(&c.pool, &c.user).await?;
+            return Err(crate::auth::incorrect_password());
+        }
+        self.set_password(&c.pool, &c.user.username, &req.proposed_password, &c.user.status)
+            .await?;
+        Ok(())
+    }
+
+    /// `GetUserAttributeVerificationCode`: sends a code to the email or phone number (the
+    /// pending new value when one waits for verification).
+    pub async fn get_user_attribute_verification_code(
+        &self,
+        access_token: &str,
+        attribute: &str,
+    ) -> Result<CodeDeliveryDetailsType, CoreError> {
+        let (c, _) = self.caller(access_token).await?;
+        let channel = match attribute {
+            "email" => Channel::Email,
+            "phone_number" => Channel::Sms,
+            _ => {
+                return Err(CoreError::InvalidParameter(
+                    "Invalid attribute name. Only email and phone_number can be verified.".into(),
+                ));
+            }
+        };
+        let destination = c.user.extra["pending_attributes"][attribute]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| c.user.attributes.get(attribute).cloned())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                CoreError::InvalidParameter(format!("The user has no {attribute} to verify."))
+            })?;
+        let delivery = Delivery {
+            channel,
+            attribute: attribute.into(),
+            destination,
+        };
+        self.issue_code(
+            &c.pool,
+            &c.user,
+            &format!("verify:{attribute}"),
+            Purpose::UpdateUserAttribute,
+            &delivery,
+            CONFIRMATION_TTL_MS,
+        )
+        .await?;
+        Ok(delivery.details())
+    }
+
+    /// `VerifyUserAttribute`: redeems the code, applies a pending new value, and marks the
+    /// attribute verified.
+    pub async fn verify_user_attribute(
+        &self,
+        access_token: &str,
+        attribute: &str,
+        code: &str,
+    ) -> Result<(), CoreError> {
+        let (c, _) = self.caller(access_token).await?;
+        if attribute != "email" && attribute != "phone_number" {
+            return Err(CoreError::InvalidParameter(
+                "Invalid attribute name. Only email and phone_number can be verified.".into(),
+            ));
+        }
+        self.redeem_code(&c.pool, &c.user, &format!("verify:{attribute}"), code)
+            .await?;
+        self.modify_user(&c.pool, &c.user.username, |u| {
+            let pending = u.extra["pending_attributes"][attribute]
+                .as_str()
+                .map(str::to_owned);
+            if let Some(value) = pending {
+                u.attributes.insert(attribute.to_string(), value);
+                if let Some(p) = u.extra["pending_attributes"].as_object_mut() {
+                    p.remove(attribute);
+                }
+            }
+            u.attributes
+                .insert(format!("{attribute}_verified"), "true".into());
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+}
