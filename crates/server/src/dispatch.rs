@@ -132,13 +132,14 @@ async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiEr
         st.core.settings().default_region.clone()
     };
 
-    let input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+    let mut input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
         serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::serialization(format!("The request body is not valid JSON: {e}"))
         })?
     };
+    drop_nulls(&mut input);
 
     tessera_wire::validate::validate_input(op, &input)?;
 
@@ -201,5 +202,18 @@ pub(crate) async fn reset(State(st): State<AppState>) -> Response {
         )
             .into_response(),
         Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// AWS JSON treats `null` as absent, and browser SDKs send it (amazon-cognito-identity-js
+/// puts `"DEVICE_KEY": null` into AuthParameters): drop nulls from objects, at any depth.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }

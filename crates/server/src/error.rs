@@ -77,6 +77,14 @@ impl From<CoreError> for ApiError {
                 ApiError::new("TooManyFailedAttemptsException", m)
             }
             CoreError::UnsupportedUserState(m) => ApiError::new("UnsupportedUserStateException", m),
+            CoreError::RefreshTokenReuse(m) => ApiError::new("RefreshTokenReuseException", m),
+            CoreError::UnsupportedTokenType(m) => {
+                ApiError::new("UnsupportedTokenTypeException", m)
+            }
+            CoreError::Unauthorized(m) => ApiError::new("UnauthorizedException", m),
+            CoreError::UnsupportedOperation(m) => {
+                ApiError::new("UnsupportedOperationException", m)
+            }
             CoreError::Storage(e) => ApiError::internal(e.to_string()),
             other => ApiError::internal(other.to_string()),
         }

@@ -13,6 +13,7 @@ pub mod error;
 mod idp;
 pub mod outbox;
 pub mod registry;
+mod wellknown;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -113,7 +114,12 @@ pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
     let mut router = Router::new()
         .route("/", post(dispatch::api))
         .route("/health", get(dispatch::health))
-        .route("/tessera/outbox", get(outbox::outbox));
+        .route("/tessera/outbox", get(outbox::outbox))
+        .route("/{pool_id}/.well-known/jwks.json", get(wellknown::jwks))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(wellknown::openid_configuration),
+        );
     if test_mode {
         router = router.route("/moto-api/reset", post(dispatch::reset));
     }

@@ -1,7 +1,9 @@
 //! `cognito-idp` operations, one file per operation, grouped by capability.
 
+mod auth;
 mod clients;
 mod groups;
+mod own;
 mod pools;
 mod tags;
 mod users;
@@ -55,4 +57,6 @@ pub(crate) fn register(r: &mut Registry) {
     );
     users::register(r);
     groups::register(r);
+    auth::register(r);
+    own::register(r);
 }
