@@ -54,6 +54,14 @@ pub struct ServeArgs {
     /// Comma-separated origins allowed by CORS (default: any origin).
     #[arg(long, env = "TESSERA_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Option<Vec<String>>,
+    /// The URL clients reach Tessera at (tokens' `iss` is `<public URL>/<pool id>`);
+    /// default: `http://<listen address>`.
+    #[arg(long, env = "TESSERA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// File holding the server key (64 hex digits); default: `<data dir>/server.key`,
+    /// generated on first start. Nodes sharing a database must share this key.
+    #[arg(long, env = "TESSERA_SERVER_KEY_FILE")]
+    pub server_key_file: Option<PathBuf>,
     /// Adds POST /moto-api/reset, which wipes all state. Never use in production.
     #[arg(long, env = "TESSERA_TEST_MODE")]
     pub test_mode: bool,
@@ -118,6 +126,8 @@ pub struct FileConfig {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub test_mode: Option<bool>,
+    pub public_url: Option<String>,
+    pub server_key_file: Option<PathBuf>,
     pub cors_allowed_origins: Option<Vec<String>>,
     pub log_format: Option<String>,
     #[serde(default)]
@@ -186,6 +196,10 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     pub test_mode: bool,
     pub log_format: String,
+    /// `None`: `http://<bound address>`.
+    pub public_url: Option<String>,
+    /// `None`: `<data dir>/server.key`.
+    pub server_key_file: Option<PathBuf>,
     /// Where email and text messages go (checked here; the senders are built at start).
     pub messages: DeliveryConfig,
 }
@@ -378,6 +392,9 @@ impl Settings {
                 .unwrap_or_default(),
             test_mode: args.test_mode || file.test_mode.unwrap_or(false),
             log_format,
+            public_url: non_empty(args.public_url.or(file.public_url))
+                .map(|u| u.trim_end_matches('/').to_string()),
+            server_key_file: args.server_key_file.or(file.server_key_file),
             messages,
         })
     }

@@ -5,6 +5,7 @@
 pub mod admin_keys;
 pub mod config;
 pub mod outbox_view;
+pub mod server_key;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -54,6 +55,50 @@ impl Running {
     }
 }
 
+/// Opens the configured database (migrating it).
+pub async fn open_store(
+    settings: &Settings,
+) -> anyhow::Result<Arc<dyn tessera_core::store::Store>> {
+    tessera_store::open(&settings.database_url, settings.postgres_schema.as_deref())
+        .await
+        .with_context(|| {
+            format!(
+                "opening {}",
+                tessera_store::redact_url(&settings.database_url)
+            )
+        })
+}
+
+/// The server key, as configured or kept in the data folder.
+pub fn sealer(settings: &Settings) -> anyhow::Result<Arc<tessera_core::sealing::Sealer>> {
+    let key = server_key::load_or_generate(&settings.data_dir, settings.server_key_file.as_deref())?;
+    Ok(Arc::new(
+        tessera_core::sealing::Sealer::new(&key).map_err(|_| anyhow::anyhow!("bad server key"))?,
+    ))
+}
+
+/// `tessera keys rotate`: gives every pool (or one) a new signing key; the old ones stay
+/// in the JWKS until the tokens they signed have expired. Runs against the database
+/// directly, so it works while servers run (they pick the new key up within a minute).
+pub async fn rotate_keys(settings: &Settings, pool_id: Option<&str>) -> anyhow::Result<Vec<(String, String)>> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
+    let core = Tessera::new(
+        tessera_core::Ports {
+            store: open_store(settings).await?,
+            clock: Arc::new(SystemClock),
+            rng: Arc::new(SystemRng),
+            messages: Arc::new(tessera_delivery::outbox::Outbox::new(&settings.data_dir)),
+            sealer: sealer(settings)?,
+        },
+        tessera_core::Settings::default(),
+    );
+    Ok(match pool_id {
+        Some(id) => vec![(id.to_string(), core.rotate_signing_key(id).await?)],
+        None => core.rotate_all_signing_keys().await?,
+    })
+}
+
 /// Opens storage, binds the listener and serves in a background task.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     start_with_clock(settings, Arc::new(SystemClock)).await
@@ -69,14 +114,16 @@ pub async fn start_with_clock(
         .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
     let (admin, origin) = admin_keys::load_or_generate(&settings.data_dir, settings.admin.clone())?;
 
-    let store = tessera_store::open(&settings.database_url, settings.postgres_schema.as_deref())
+    let store = open_store(settings).await?;
+    let sealer = sealer(settings)?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
-        .with_context(|| {
-            format!(
-                "opening {}",
-                tessera_store::redact_url(&settings.database_url)
-            )
-        })?;
+        .with_context(|| format!("binding {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     // The outbox always exists (the admin endpoint reads it); it only receives the channels
     // that are not routed to SMTP or the SMS webhook.
     let outbox = Arc::new(tessera_delivery::outbox::Outbox::new(&settings.data_dir));
@@ -93,12 +140,18 @@ pub async fn start_with_clock(
             clock,
             rng: Arc::new(SystemRng),
             messages: Arc::new(messages),
+            sealer,
         },
         tessera_core::Settings {
             account_id: settings.account_id.clone(),
             default_region: settings.region.clone(),
+            public_url,
         },
     ));
+    // Load every revocation still in force before serving, then keep up with the feed.
+    core.sync_revocations().await.context("reading revocations")?;
+    tokio::task::spawn_blocking(tessera_core::srp::warm_up);
+    let revocation_sync = tokio::spawn(core.clone().run_revocation_sync());
     let mut admin_keys = HashMap::new();
     admin_keys.insert(admin.0.clone(), admin.1.clone());
     let app = tessera_server::app(
@@ -110,17 +163,15 @@ pub async fn start_with_clock(
             outbox: Some(Arc::new(outbox_view::OutboxViewAdapter(outbox))),
         },
     );
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
-        .await
-        .with_context(|| format!("binding {}", settings.listen))?;
-    let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })
-            .await
+            .await;
+        revocation_sync.abort();
+        served
     });
     Ok(Running {
         addr,

@@ -18,6 +18,24 @@ struct Cli {
 enum Command {
     /// Run the server (SQLite in ./tessera-data unless told otherwise).
     Serve(ServeArgs),
+    /// Manage the pools' token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key to every pool (or one); old keys stay in the JWKS until the
+    /// tokens they signed have expired.
+    Rotate {
+        /// Only this user pool.
+        #[arg(long)]
+        pool_id: Option<String>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
 }
 
 fn init_logging(format: &str) {
@@ -55,6 +73,16 @@ async fn shutdown_signal() {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Keys {
+            command: KeysCommand::Rotate { pool_id, serve },
+        } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            for (pool, kid) in tessera::rotate_keys(&settings, pool_id.as_deref()).await? {
+                println!("{pool}: new signing key {kid}");
+            }
+            Ok(())
+        }
         Command::Serve(args) => {
             let settings = Settings::resolve(args)?;
             init_logging(&settings.log_format);
