@@ -17,6 +17,8 @@ pub enum Backend {
 pub struct TestServer {
     pub url: String,
     pub idp: aws_sdk_cognitoidentityprovider::Client,
+    /// The settings it was started with (same database, data folder and server key).
+    pub settings: Settings,
     running: Option<Running>,
     pg: Option<(String, String)>,
     _dir: tempfile::TempDir,
@@ -92,11 +94,22 @@ impl TestServer {
         let url = format!("http://{}", running.addr);
         Some(TestServer {
             idp: idp_client(&url, "us-east-1", AKID, SECRET),
+            settings: s,
             url,
             running: Some(running),
             pg,
             _dir: dir,
         })
+    }
+
+    /// Another node on the same database and server key (its own port, its own caches).
+    /// Its tokens carry the first node's URL as issuer, as nodes behind one public URL do.
+    pub async fn second_node(&self) -> (Running, aws_sdk_cognitoidentityprovider::Client) {
+        let mut s = self.settings.clone();
+        s.public_url = Some(self.url.clone());
+        let running = tessera::start(&s).await.unwrap();
+        let url = format!("http://{}", running.addr);
+        (running, idp_client(&url, "us-east-1", AKID, SECRET))
     }
 
     pub fn client_in(&self, region: &str) -> aws_sdk_cognitoidentityprovider::Client {
@@ -185,3 +198,36 @@ macro_rules! both {
     };
 }
 pub(crate) use both;
+
+/// Like `both!`, with the domain on a manual clock: `both_clocked!(name, async |srv, clock| ..)`.
+macro_rules! both_clocked {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            async fn run(backend: $crate::harness::Backend) {
+                use tessera_core::clock::Clock;
+                let clock = std::sync::Arc::new(tessera_core::clock::ManualClock::new(
+                    tessera_core::clock::SystemClock.now_millis(),
+                ));
+                let Some(srv) =
+                    $crate::harness::TestServer::start_with_clock(backend, clock.clone()).await
+                else {
+                    eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
+                    return;
+                };
+                let f = $body;
+                f(&srv, clock.clone()).await;
+                srv.stop().await;
+            }
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::harness::Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                run($crate::harness::Backend::Postgres).await;
+            }
+        }
+    };
+}
+pub(crate) use both_clocked;

@@ -3,6 +3,7 @@
 //! SQLite and, when `TESSERA_TEST_POSTGRES_URL` is set, PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod auth;
 mod clients;
 mod groups;
 mod harness;

@@ -10,7 +10,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 
 use crate::harness::TestServer;
 
-fn attr(name: &str, value: &str) -> AttributeType {
+pub(crate) fn attr(name: &str, value: &str) -> AttributeType {
     AttributeType::builder()
         .name(name)
         .value(value)
