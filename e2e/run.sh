@@ -43,5 +43,15 @@ secret="$(sed -n 's/^  AWS_SECRET_ACCESS_KEY=//p' "$log")"
 mode="$(stat -c %a "$data/admin-credentials.json")"
 [ "$mode" = "600" ] || { echo "admin-credentials.json has mode $mode, want 600" >&2; exit 1; }
 
+status=0
 TESSERA_URL="$url" TESSERA_AKID="$akid" TESSERA_SECRET="$secret" \
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/boto3"
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/boto3" || status=$?
+
+# JavaScript clients (amazon-cognito-identity-js, aws-jwt-verify, AWS SDK v3, Amplify JS v6 in
+# Chromium) against the same server; they run even when pytest failed, and either failing fails.
+TESSERA_URL="$url" TESSERA_AKID="$akid" TESSERA_SECRET="$secret" \
+  bash "$here/js/run.sh" || status=$?
+
+# SRP known answers, re-derived by amazon-cognito-identity-js and pycognito.
+bash "$here/srp/check.sh" || status=$?
+exit "$status"
