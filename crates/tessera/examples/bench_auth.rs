@@ -1,0 +1,1036 @@
+//! Benchmark: sign-in (USER_PASSWORD_AUTH, USER_SRP_AUTH), REFRESH_TOKEN_AUTH, GetUser and
+//! the JWKS document against a release `tessera serve` running as a child process, next to
+//! the raw cost of the cryptography they rest on (RS256, argon2id, one SRP exponentiation)
+//! measured in this process in the same run.
+//!
+//!     cargo build --release --bin tessera --example bench_auth
+//!     target/release/examples/bench_auth [--concurrency 16] [--seconds 5] [--users 200]
+//!
+//! (or BENCH_CONCURRENCY / BENCH_SECONDS / BENCH_USERS; TESSERA_BIN names the server binary,
+//! by default `tessera` next to this example's folder). The server gets a fresh temporary
+//! data folder (SQLite) and listens on 127.0.0.1:0. Its CPU time (utime + stime from
+//! /proc/<pid>/stat) gives the server CPU per request, and so a per-core rate that does not
+//! depend on how much of the two cores this load generator takes; its peak RSS is VmHWM
+//! from /proc/<pid>/status.
+//!
+//! Closed-loop phases run C tasks back to back for D seconds after a one-second warm-up and
+//! count the requests that complete inside the window: USER_PASSWORD_AUTH, USER_SRP_AUTH
+//! (both round trips, the client's SRP arithmetic on spawn_blocking here), REFRESH_TOKEN_AUTH
+//! and GetUser (tokens obtained beforehand), and the JWKS GET. Open-loop phases then offer
+//! GetUser, REFRESH_TOKEN_AUTH and JWKS at 70 % (the targets) and 35 % of that peak on a fixed
+//! schedule over 64 connections; latency runs from when a request was due (or from when its
+//! worker woke for it, so tokio's 1 ms timer granularity does not count, while falling
+//! behind schedule does). Then the timing of a wrong password vs a missing user (on a client
+//! with PreventUserExistenceErrors ENABLED), and 500 concurrent sign-ins at once for memory.
+//! Prints a markdown table with the targets, and one JSON line (`json: {...}`) for
+//! aggregating runs.
+//!
+//! BENCH_ONLY=<password|srp|refresh|get_user|jwks> runs that closed-loop phase alone (to
+//! profile the server: `perf record -p <pid>`); BENCH_LATENCY_DUMP=<folder> writes each
+//! phase's latencies as CSV.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use aws_sdk_cognitoidentityprovider::types::{
+    ExplicitAuthFlowsType, MessageActionType, PreventUserExistenceErrorTypes,
+};
+use serde_json::{Value, json};
+use tessera_core::rand::Rng;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const AKID: &str = "AKIDTESSERABENCH0001";
+const SECRET: &str = "bench-secret-access-key-0123456789abcdef";
+const PASSWORD: &str = "Bench-Passw0rd!";
+const WARM_UP: Duration = Duration::from_secs(1);
+
+// ---------------------------------------------------------------------------------------
+// The server under test.
+
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    url: String,
+    ticks_per_sec: f64,
+    _dir: tempfile::TempDir,
+}
+
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+impl Server {
+    async fn start() -> Server {
+        let bin = std::env::var("TESSERA_BIN")
+            .map(Into::into)
+            .unwrap_or_else(|_| {
+                // target/release/examples/bench_auth -> target/release/tessera
+                let exe = std::env::current_exe().unwrap();
+                exe.parent().unwrap().parent().unwrap().join("tessera")
+            });
+        let dir = tempfile::tempdir().unwrap();
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let mut child = tokio::process::Command::new(&bin)
+            .arg("serve")
+            .env("TESSERA_LISTEN", "127.0.0.1:0")
+            .env("TESSERA_DATA_DIR", dir.path())
+            .env("TESSERA_ADMIN_ACCESS_KEY_ID", AKID)
+            .env("TESSERA_ADMIN_SECRET_ACCESS_KEY", SECRET)
+            .env_remove("TESSERA_DATABASE_URL")
+            .env_remove("TESSERA_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let pid = child.id().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = loop {
+            match tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await {
+                Ok(Ok(Some(l))) => {
+                    if let Some(u) = l.strip_prefix("Tessera is listening on ") {
+                        break u.trim().to_string();
+                    }
+                }
+                _ => {
+                    let log = std::fs::read_to_string(dir.path().join("server.log"));
+                    panic!("the server did not start: {}", log.unwrap_or_default());
+                }
+            }
+        };
+        // Keep draining its stdout.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Server {
+            child,
+            pid,
+            url,
+            ticks_per_sec: clock_ticks(),
+            _dir: dir,
+        }
+    }
+
+    /// The server's CPU time so far (all threads), in seconds.
+    fn cpu_secs(&self) -> f64 {
+        cpu_ticks(&self.pid.to_string()) as f64 / self.ticks_per_sec
+    }
+
+    /// A `kB` line of /proc/<pid>/status (VmHWM, VmRSS), in MB.
+    fn status_mb(&self, key: &str) -> f64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        s.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+fn own_cpu_secs(ticks_per_sec: f64) -> f64 {
+    cpu_ticks("self") as f64 / ticks_per_sec
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw cryptography, in this process.
+
+struct Crypto {
+    rs256_per_sec: f64,
+    argon2_ms: f64,
+    argon2_cpu_ms: f64,
+    argon2_faults: u64,
+    modexp_ms: f64,
+}
+
+/// Minor page faults of this process so far.
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(7).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+async fn crypto() -> Crypto {
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+    let key = KeyPair::generate(KeySize::Rsa2048).unwrap();
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let msg = vec![b'x'; 600];
+    let mut sig = vec![0u8; key.public_modulus_len()];
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < Duration::from_secs(1) {
+        key.sign(&RSA_PKCS1_SHA256, &rng, &msg, &mut sig).unwrap();
+        n += 1;
+    }
+    let rs256_per_sec = f64::from(n) / start.elapsed().as_secs_f64();
+
+    let mut hashes = Vec::new();
+    let (cpu0, faults0) = (cpu_ticks("self"), minor_faults());
+    for _ in 0..11 {
+        let s = Instant::now();
+        tessera_core::users::password::hash(PASSWORD, &tessera_core::rand::SystemRng)
+            .await
+            .unwrap();
+        hashes.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    let argon2_cpu_ms = (cpu_ticks("self") - cpu0) as f64 * 1e3 / clock_ticks() / 11.0;
+    let argon2_faults = (minor_faults() - faults0) / 11;
+    let mut exps = Vec::new();
+    let mut b = [0u8; 32];
+    for _ in 0..51 {
+        tessera_core::rand::SystemRng.fill(&mut b);
+        let s = Instant::now();
+        std::hint::black_box(tessera_core::srp::bench_modexp(&b));
+        exps.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    Crypto {
+        rs256_per_sec,
+        argon2_ms: median(&mut hashes),
+        argon2_cpu_ms,
+        argon2_faults,
+        modexp_ms: median(&mut exps),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Load.
+
+struct Ctx {
+    http: reqwest::Client,
+    url: String,
+    jwks_url: String,
+    pool: String,
+    client: String,
+    users: Vec<String>,
+    refresh: Vec<String>,
+    access: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Load {
+    Password,
+    Srp,
+    Refresh,
+    GetUser,
+    Jwks,
+}
+
+impl Load {
+    fn name(self) -> &'static str {
+        match self {
+            Load::Password => "USER_PASSWORD_AUTH",
+            Load::Srp => "USER_SRP_AUTH (both round trips)",
+            Load::Refresh => "REFRESH_TOKEN_AUTH",
+            Load::GetUser => "GetUser",
+            Load::Jwks => "JWKS GET",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Load::Password => "password",
+            Load::Srp => "srp",
+            Load::Refresh => "refresh",
+            Load::GetUser => "get_user",
+            Load::Jwks => "jwks",
+        }
+    }
+}
+
+/// An unsigned AWS JSON 1.1 call; `Err` is "Code: message" or a transport error.
+async fn call(http: &reqwest::Client, url: &str, op: &str, body: &Value) -> Result<Value, String> {
+    let r = http
+        .post(url)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let ok = r.status().is_success();
+    let v: Value = r.json().await.map_err(|e| e.to_string())?;
+    if ok {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{}: {}",
+            v["__type"].as_str().unwrap_or("?"),
+            v["message"].as_str().unwrap_or("")
+        ))
+    }
+}
+
+fn tokens(v: &Value) -> Result<(String, String), String> {
+    let r = &v["AuthenticationResult"];
+    match (r["AccessToken"].as_str(), r["RefreshToken"].as_str()) {
+        (Some(a), refresh) => Ok((a.to_string(), refresh.unwrap_or_default().to_string())),
+        _ => Err(format!("no tokens: {v}")),
+    }
+}
+
+async fn password_sign_in(
+    http: &reqwest::Client,
+    url: &str,
+    client: &str,
+    user: &str,
+    password: &str,
+) -> Result<Value, String> {
+    let body = json!({
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": client,
+        "AuthParameters": { "USERNAME": user, "PASSWORD": password },
+    });
+    call(http, url, "InitiateAuth", &body).await
+}
+
+async fn srp_sign_in(ctx: &Ctx, user: &str) -> Result<(), String> {
+    let mut a = [0u8; 32];
+    tessera_core::rand::SystemRng.fill(&mut a);
+    let srp_a = tokio::task::spawn_blocking(move || tessera_core::srp::client::client_public(&a))
+        .await
+        .map_err(|e| e.to_string())?;
+    let body = json!({
+        "AuthFlow": "USER_SRP_AUTH",
+        "ClientId": ctx.client,
+        "AuthParameters": { "USERNAME": user, "SRP_A": srp_a },
+    });
+    let ch = call(&ctx.http, &ctx.url, "InitiateAuth", &body).await?;
+    let p = &ch["ChallengeParameters"];
+    let get = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+    let (user_id, salt, srp_b, block) = (
+        get("USER_ID_FOR_SRP"),
+        get("SALT"),
+        get("SRP_B"),
+        get("SECRET_BLOCK"),
+    );
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (pool, uid, blk) = (ctx.pool.clone(), user_id.clone(), block.clone());
+    let signature = tokio::task::spawn_blocking(move || {
+        tessera_core::srp::client::client_signature(
+            tessera_core::srp::pool_name(&pool),
+            &uid,
+            PASSWORD,
+            &salt,
+            &srp_b,
+            &a,
+            &blk,
+            now,
+        )
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("client signature: {e:?}"))?;
+    let body = json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ClientId": ctx.client,
+        "Session": ch["Session"],
+        "ChallengeResponses": {
+            "USERNAME": user_id,
+            "PASSWORD_CLAIM_SECRET_BLOCK": block,
+            "PASSWORD_CLAIM_SIGNATURE": signature,
+            "TIMESTAMP": tessera_core::srp::format_timestamp(now),
+        },
+    });
+    let done = call(&ctx.http, &ctx.url, "RespondToAuthChallenge", &body).await?;
+    tokens(&done).map(|_| ())
+}
+
+/// One request (one complete sign-in for SRP) of `load`, on item `i` of its pool.
+async fn one(ctx: &Ctx, load: Load, i: usize) -> Result<(), String> {
+    match load {
+        Load::Password => {
+            let user = &ctx.users[i % ctx.users.len()];
+            let v = password_sign_in(&ctx.http, &ctx.url, &ctx.client, user, PASSWORD).await?;
+            tokens(&v).map(|_| ())
+        }
+        Load::Srp => srp_sign_in(ctx, &ctx.users[i % ctx.users.len()]).await,
+        Load::Refresh => {
+            let body = json!({
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "ClientId": ctx.client,
+                "AuthParameters": { "REFRESH_TOKEN": ctx.refresh[i % ctx.refresh.len()] },
+            });
+            tokens(&call(&ctx.http, &ctx.url, "InitiateAuth", &body).await?).map(|_| ())
+        }
+        Load::GetUser => {
+            let body = json!({ "AccessToken": ctx.access[i % ctx.access.len()] });
+            let v = call(&ctx.http, &ctx.url, "GetUser", &body).await?;
+            v["Username"]
+                .as_str()
+                .map(|_| ())
+                .ok_or_else(|| format!("no Username: {v}"))
+        }
+        Load::Jwks => {
+            let r = ctx
+                .http
+                .get(&ctx.jwks_url)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !r.status().is_success() {
+                return Err(format!("JWKS status {}", r.status()));
+            }
+            r.bytes().await.map(|_| ()).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// A small xorshift for picking users and tokens (not for secrets).
+fn next(state: &mut u64) -> usize {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    (*state >> 16) as usize
+}
+
+#[derive(Default, Clone)]
+struct Phase {
+    requests: usize,
+    errors: usize,
+    first_error: Option<String>,
+    per_sec: f64,
+    cpu_us: f64,
+    server_cores: f64,
+    bench_cores: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Phase {
+    fn per_core(&self) -> f64 {
+        if self.cpu_us > 0.0 {
+            1e6 / self.cpu_us
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+fn quantile(sorted: &[Duration], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 * q) as usize).min(sorted.len() - 1);
+    sorted[i].as_secs_f64() * 1e3
+}
+
+/// Completed requests: (end, latency, error).
+type Done = Vec<(Instant, Duration, Option<String>)>;
+
+/// `done`: the requests of a window of `secs` seconds; `cpu` and `own_cpu`: the server's
+/// and this process's CPU seconds in it.
+fn summarize(done: Done, secs: f64, cpu: f64, own_cpu: f64) -> Phase {
+    let errors: Vec<&String> = done.iter().filter_map(|(_, _, e)| e.as_ref()).collect();
+    let mut lat: Vec<Duration> = done.iter().map(|(_, l, _)| *l).collect();
+    lat.sort();
+    Phase {
+        requests: done.len(),
+        errors: errors.len(),
+        first_error: errors.first().map(|e| (*e).clone()),
+        per_sec: done.len() as f64 / secs,
+        cpu_us: cpu * 1e6 / done.len().max(1) as f64,
+        server_cores: cpu / secs,
+        bench_cores: own_cpu / secs,
+        p50_ms: quantile(&lat, 0.50),
+        p99_ms: quantile(&lat, 0.99),
+    }
+}
+
+/// C tasks back to back; counts what completes within [t0, t1].
+async fn closed(ctx: &Arc<Ctx>, srv: &Server, load: Load, c: usize, d: Duration) -> Phase {
+    let t0 = Instant::now() + WARM_UP;
+    let t1 = t0 + d;
+    let tasks: Vec<_> = (0..c)
+        .map(|k| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ ((k as u64 + 1) << 32);
+                let mut done = Done::new();
+                loop {
+                    let s = Instant::now();
+                    if s >= t1 {
+                        break;
+                    }
+                    let r = one(&ctx, load, next(&mut rng)).await;
+                    let e = Instant::now();
+                    if e >= t0 {
+                        done.push((e, e - s, r.err()));
+                    }
+                }
+                done
+            })
+        })
+        .collect();
+    tokio::time::sleep_until(t0.into()).await;
+    let (cpu0, own0) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
+    tokio::time::sleep_until(t1.into()).await;
+    let (cpu1, own1) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
+    let mut all = Done::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.retain(|(end, _, _)| *end >= t0 && *end <= t1);
+    dump(&format!("closed-{}", load.key()), t0, &all);
+    summarize(all, d.as_secs_f64(), cpu1 - cpu0, own1 - own0)
+}
+
+/// With BENCH_LATENCY_DUMP=<folder>: writes a phase's requests as CSV (completion time in ms
+/// after the window opened, latency in ms), to see whether slow requests cluster in time.
+fn dump(name: &str, t0: Instant, done: &Done) {
+    let Ok(dir) = std::env::var("BENCH_LATENCY_DUMP") else {
+        return;
+    };
+    let csv: String = done
+        .iter()
+        .map(|(e, l, _)| {
+            format!(
+                "{:.3},{:.3}\n",
+                e.saturating_duration_since(t0).as_secs_f64() * 1e3,
+                l.as_secs_f64() * 1e3
+            )
+        })
+        .collect();
+    let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.csv")), csv);
+}
+
+/// Connections (worker tasks) of an open-loop phase.
+const OPEN_WORKERS: usize = 64;
+
+/// Requests at `rate` per second on a fixed schedule, spread over [`OPEN_WORKERS`]
+/// connections (request `i` on worker `i mod W`, due at `i / rate`). Latency runs from when a
+/// request is due, or from when its worker woke for it if that is later: time spent behind
+/// schedule counts, tokio's 1 ms timer granularity does not. Counts the requests due in the
+/// window after the warm-up.
+async fn open(ctx: &Arc<Ctx>, srv: &Server, load: Load, rate: f64, d: Duration) -> Phase {
+    let start = Instant::now() + Duration::from_millis(20);
+    let t0 = start + WARM_UP;
+    let t1 = t0 + d;
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let tasks: Vec<_> = (0..OPEN_WORKERS)
+        .map(|k| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let mut done = Done::new();
+                let mut rng = 0x2545_f491_4f6c_dd1du64 ^ ((k as u64 + 1) << 32);
+                for i in (k..).step_by(OPEN_WORKERS) {
+                    let due = start + interval.mul_f64(i as f64);
+                    if due >= t1 {
+                        break;
+                    }
+                    let from = if due > Instant::now() {
+                        tokio::time::sleep_until(due.into()).await;
+                        Instant::now()
+                    } else {
+                        due
+                    };
+                    let r = one(&ctx, load, next(&mut rng)).await;
+                    if due >= t0 {
+                        let e = Instant::now();
+                        done.push((e, e - from, r.err()));
+                    }
+                }
+                done
+            })
+        })
+        .collect();
+    tokio::time::sleep_until(t0.into()).await;
+    let (cpu0, own0) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
+    tokio::time::sleep_until(t1.into()).await;
+    let (cpu1, own1) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
+    let mut all = Done::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    dump(&format!("open-{}-{:.0}", load.key(), rate), t0, &all);
+    summarize(all, d.as_secs_f64(), cpu1 - cpu0, own1 - own0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Setup.
+
+fn admin(url: &str) -> aws_sdk_cognitoidentityprovider::Client {
+    let conf = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(url)
+        .credentials_provider(Credentials::new(AKID, SECRET, None, None, "bench"))
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(conf)
+}
+
+async fn create_client(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &str,
+    name: &str,
+    hide_users: bool,
+) -> String {
+    let mut req = idp
+        .create_user_pool_client()
+        .user_pool_id(pool)
+        .client_name(name)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth);
+    if hide_users {
+        req = req.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled);
+    }
+    req.send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap()
+}
+
+async fn create_users(idp: &aws_sdk_cognitoidentityprovider::Client, pool: &str, n: usize) {
+    let idp = idp.clone();
+    let pool = pool.to_string();
+    let mut set = tokio::task::JoinSet::new();
+    let sem = Arc::new(tokio::sync::Semaphore::new(8));
+    for i in 0..n {
+        let (idp, pool, sem) = (idp.clone(), pool.clone(), sem.clone());
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await.unwrap();
+            let name = format!("user{i:04}");
+            idp.admin_create_user()
+                .user_pool_id(&pool)
+                .username(&name)
+                .message_action(MessageActionType::Suppress)
+                .send()
+                .await
+                .unwrap();
+            idp.admin_set_user_password()
+                .user_pool_id(&pool)
+                .username(&name)
+                .password(PASSWORD)
+                .permanent(true)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn arg(flag: &str, env: &str, default: f64) -> f64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| std::env::var(env).ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn pass(ok: bool) -> &'static str {
+    if ok { "PASS" } else { "FAIL" }
+}
+
+#[tokio::main]
+async fn main() {
+    let c = arg("--concurrency", "BENCH_CONCURRENCY", 16.0) as usize;
+    let d = Duration::from_secs_f64(arg("--seconds", "BENCH_SECONDS", 5.0));
+    let n_users = arg("--users", "BENCH_USERS", 200.0) as usize;
+    let began = Instant::now();
+
+    let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("machine: {cores} cores, {cpu_model}");
+    println!(
+        "load: C={c}, D={:.0} s (+1 s warm-up), {n_users} users",
+        d.as_secs_f64()
+    );
+
+    // 1. Raw cryptography (before the server starts, so it has the machine).
+    let cr = crypto().await;
+    println!(
+        "crypto: RS256 {:.0} signatures/s on one core; argon2id hash {:.1} ms (median of 11; \
+         {:.1} ms CPU, {} page faults each); SRP modexp {:.2} ms (median of 51)",
+        cr.rs256_per_sec, cr.argon2_ms, cr.argon2_cpu_ms, cr.argon2_faults, cr.modexp_ms
+    );
+
+    // 2. Server and setup.
+    let srv = Server::start().await;
+    println!("server: {} (pid {})", srv.url, srv.pid);
+    let idp = admin(&srv.url);
+    let pool = idp
+        .create_user_pool()
+        .pool_name("bench")
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client = create_client(&idp, &pool, "bench", false).await;
+    let hiding = create_client(&idp, &pool, "bench-hiding", true).await;
+    create_users(&idp, &pool, n_users).await;
+    let users: Vec<String> = (0..n_users).map(|i| format!("user{i:04}")).collect();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .build()
+        .unwrap();
+    // One token set per user, `c` sign-ins at a time.
+    let mut set = tokio::task::JoinSet::new();
+    let sem = Arc::new(tokio::sync::Semaphore::new(c));
+    for (i, user) in users.iter().enumerate() {
+        let (http, url, client, user) =
+            (http.clone(), srv.url.clone(), client.clone(), user.clone());
+        let sem = sem.clone();
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await.unwrap();
+            let v = password_sign_in(&http, &url, &client, &user, PASSWORD).await;
+            (i, tokens(&v.unwrap()).unwrap())
+        });
+    }
+    let mut got = Vec::new();
+    while let Some(r) = set.join_next().await {
+        got.push(r.unwrap());
+    }
+    got.sort_by_key(|(i, _)| *i);
+    let (access, refresh) = got.into_iter().map(|(_, t)| t).unzip();
+    let ctx = Ctx {
+        http,
+        url: srv.url.clone(),
+        jwks_url: format!("{}/{pool}/.well-known/jwks.json", srv.url),
+        pool: pool.clone(),
+        client: client.clone(),
+        users,
+        refresh,
+        access,
+    };
+    let ctx = Arc::new(ctx);
+    let hwm_setup = srv.status_mb("VmHWM");
+    println!(
+        "setup: 1 pool, 2 clients, {n_users} users, {n_users} token sets in {:.1} s; server VmHWM \
+         {hwm_setup:.0} MB",
+        began.elapsed().as_secs_f64()
+    );
+
+    // 3. Closed-loop phases.
+    let mut peak = std::collections::BTreeMap::new();
+    let loads = [
+        Load::Password,
+        Load::Srp,
+        Load::Refresh,
+        Load::GetUser,
+        Load::Jwks,
+    ];
+    // BENCH_ONLY=<phase> (password, srp, refresh, get_user, jwks): that closed-loop phase
+    // alone, for profiling the server (`perf record -p <pid>`).
+    let only = std::env::var("BENCH_ONLY").ok();
+    for load in loads {
+        if only.as_deref().is_some_and(|o| o != load.key()) {
+            continue;
+        }
+        let p = closed(&ctx, &srv, load, c, d).await;
+        println!(
+            "closed {:<34} {:>6} req {:>8.0}/s  cpu {:>7.1} µs/req  {:>8.0}/s/core  p50 {:.2} ms  \
+             p99 {:.2} ms  server {:.2} cores, bench {:.2} cores  VmHWM {:.0} MB  errors {}{}",
+            load.name(),
+            p.requests,
+            p.per_sec,
+            p.cpu_us,
+            p.per_core(),
+            p.p50_ms,
+            p.p99_ms,
+            p.server_cores,
+            p.bench_cores,
+            srv.status_mb("VmHWM"),
+            p.errors,
+            p.first_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+        peak.insert(load.key(), p);
+    }
+    if only.is_some() {
+        srv.stop().await;
+        return;
+    }
+    // Open loop at 70 % of the peak (the targets), then at 35 % (for comparison).
+    let mut at70 = std::collections::BTreeMap::new();
+    let mut at35 = std::collections::BTreeMap::new();
+    for (frac, load) in [0.7, 0.35]
+        .into_iter()
+        .flat_map(|f| [Load::GetUser, Load::Refresh, Load::Jwks].map(|l| (f, l)))
+    {
+        let rate = frac * peak[load.key()].per_sec;
+        let p = open(&ctx, &srv, load, rate, d).await;
+        println!(
+            "open {:>2.0}% {:<32} {:>6} req {:>8.0}/s  p50 {:.2} ms  p99 {:.2} ms  server {:.2} cores, \
+             bench {:.2} cores  VmHWM {:.0} MB  errors {}{}",
+            frac * 100.0,
+            load.name(),
+            p.requests,
+            p.per_sec,
+            p.p50_ms,
+            p.p99_ms,
+            p.server_cores,
+            p.bench_cores,
+            srv.status_mb("VmHWM"),
+            p.errors,
+            p.first_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+        if frac > 0.5 {
+            at70.insert(load.key(), p);
+        } else {
+            at35.insert(load.key(), p);
+        }
+    }
+
+    // Timing privacy: wrong password vs missing user, PreventUserExistenceErrors ENABLED.
+    let wrong_pw = "Wrong-Passw0rd!";
+    for i in 0..2 {
+        let _ = password_sign_in(
+            &ctx.http,
+            &ctx.url,
+            &hiding,
+            &format!("nobody{i}"),
+            wrong_pw,
+        )
+        .await;
+    }
+    let (mut wrong, mut missing) = (Vec::new(), Vec::new());
+    let mut odd = Vec::new();
+    for i in 0..31 {
+        // One failure per user, so no one reaches the lockout.
+        let u = &ctx.users[(n_users - 1 - i) % n_users];
+        let s = Instant::now();
+        let r = password_sign_in(&ctx.http, &ctx.url, &hiding, u, wrong_pw).await;
+        wrong.push(s.elapsed().as_secs_f64() * 1e3);
+        let m = format!("nobody-{i}");
+        let s = Instant::now();
+        let r2 = password_sign_in(&ctx.http, &ctx.url, &hiding, &m, wrong_pw).await;
+        missing.push(s.elapsed().as_secs_f64() * 1e3);
+        for r in [r, r2] {
+            if r.as_ref().err().map(String::as_str)
+                != Some("NotAuthorizedException: Incorrect username or password.")
+            {
+                odd.push(format!("{r:?}"));
+            }
+        }
+    }
+    let (wrong_ms, missing_ms) = (median(&mut wrong), median(&mut missing));
+    println!(
+        "timing: wrong password {wrong_ms:.2} ms, missing user {missing_ms:.2} ms (medians of 31), \
+         ratio {:.3}{}",
+        wrong_ms / missing_ms,
+        odd.first()
+            .map(|o| format!("; unexpected answer: {o}"))
+            .unwrap_or_default()
+    );
+
+    // Memory: 500 concurrent sign-ins at once.
+    let hwm_before = srv.status_mb("VmHWM");
+    let burst = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..500 {
+        let ctx = ctx.clone();
+        set.spawn(async move { one(&ctx, Load::Password, i).await });
+    }
+    let mut burst_errors = 0;
+    while let Some(r) = set.join_next().await {
+        if r.unwrap().is_err() {
+            burst_errors += 1;
+        }
+    }
+    let burst_secs = burst.elapsed().as_secs_f64();
+    let hwm_after = srv.status_mb("VmHWM");
+    let rss_after = srv.status_mb("VmRSS");
+    println!(
+        "memory: VmHWM {hwm_before:.1} MB before, {hwm_after:.1} MB after 500 concurrent sign-ins \
+         ({burst_secs:.1} s, {burst_errors} errors); VmRSS now {rss_after:.1} MB"
+    );
+    srv.stop().await;
+
+    // 4. The table.
+    let half_rs = cr.rs256_per_sec / 2.0;
+    let argon_rate = 1e3 / cr.argon2_ms;
+    let (pw, srp, rf, gu, jw) = (
+        &peak["password"],
+        &peak["srp"],
+        &peak["refresh"],
+        &peak["get_user"],
+        &peak["jwks"],
+    );
+    println!();
+    println!("| measure | result | target | |");
+    println!("|---|---|---|---|");
+    let row = |m: String, r: String, t: String, ok: Option<bool>| {
+        println!("| {m} | {r} | {t} | {} |", ok.map_or("", pass));
+    };
+    row(
+        "USER_PASSWORD_AUTH per core".into(),
+        format!("{:.0}/s ({:.0} µs CPU each)", pw.per_core(), pw.cpu_us),
+        format!("≥ 0.85 × 1/argon2 = {:.0}/s", 0.85 * argon_rate),
+        Some(pw.per_core() >= 0.85 * argon_rate),
+    );
+    row(
+        "USER_SRP_AUTH per core (complete sign-ins)".into(),
+        format!("{:.0}/s ({:.0} µs CPU each)", srp.per_core(), srp.cpu_us),
+        "≥ 250/s".into(),
+        Some(srp.per_core() >= 250.0),
+    );
+    row(
+        "REFRESH_TOKEN_AUTH per core".into(),
+        format!("{:.0}/s ({:.0} µs CPU each)", rf.per_core(), rf.cpu_us),
+        format!("≥ 0.75 × RS256/2 = {:.0}/s", 0.75 * half_rs),
+        Some(rf.per_core() >= 0.75 * half_rs),
+    );
+    row(
+        "REFRESH_TOKEN_AUTH p99 at 70 % of peak".into(),
+        format!("{:.2} ms", at70["refresh"].p99_ms),
+        "< 5 ms".into(),
+        Some(at70["refresh"].p99_ms < 5.0),
+    );
+    row(
+        "GetUser per core".into(),
+        format!("{:.0}/s ({:.1} µs CPU each)", gu.per_core(), gu.cpu_us),
+        "≥ 30,000/s".into(),
+        Some(gu.per_core() >= 30_000.0),
+    );
+    row(
+        "GetUser p99 at 70 % of peak".into(),
+        format!("{:.2} ms", at70["get_user"].p99_ms),
+        "< 2 ms".into(),
+        Some(at70["get_user"].p99_ms < 2.0),
+    );
+    row(
+        "JWKS per core".into(),
+        format!("{:.0}/s ({:.1} µs CPU each)", jw.per_core(), jw.cpu_us),
+        "".into(),
+        None,
+    );
+    row(
+        "JWKS p99 at 70 % of peak".into(),
+        format!("{:.2} ms", at70["jwks"].p99_ms),
+        "< 1 ms".into(),
+        Some(at70["jwks"].p99_ms < 1.0),
+    );
+    row(
+        "wrong password / missing user (median)".into(),
+        format!(
+            "{wrong_ms:.1} / {missing_ms:.1} ms = {:.2}",
+            wrong_ms / missing_ms
+        ),
+        "".into(),
+        None,
+    );
+    row(
+        "peak RSS, 500 concurrent sign-ins".into(),
+        format!("{hwm_setup:.0} MB after setup, {hwm_before:.0} → {hwm_after:.0} MB"),
+        "< 200 MB".into(),
+        Some(hwm_after < 200.0),
+    );
+    println!();
+    println!(
+        "| phase (closed loop, C={c}) | requests/s | server CPU/request | per core | p50 | p99 | server cores | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for load in loads {
+        let p = &peak[load.key()];
+        println!(
+            "| {} | {:.0} | {:.1} µs | {:.0}/s | {:.2} ms | {:.2} ms | {:.2} | {} |",
+            load.name(),
+            p.per_sec,
+            p.cpu_us,
+            p.per_core(),
+            p.p50_ms,
+            p.p99_ms,
+            p.server_cores,
+            p.errors
+        );
+    }
+    for (pct, load) in [70, 35]
+        .into_iter()
+        .flat_map(|f| [Load::GetUser, Load::Refresh, Load::Jwks].map(|l| (f, l)))
+    {
+        let p = if pct == 70 {
+            &at70[load.key()]
+        } else {
+            &at35[load.key()]
+        };
+        println!(
+            "| {} at {pct} % (open loop) | {:.0} | {:.1} µs | | {:.2} ms | {:.2} ms | {:.2} | {} |",
+            load.name(),
+            p.per_sec,
+            p.cpu_us,
+            p.p50_ms,
+            p.p99_ms,
+            p.server_cores,
+            p.errors
+        );
+    }
+    println!();
+    println!("total {:.0} s", began.elapsed().as_secs_f64());
+
+    let phase = |p: &Phase| {
+        json!({
+            "per_sec": p.per_sec, "cpu_us": p.cpu_us, "per_core": p.per_core(),
+            "p50_ms": p.p50_ms, "p99_ms": p.p99_ms, "server_cores": p.server_cores,
+            "bench_cores": p.bench_cores, "errors": p.errors,
+        })
+    };
+    let summary = json!({
+        "rs256_per_sec": cr.rs256_per_sec, "argon2_ms": cr.argon2_ms, "argon2_cpu_ms": cr.argon2_cpu_ms, "modexp_ms": cr.modexp_ms,
+        "closed": peak.iter().map(|(k, p)| (k.to_string(), phase(p))).collect::<serde_json::Map<_, _>>(),
+        "open70": at70.iter().map(|(k, p)| (k.to_string(), phase(p))).collect::<serde_json::Map<_, _>>(),
+        "open35": at35.iter().map(|(k, p)| (k.to_string(), phase(p))).collect::<serde_json::Map<_, _>>(),
+        "hwm_setup_mb": hwm_setup,
+        "wrong_ms": wrong_ms, "missing_ms": missing_ms,
+        "hwm_before_mb": hwm_before, "hwm_after_mb": hwm_after, "burst_secs": burst_secs,
+        "burst_errors": burst_errors,
+    });
+    println!("json: {summary}");
+}
