@@ -5,10 +5,10 @@
 //! argon2id). At most `HASH_CONCURRENCY` hashes run at once, so 500 concurrent sign-ins cost
 //! at most that many × 19 MiB of memory, and the async runtime is never blocked.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{self, Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tessera_wire::idp::PasswordPolicyType;
 use tokio::sync::Semaphore;
 
@@ -28,14 +28,15 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+fn slots() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
 fn limiter() -> &'static Arc<Semaphore> {
     static LIMIT: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    LIMIT.get_or_init(|| {
-        let n = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        Arc::new(Semaphore::new(n))
-    })
+    LIMIT.get_or_init(|| Arc::new(Semaphore::new(slots())))
 }
 
 pub(crate) async fn bounded<T: Send + 'static>(
@@ -49,17 +50,66 @@ pub(crate) async fn bounded<T: Send + 'static>(
     })
 }
 
+/// argon2's working memory, reused: at most one buffer per hashing slot ever exists, so
+/// memory stays at slots × 19 MiB however many sign-ins wait. (Letting argon2 allocate
+/// per hash leaves a freed 19 MiB block in every malloc arena of every blocking thread.)
+fn with_blocks<T>(count: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    static FREE: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+    let taken = match FREE.lock() {
+        Ok(mut g) => g.pop(),
+        Err(p) => p.into_inner().pop(),
+    };
+    let mut blocks = taken.unwrap_or_default();
+    if blocks.len() < count {
+        blocks.resize(count, Block::new());
+    }
+    let out = f(&mut blocks[..count]);
+    let mut g = match FREE.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    if g.len() < slots() {
+        g.push(blocks);
+    }
+    out
+}
+
+/// Computes the argon2 output for `password` with the given hasher and salt into a
+/// `password_hash::Output` of `len` bytes, using a pooled buffer.
+fn compute(
+    argon: &Argon2<'_>,
+    password: &[u8],
+    salt: &Salt<'_>,
+    len: usize,
+) -> password_hash::Result<Output> {
+    let mut salt_arr = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_arr)?;
+    with_blocks(argon.params().block_count(), |blocks| {
+        Output::init_with(len, |out| {
+            argon
+                .hash_password_into_with_memory(password, salt_bytes, out, blocks)
+                .map_err(password_hash::Error::from)
+        })
+    })
+}
+
 /// Hashes a password with argon2id (PHC string), off the async threads.
 pub async fn hash(password: &str, rng: &dyn Rng) -> Result<Secret<String>, CoreError> {
     let mut salt = [0u8; 16];
     rng.fill(&mut salt);
     let password = password.to_string();
     bounded(move || {
-        let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-        hasher()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| Secret::new(h.to_string()))
-            .map_err(|e| e.to_string())
+        let salt = SaltString::encode_b64(&salt)?;
+        let argon = hasher();
+        let output = compute(&argon, password.as_bytes(), &salt.as_salt(), Params::DEFAULT_OUTPUT_LEN)?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(argon.params())?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok::<_, password_hash::Error>(Secret::new(phc.to_string()))
     })
     .await?
     .map_err(|e| CoreError::Storage(crate::store::StoreError::Backend(format!("hashing: {e}"))))
@@ -69,11 +119,19 @@ pub async fn hash(password: &str, rng: &dyn Rng) -> Result<Secret<String>, CoreE
 pub async fn verify(password: &str, stored: &Secret<String>) -> Result<bool, CoreError> {
     let password = password.to_string();
     let stored = stored.expose().clone();
-    bounded(move || match PasswordHash::new(&stored) {
-        Ok(parsed) => hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    bounded(move || {
+        let check = || -> password_hash::Result<bool> {
+            let parsed = PasswordHash::new(&stored)?;
+            let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+                return Ok(false);
+            };
+            let algorithm = Algorithm::try_from(parsed.algorithm)?;
+            let version = parsed.version.map(Version::try_from).transpose()?.unwrap_or_default();
+            let argon = Argon2::new(algorithm, version, Params::try_from(&parsed)?);
+            // `Output`'s equality is constant-time.
+            Ok(compute(&argon, password.as_bytes(), &salt, expected.len())? == expected)
+        };
+        check().unwrap_or(false)
     })
     .await
 }
@@ -192,6 +250,27 @@ mod tests {
         assert!(verify("Correct horse 1!", &h).await.unwrap());
         assert!(!verify("wrong", &h).await.unwrap());
         assert!(!verify("x", &Secret::new("garbage".into())).await.unwrap());
+    }
+
+    /// The pooled-buffer hashing writes and reads the same PHC strings as the argon2
+    /// crate's own `PasswordHasher` / `PasswordVerifier`.
+    #[tokio::test]
+    async fn pooled_hashing_matches_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let ours = hash("Tr0ub4dor&3", &SeededRng::new(3)).await.unwrap();
+        let parsed = PasswordHash::new(ours.expose()).unwrap();
+        assert!(hasher().verify_password(b"Tr0ub4dor&3", &parsed).is_ok());
+        assert!(hasher().verify_password(b"Tr0ub4dor&4", &parsed).is_err());
+
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let theirs = hasher().hash_password(b"Tr0ub4dor&3", &salt).unwrap().to_string();
+        let theirs = Secret::new(theirs);
+        assert!(verify("Tr0ub4dor&3", &theirs).await.unwrap());
+        assert!(!verify("Tr0ub4dor&4", &theirs).await.unwrap());
+        // Other parameters stored earlier still verify (the hash names its own).
+        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap());
+        let weak = Secret::new(weak.hash_password(b"pw", &salt).unwrap().to_string());
+        assert!(verify("pw", &weak).await.unwrap());
     }
 }
 
