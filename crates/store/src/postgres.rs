@@ -42,8 +42,11 @@ impl PgStore {
             admin.close().await;
             options = options.options([("search_path", schema)]);
         }
+        // No ping round trip before every query: a connection the server dropped fails
+        // one query and is then discarded by the pool.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(crate::backend)?;
