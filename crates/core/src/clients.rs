@@ -11,7 +11,7 @@ use tessera_wire::idp::{
 };
 
 use crate::secret::Secret;
-use crate::store::{ClientRecord, PoolRecord};
+use crate::store::{ChangeKind, ClientRecord, PoolRecord};
 use crate::{CoreError, Tessera, ids, page};
 
 /// Cognito's quota of app clients per user pool.
@@ -359,6 +359,7 @@ impl Tessera {
             }
             rec.config = config;
             if self.store.update_client(&rec, expected).await? {
+                self.changed(ChangeKind::Client, &rec.pool_id, &rec.client_id).await?;
                 return Ok(describe(rec));
             }
         }
@@ -375,7 +376,7 @@ impl Tessera {
         if !self.store.delete_client(pool_id, client_id).await? {
             return Err(client_not_found(client_id));
         }
-        Ok(())
+        self.changed(ChangeKind::Client, pool_id, client_id).await
     }
 
     /// `ListUserPoolClients`: one page ordered by client id.

@@ -11,7 +11,7 @@
 
 use tessera_wire::idp::{CreateGroupRequest, GroupType, UpdateGroupRequest, UserType};
 
-use crate::store::{GroupRecord, PoolRecord, UserRecord};
+use crate::store::{ChangeKind, GroupRecord, PoolRecord, UserRecord};
 use crate::{CoreError, Tessera, page};
 
 /// Cognito's quota: "Groups per user pool: 10,000".
@@ -159,6 +159,7 @@ impl Tessera {
             g.version = expected + 1;
             g.modified_ms = self.clock.now_millis().max(g.modified_ms);
             if self.store.update_group(&g, expected).await? {
+                self.changed(ChangeKind::Groups, &g.pool_id, &g.name).await?;
                 return Ok(group_type(&g));
             }
         }
@@ -171,7 +172,7 @@ impl Tessera {
         if !self.store.delete_group(&pool.id, name).await? {
             return Err(group_not_found());
         }
-        Ok(())
+        self.changed(ChangeKind::Groups, &pool.id, name).await
     }
 
     /// `ListGroups`: one page ordered by group name.
@@ -203,7 +204,7 @@ impl Tessera {
         let g = self.load_group(&pool.id, group).await?;
         let user = self.require_user(&pool, username).await?;
         if self.store.add_member(&pool.id, &g.name, &user.sub).await? {
-            return Ok(());
+            return self.changed(ChangeKind::User, &pool.id, &user.sub).await;
         }
         // The group or the user went away meanwhile: say which.
         self.load_group(&pool.id, group).await?;
@@ -223,7 +224,7 @@ impl Tessera {
         self.store
             .remove_member(&pool.id, &g.name, &user.sub)
             .await?;
-        Ok(())
+        self.changed(ChangeKind::User, &pool.id, &user.sub).await
     }
 
     /// `AdminListGroupsForUser`: one page of the user's groups ordered by name.

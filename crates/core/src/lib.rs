@@ -9,6 +9,7 @@
 //! types from `tessera-wire` as its settings documents (see docs/adr/0002).
 
 pub mod auth;
+pub mod cache;
 pub mod clients;
 pub mod clock;
 pub mod error;
@@ -85,6 +86,7 @@ pub struct Tessera {
     pub(crate) keys: Arc<tokens::keys::KeyCache>,
     pub(crate) verified: Arc<tokens::VerifiedCache>,
     pub(crate) revocations: Arc<tokens::revocation::RevocationSet>,
+    pub(crate) cache: Arc<cache::RecordCache>,
 }
 
 impl Tessera {
@@ -99,6 +101,7 @@ impl Tessera {
             keys: Default::default(),
             verified: Default::default(),
             revocations: Default::default(),
+            cache: Default::default(),
         }
     }
 
@@ -108,6 +111,13 @@ impl Tessera {
 
     /// Wipes every stored record (test mode's `/moto-api/reset`).
     pub async fn reset_all(&self) -> Result<(), CoreError> {
-        Ok(self.store.reset().await?)
+        let pools = self.store.list_pool_ids().await?;
+        self.store.reset().await?;
+        self.cache.clear();
+        for id in pools {
+            self.keys.forget(&id);
+            self.changed(store::ChangeKind::Pool, &id, &id).await?;
+        }
+        Ok(())
     }
 }

@@ -11,7 +11,7 @@ use tessera_wire::idp::{
     VerificationMessageTemplateType,
 };
 
-use crate::store::PoolRecord;
+use crate::store::{ChangeKind, PoolRecord};
 use crate::{CoreError, Tessera, ids, page, schema};
 
 pub(crate) fn not_found(pool_id: &str) -> CoreError {
@@ -246,6 +246,7 @@ impl Tessera {
             rec.version = expected + 1;
             rec.modified_ms = self.clock.now_millis().max(rec.modified_ms);
             if self.store.update_pool(&rec, expected).await? {
+                self.changed(ChangeKind::Pool, &rec.id, &rec.id).await?;
                 return Ok(rec);
             }
         }
@@ -319,6 +320,7 @@ impl Tessera {
             return Err(not_found(pool_id));
         }
         self.keys.forget(pool_id);
+        self.changed(ChangeKind::Pool, pool_id, pool_id).await?;
         Ok(())
     }
 

@@ -1,5 +1,5 @@
-//! SQL for signing keys, refresh-token families and the revocation feed, shared by both
-//! backends (instantiated by `impl_store!`). Tables: migration 0004.
+//! SQL for signing keys, refresh-token families, the revocation feed and the change feed,
+//! shared by both backends (instantiated by `impl_store!`). Tables: migrations 0004, 0005.
 //!
 //! Each backend provides two inherent methods the shared code calls: `revocations_written`
 //! (PostgreSQL: `NOTIFY` the other nodes) and `wait_signal` (PostgreSQL: `LISTEN`).
@@ -228,7 +228,51 @@ macro_rules! impl_token_store {
                     .collect()
             }
 
+            async fn record_change(&self, c: &tessera_core::store::RecordChange) -> Result<(), tessera_core::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO record_changes (kind, pool_id, record_id, created_ms) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(c.kind.as_str())
+                .bind(&c.pool_id)
+                .bind(&c.id)
+                .bind(c.created_ms)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                self.revocations_written().await;
+                Ok(())
+            }
+
+            async fn changes_since(&self, since_ms: i64) -> Result<Vec<tessera_core::store::RecordChange>, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT kind, pool_id, record_id, created_ms FROM record_changes WHERE created_ms >= $1",
+                )
+                .bind(since_ms)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let kind: String = r.try_get("kind").map_err($crate::backend)?;
+                    // An unknown kind comes from a newer node: treat it as the whole pool.
+                    out.push(tessera_core::store::RecordChange {
+                        kind: tessera_core::store::ChangeKind::parse(&kind)
+                            .unwrap_or(tessera_core::store::ChangeKind::Pool),
+                        pool_id: r.try_get("pool_id").map_err($crate::backend)?,
+                        id: r.try_get("record_id").map_err($crate::backend)?,
+                        created_ms: r.try_get("created_ms").map_err($crate::backend)?,
+                    });
+                }
+                Ok(out)
+            }
+
             async fn purge_expired(&self, now_ms: i64) -> Result<(), tessera_core::store::StoreError> {
+                sqlx::query("DELETE FROM record_changes WHERE created_ms < $1")
+                    .bind(now_ms - tessera_core::store::CHANGE_RETENTION_MS)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM token_revocations WHERE until_ms <= $1")
                     .bind(now_ms)
                     .execute(&self.pool)

@@ -14,6 +14,7 @@ mod session;
 mod srp_flow;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tessera_wire::idp::{
     AdminInitiateAuthRequest, AdminRespondToAuthChallengeRequest, AuthenticationResultType,
@@ -128,16 +129,18 @@ impl Tessera {
         &self,
         client_id: &str,
         pool_id: Option<&str>,
-    ) -> Result<(ClientRecord, PoolRecord), CoreError> {
+    ) -> Result<(Arc<ClientRecord>, Arc<PoolRecord>), CoreError> {
         let client = self
-            .store
-            .get_client(client_id)
+            .cached_client(client_id)
             .await?
             .filter(|c| pool_id.is_none_or(|p| p == c.pool_id))
             .ok_or_else(|| {
                 CoreError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
             })?;
-        let pool = self.load_pool(&client.pool_id).await?;
+        let pool = self
+            .cached_pool(&client.pool_id)
+            .await?
+            .ok_or_else(|| crate::pools::not_found(&client.pool_id))?;
         Ok((client, pool))
     }
 

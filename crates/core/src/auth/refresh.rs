@@ -96,8 +96,7 @@ impl Tessera {
                 });
             }
             let user = self
-                .store
-                .get_user_by_sub(&pool.id, &family.sub)
+                .cached_user(&pool.id, &family.sub)
                 .await?
                 .ok_or_else(|| CoreError::NotAuthorized("User does not exist.".into()))?;
             if let Via::InitiateAuth(params) = via {

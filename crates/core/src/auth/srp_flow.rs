@@ -139,7 +139,7 @@ impl Tessera {
         let user = if state.s.is_empty() {
             None
         } else {
-            self.store.get_user_by_sub(&pool.id, &state.s).await?
+            self.cached_user(&pool.id, &state.s).await?
         };
         if let Some(u) = &user {
             self.check_lockout(u)?;
@@ -177,6 +177,7 @@ impl Tessera {
             self.record_failure(pool, &user).await?;
             return Err(incorrect_password());
         }
-        self.after_password(pool, client, user, api).await
+        self.after_password(pool, client, std::sync::Arc::unwrap_or_clone(user), api)
+            .await
     }
 }

@@ -1,6 +1,7 @@
 //! The storage port for what tokens need: the pools' signing keys, refresh-token families
-//! (one per sign-in; every token of a sign-in carries its `origin_jti`), and the feed of
-//! revocations that every node reads into its in-memory revocation set.
+//! (one per sign-in; every token of a sign-in carries its `origin_jti`), the feed of
+//! revocations that every node reads into its in-memory revocation set, and the feed of
+//! changed records that tells every node what to drop from its record cache.
 
 use async_trait::async_trait;
 
@@ -49,6 +50,53 @@ pub struct Revocation {
     pub until_ms: i64,
     pub created_ms: i64,
 }
+
+/// What kind of record a change-feed entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A pool (its id is `pool_id`); also stands for everything in it.
+    Pool,
+    /// An app client (`id` is the client id).
+    Client,
+    /// A user (`id` is the `sub`), including its group memberships.
+    User,
+    /// The pool's groups themselves (a precedence or role changed, a group went).
+    Groups,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Pool => "pool",
+            ChangeKind::Client => "client",
+            ChangeKind::User => "user",
+            ChangeKind::Groups => "groups",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pool" => ChangeKind::Pool,
+            "client" => ChangeKind::Client,
+            "user" => ChangeKind::User,
+            "groups" => ChangeKind::Groups,
+            _ => return None,
+        })
+    }
+}
+
+/// An entry of the change feed: a record that nodes must stop serving from memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordChange {
+    pub kind: ChangeKind,
+    pub pool_id: String,
+    pub id: String,
+    pub created_ms: i64,
+}
+
+/// How long change-feed entries are kept; a node that could not read the feed for longer
+/// than this clears its caches instead (it does after any failed read anyway).
+pub const CHANGE_RETENTION_MS: i64 = 600_000;
 
 #[async_trait]
 pub trait TokenStore: Send + Sync {
@@ -109,7 +157,11 @@ pub trait TokenStore: Send + Sync {
         since_ms: i64,
         now_ms: i64,
     ) -> Result<Vec<Revocation>, StoreError>;
-    /// Forgets revocations and families that can no longer matter.
+    /// Appends to the change feed and wakes the other nodes.
+    async fn record_change(&self, change: &RecordChange) -> Result<(), StoreError>;
+    /// Change-feed entries written at or after `since_ms`.
+    async fn changes_since(&self, since_ms: i64) -> Result<Vec<RecordChange>, StoreError>;
+    /// Forgets revocations, families and change-feed entries that can no longer matter.
     async fn purge_expired(&self, now_ms: i64) -> Result<(), StoreError>;
     /// Waits until another node may have written a revocation (PostgreSQL `LISTEN`), or
     /// until `max` has passed. Backends without notifications just sleep.

@@ -182,7 +182,7 @@ impl Tessera {
         let v = validity(client);
         let iss = issuer(&self.settings.public_url, &pool.id);
         let event_id = self.random_id();
-        let groups = self.group_claims_for(pool, &user.sub).await?;
+        let groups = self.cached_group_claims(pool, &user.sub).await?;
 
         // Claim sets of "Understanding the access token" / "... the identity (ID) token".
         let mut access = Map::new();

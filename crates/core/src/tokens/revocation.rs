@@ -67,14 +67,31 @@ impl RevocationSet {
 }
 
 impl Tessera {
-    /// Reads revocations written since the last read (by any node) into memory.
+    /// Reads revocations and record changes written since the last read (by any node):
+    /// revoked families into memory, changed records out of the record cache. If the
+    /// change feed cannot be read, the record cache is cleared (it may have missed one).
     pub async fn sync_revocations(&self) -> Result<usize, CoreError> {
         let now = self.clock.now_millis();
         let since = self.revocations.read_up_to_ms.load(Ordering::SeqCst);
-        let rows = self
-            .store
-            .revocations_since(since.saturating_sub(OVERLAP_MS), now)
-            .await?;
+        let from = since.saturating_sub(OVERLAP_MS);
+        if since > 0 && now - since > crate::store::CHANGE_RETENTION_MS - OVERLAP_MS {
+            self.cache.clear();
+        }
+        let read = async {
+            let changes = self.store.changes_since(from).await?;
+            let rows = self.store.revocations_since(from, now).await?;
+            Ok::<_, crate::store::StoreError>((changes, rows))
+        };
+        let (changes, rows) = match read.await {
+            Ok(r) => r,
+            Err(e) => {
+                self.cache.clear();
+                return Err(e.into());
+            }
+        };
+        for c in changes {
+            self.cache.invalidate(c.kind, &c.pool_id, &c.id);
+        }
         let n = rows.len();
         for r in rows {
             self.revocations.insert(r.origin_jti, r.until_ms);

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::messages::{Channel, OutgoingMessage, Purpose, render};
 use crate::secret::Secret;
-use crate::store::{PoolRecord, UserRecord};
+use crate::store::{ChangeKind, PoolRecord, UserRecord};
 use crate::{CoreError, Tessera};
 
 impl Tessera {
@@ -308,7 +308,7 @@ impl Tessera {
         if !self.store.delete_user(&pool.id, &u.sub).await? {
             return Err(user_not_found());
         }
-        Ok(())
+        self.changed(ChangeKind::User, &pool.id, &u.sub).await
     }
 
     /// `AdminEnableUser` / `AdminDisableUser`.

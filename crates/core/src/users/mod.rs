@@ -12,7 +12,7 @@ pub(crate) mod signup;
 
 use tessera_wire::idp::{AttributeType, UserType};
 
-use crate::store::{PoolRecord, UserRecord};
+use crate::store::{ChangeKind, PoolRecord, UserRecord};
 use crate::{CoreError, Tessera};
 
 pub use list::parse_filter;
@@ -182,7 +182,10 @@ impl Tessera {
             u.version = expected + 1;
             u.modified_ms = self.clock.now_millis().max(u.modified_ms);
             match self.store.update_user(&u, expected).await {
-                Ok(true) => return Ok(u),
+                Ok(true) => {
+                    self.changed(ChangeKind::User, &pool.id, &u.sub).await?;
+                    return Ok(u);
+                }
                 Ok(false) => continue,
                 Err(crate::store::StoreError::Conflict(_)) => {
                     return Err(CoreError::AliasExists(

@@ -12,7 +12,9 @@ use super::attributes::Writer;
 use super::codes::{CONFIRMATION_TTL_MS, Delivery};
 use super::{attribute_list, password};
 use crate::messages::{Channel, Purpose};
-use crate::store::{ClientRecord, PoolRecord, UserRecord};
+use std::sync::Arc;
+
+use crate::store::{ChangeKind, PoolRecord, UserRecord};
 use crate::tokens::AccessClaims;
 use crate::{CoreError, Tessera};
 
@@ -20,32 +22,39 @@ fn gone() -> CoreError {
     CoreError::UserNotFound("User does not exist.".into())
 }
 
-/// The user an access token speaks for, with its pool and client.
+/// The user an access token speaks for, with its pool, as the record cache has them
+/// (operations that write re-read what they change).
 struct Caller {
-    pool: PoolRecord,
-    client: Option<ClientRecord>,
-    user: UserRecord,
+    pool: Arc<PoolRecord>,
+    user: Arc<UserRecord>,
+    claims: Arc<AccessClaims>,
 }
 
 impl Tessera {
-    async fn caller(&self, access_token: &str) -> Result<(Caller, std::sync::Arc<AccessClaims>), CoreError> {
+    async fn caller(&self, access_token: &str) -> Result<Caller, CoreError> {
         let claims = self.verify_access_token(access_token).await?;
-        let pool = self.load_pool(&claims.pool_id).await.map_err(|_| gone())?;
+        let pool = self.cached_pool(&claims.pool_id).await?.ok_or_else(gone)?;
         let user = self
-            .store
-            .get_user_by_sub(&pool.id, &claims.sub)
+            .cached_user(&pool.id, &claims.sub)
             .await?
             .ok_or_else(gone)?;
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
-        let client = self.store.get_client(&claims.client_id).await?;
-        Ok((Caller { pool, client, user }, claims))
+        Ok(Caller { pool, user, claims })
+    }
+
+    /// The attributes the token's app client may write (`None`: all writable ones).
+    async fn writable(&self, c: &Caller) -> Result<Option<Vec<String>>, CoreError> {
+        Ok(self
+            .cached_client(&c.claims.client_id)
+            .await?
+            .and_then(|cl| cl.config.write_attributes.clone()))
     }
 
     /// `GetUser`.
     pub async fn get_user(&self, access_token: &str) -> Result<GetUserResponse, CoreError> {
-        let (c, _) = self.caller(access_token).await?;
+        let c = self.caller(access_token).await?;
         Ok(GetUserResponse {
             username: c.user.username.clone(),
             user_attributes: attribute_list(&c.user, None),
@@ -60,10 +69,15 @@ impl Tessera {
         &self,
         req: UpdateUserAttributesRequest,
     ) -> Result<UpdateUserAttributesResponse, CoreError> {
-        let (c, _) = self.caller(&req.access_token).await?;
-        let writable = c.client.as_ref().and_then(|cl| cl.config.write_attributes.as_deref());
+        let c = self.caller(&req.access_token).await?;
+        let writable = self.writable(&c).await?;
         let sent = self
-            .update_attributes(&c.pool, &c.user, &req.user_attributes, Writer::Client(writable))
+            .update_attributes(
+                &c.pool,
+                &c.user,
+                &req.user_attributes,
+                Writer::Client(writable.as_deref()),
+            )
             .await?;
         Ok(UpdateUserAttributesResponse {
             code_delivery_details_list: (!sent.is_empty()).then_some(sent),
@@ -76,8 +90,8 @@ impl Tessera {
         access_token: &str,
         names: &[String],
     ) -> Result<(), CoreError> {
-        let (c, _) = self.caller(access_token).await?;
-        if let Some(writable) = c.client.as_ref().and_then(|cl| cl.config.write_attributes.as_deref())
+        let c = self.caller(access_token).await?;
+        if let Some(writable) = self.writable(&c).await?
             && let Some(n) = names.iter().find(|n| !writable.contains(n))
         {
             return Err(CoreError::NotAuthorized(format!(
@@ -89,29 +103,35 @@ impl Tessera {
 
     /// `DeleteUser`: the user deletes itself; every token of it dies.
     pub async fn delete_user(&self, access_token: &str) -> Result<(), CoreError> {
-        let (c, _) = self.caller(access_token).await?;
+        let c = self.caller(access_token).await?;
         self.revoke_user(&c.pool.id, &c.user.sub).await?;
         self.store.delete_user(&c.pool.id, &c.user.sub).await?;
-        Ok(())
+        self.changed(ChangeKind::User, &c.pool.id, &c.user.sub).await
     }
 
     /// `ChangePassword`: the previous password must be right (failures count towards the
     /// sign-in lockout); the new one must meet the policy and history.
     pub async fn change_password(&self, req: ChangePasswordRequest) -> Result<(), CoreError> {
-        let (c, _) = self.caller(&req.access_token).await?;
-        self.check_lockout(&c.user)?;
+        let c = self.caller(&req.access_token).await?;
+        // The hash and the lockout state are read fresh, never from the cache.
+        let user = self
+            .store
+            .get_user_by_sub(&c.pool.id, &c.user.sub)
+            .await?
+            .ok_or_else(gone)?;
+        self.check_lockout(&user)?;
         let previous = req.previous_password.as_deref().ok_or_else(|| {
             CoreError::InvalidParameter("PreviousPassword is required.".into())
         })?;
-        let ok = match &c.user.password_hash {
+        let ok = match &user.password_hash {
             Some(h) => password::verify(previous, h).await?,
             None => false,
         };
         if !ok {
-            self.record_failure(&c.pool, &c.user).await?;
+            self.record_failure(&c.pool, &user).await?;
             return Err(crate::auth::incorrect_password());
         }
-        self.set_password(&c.pool, &c.user.username, &req.proposed_password, &c.user.status)
+        self.set_password(&c.pool, &user.username, &req.proposed_password, &user.status)
             .await?;
         Ok(())
     }
@@ -123,7 +143,7 @@ impl Tessera {
         access_token: &str,
         attribute: &str,
     ) -> Result<CodeDeliveryDetailsType, CoreError> {
-        let (c, _) = self.caller(access_token).await?;
+        let c = self.caller(access_token).await?;
         let channel = match attribute {
             "email" => Channel::Email,
             "phone_number" => Channel::Sms,
@@ -166,7 +186,7 @@ impl Tessera {
         attribute: &str,
         code: &str,
     ) -> Result<(), CoreError> {
-        let (c, _) = self.caller(access_token).await?;
+        let c = self.caller(access_token).await?;
         if attribute != "email" && attribute != "phone_number" {
             return Err(CoreError::InvalidParameter(
                 "Invalid attribute name. Only email and phone_number can be verified.".into(),

@@ -2,6 +2,7 @@
 //! for Rust (SRP's client arithmetic from `tessera_core::srp::client`, since the SDK has
 //! none).
 
+mod cache;
 mod claims;
 mod flows;
 mod own;

@@ -1,0 +1,222 @@
+//! Pools, app clients, users and group claims read on the sign-in and token hot paths,
+//! kept in memory so that `GetUser` or a refresh does not cost a query per record.
+//!
+//! Correctness rules (docs/adr/0008-record-cache.md):
+//! - Only reads that do not write the record back use the cache; read-modify-write paths
+//!   read the store, so optimistic concurrency never sees a cached version.
+//! - Every write through core calls `Tessera::changed`, which drops the entry here at once
+//!   and appends the change to the store's change feed; the other nodes read the feed with
+//!   the revocation feed (woken by PostgreSQL `NOTIFY`) and drop their entries too.
+//! - A read that raced with a write is not cached: each invalidation bumps an epoch, and an
+//!   entry loaded before the bump is thrown away instead of stored.
+//! - When the feed cannot be read, every cache is cleared (and stays cold until it can).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::groups::GroupClaims;
+use crate::store::{ChangeKind, ClientRecord, PoolRecord, RecordChange, UserRecord};
+use crate::{CoreError, Tessera};
+
+/// A bounded map; when full it starts over (the hot set refills it within a moment).
+struct Bounded<K, V> {
+    map: RwLock<HashMap<K, Arc<V>>>,
+    capacity: usize,
+}
+
+impl<K: Eq + Hash, V> Bounded<K, V> {
+    fn new(capacity: usize) -> Self {
+        Bounded {
+            map: RwLock::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<K, Arc<V>>> {
+        match self.map.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<Arc<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        match self.map.read() {
+            Ok(g) => g.get(key).cloned(),
+            Err(p) => p.into_inner().get(key).cloned(),
+        }
+    }
+
+    fn put(&self, key: K, value: Arc<V>) {
+        let mut g = self.write();
+        if g.len() >= self.capacity {
+            g.clear();
+        }
+        g.insert(key, value);
+    }
+
+    fn remove<Q>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.write().remove(key);
+    }
+
+    fn retain(&self, keep: impl FnMut(&K, &mut Arc<V>) -> bool) {
+        self.write().retain(keep);
+    }
+
+    fn clear(&self) {
+        self.write().clear();
+    }
+}
+
+/// The records this node holds in memory.
+pub struct RecordCache {
+    epoch: AtomicU64,
+    pools: Bounded<String, PoolRecord>,
+    clients: Bounded<String, ClientRecord>,
+    /// Users by (pool id, sub).
+    users: Bounded<(String, String), UserRecord>,
+    /// Group claims by (pool id, sub).
+    groups: Bounded<(String, String), GroupClaims>,
+}
+
+impl Default for RecordCache {
+    fn default() -> Self {
+        RecordCache {
+            epoch: AtomicU64::new(0),
+            pools: Bounded::new(10_000),
+            clients: Bounded::new(10_000),
+            users: Bounded::new(100_000),
+            groups: Bounded::new(100_000),
+        }
+    }
+}
+
+impl RecordCache {
+    fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Drops whatever a change may have made stale.
+    pub(crate) fn invalidate(&self, kind: ChangeKind, pool_id: &str, id: &str) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        match kind {
+            ChangeKind::Pool => {
+                self.pools.remove(pool_id);
+                self.clients.retain(|_, c| c.pool_id != pool_id);
+                self.users.retain(|(p, _), _| p != pool_id);
+                self.groups.retain(|(p, _), _| p != pool_id);
+            }
+            ChangeKind::Client => self.clients.remove(id),
+            ChangeKind::User => {
+                let key = (pool_id.to_string(), id.to_string());
+                self.users.remove(&key);
+                self.groups.remove(&key);
+            }
+            ChangeKind::Groups => self.groups.retain(|(p, _), _| p != pool_id),
+        }
+    }
+
+    /// Forgets everything (the feed could not be read, or the store was reset).
+    pub(crate) fn clear(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.pools.clear();
+        self.clients.clear();
+        self.users.clear();
+        self.groups.clear();
+    }
+}
+
+/// Loads through `bounded`: a hit, or a store read cached unless a change came meanwhile.
+async fn through<K, V, F>(
+    cache: &RecordCache,
+    map: &Bounded<K, V>,
+    key: K,
+    load: F,
+) -> Result<Option<Arc<V>>, CoreError>
+where
+    K: Eq + Hash,
+    F: std::future::Future<Output = Result<Option<V>, CoreError>>,
+{
+    if let Some(v) = map.get(&key) {
+        return Ok(Some(v));
+    }
+    let before = cache.epoch();
+    let Some(v) = load.await? else {
+        return Ok(None);
+    };
+    let v = Arc::new(v);
+    if cache.epoch() == before {
+        map.put(key, v.clone());
+    }
+    Ok(Some(v))
+}
+
+impl Tessera {
+    /// A pool, for reading only.
+    pub(crate) async fn cached_pool(&self, pool_id: &str) -> Result<Option<Arc<PoolRecord>>, CoreError> {
+        if let Some(p) = self.cache.pools.get(pool_id) {
+            return Ok(Some(p));
+        }
+        let load = async { Ok(self.store.get_pool(pool_id).await?) };
+        through(&self.cache, &self.cache.pools, pool_id.to_string(), load).await
+    }
+
+    /// An app client, for reading only.
+    pub(crate) async fn cached_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Arc<ClientRecord>>, CoreError> {
+        if let Some(c) = self.cache.clients.get(client_id) {
+            return Ok(Some(c));
+        }
+        let load = async { Ok(self.store.get_client(client_id).await?) };
+        through(&self.cache, &self.cache.clients, client_id.to_string(), load).await
+    }
+
+    /// A user by `sub`, for reading only.
+    pub(crate) async fn cached_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+    ) -> Result<Option<Arc<UserRecord>>, CoreError> {
+        let key = (pool_id.to_string(), sub.to_string());
+        let load = async { Ok(self.store.get_user_by_sub(pool_id, sub).await?) };
+        through(&self.cache, &self.cache.users, key, load).await
+    }
+
+    /// The group claims of a user's tokens.
+    pub(crate) async fn cached_group_claims(
+        &self,
+        pool: &PoolRecord,
+        sub: &str,
+    ) -> Result<Arc<GroupClaims>, CoreError> {
+        let key = (pool.id.clone(), sub.to_string());
+        let load = async { self.group_claims_for(pool, sub).await.map(Some) };
+        Ok(through(&self.cache, &self.cache.groups, key, load)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Records that a pool, client, user or a pool's groups changed (call it after the
+    /// write): this node forgets the stale entries now, the others when they read the feed.
+    /// Reads that began before the write cannot cache what they read (the epoch moved).
+    pub(crate) async fn changed(&self, kind: ChangeKind, pool_id: &str, id: &str) -> Result<(), CoreError> {
+        self.cache.invalidate(kind, pool_id, id);
+        let change = RecordChange {
+            kind,
+            pool_id: pool_id.to_string(),
+            id: id.to_string(),
+            created_ms: self.clock.now_millis(),
+        };
+        Ok(self.store.record_change(&change).await?)
+    }
+}
