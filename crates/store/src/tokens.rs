@@ -228,6 +228,48 @@ macro_rules! impl_token_store {
                     .collect()
             }
 
+            async fn get_sign_in_failures(&self, pool_id: &str, key: &str) -> Result<Option<(i64, i64)>, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT failures, last_ms FROM sign_in_failures WHERE pool_id = $1 AND lock_key = $2")
+                    .bind(pool_id)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                row.map(|r| Ok((r.try_get("failures").map_err($crate::backend)?, r.try_get("last_ms").map_err($crate::backend)?)))
+                    .transpose()
+            }
+
+            async fn add_sign_in_failure(&self, pool_id: &str, key: &str, now_ms: i64, reset_after_ms: i64) -> Result<i64, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "INSERT INTO sign_in_failures (pool_id, lock_key, failures, last_ms) VALUES ($1, $2, 1, $3) \
+                     ON CONFLICT (pool_id, lock_key) DO UPDATE SET \
+                     failures = CASE WHEN sign_in_failures.last_ms < $4 THEN 1 ELSE sign_in_failures.failures + 1 END, \
+                     last_ms = $5 \
+                     RETURNING failures",
+                )
+                .bind(pool_id)
+                .bind(key)
+                .bind(now_ms)
+                .bind(now_ms - reset_after_ms)
+                .bind(now_ms)
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                row.try_get("failures").map_err($crate::backend)
+            }
+
+            async fn clear_sign_in_failures(&self, pool_id: &str, key: &str) -> Result<(), tessera_core::store::StoreError> {
+                sqlx::query("DELETE FROM sign_in_failures WHERE pool_id = $1 AND lock_key = $2")
+                    .bind(pool_id)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                Ok(())
+            }
+
             async fn record_change(&self, c: &tessera_core::store::RecordChange) -> Result<(), tessera_core::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO record_changes (kind, pool_id, record_id, created_ms) VALUES ($1, $2, $3, $4)",
@@ -268,6 +310,12 @@ macro_rules! impl_token_store {
             }
 
             async fn purge_expired(&self, now_ms: i64) -> Result<(), tessera_core::store::StoreError> {
+                // Failures older than a day neither lock out nor count any more.
+                sqlx::query("DELETE FROM sign_in_failures WHERE last_ms < $1")
+                    .bind(now_ms - 86_400_000)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM record_changes WHERE created_ms < $1")
                     .bind(now_ms - tessera_core::store::CHANGE_RETENTION_MS)
                     .execute(&self.pool)

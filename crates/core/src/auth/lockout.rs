@@ -2,12 +2,12 @@
 //! at one second and doubles with each further failure, up to about 15 minutes; while
 //! locked out every sign-in gets `NotAuthorizedException: Password attempts exceeded`
 //! without the password being checked (and without counting). A successful sign-in, or
-//! 15 minutes without a failure, clears the count.
+//! 15 minutes without a failure, clears the count. With PreventUserExistenceErrors a name
+//! that is no user's is counted and locked out the same way.
 //! (Cognito developer guide, "User pool sign-in lockout" / "Password attempts exceeded".)
 
-use serde_json::json;
-
-use crate::store::{PoolRecord, UserRecord};
+use crate::store::{ClientRecord, UserRecord};
+use crate::users::signup::hides_users;
 use crate::{CoreError, Tessera};
 
 /// Failures allowed before the first lockout.
@@ -21,10 +21,6 @@ pub(crate) fn attempts_exceeded() -> CoreError {
     CoreError::NotAuthorized("Password attempts exceeded".into())
 }
 
-fn failures(u: &UserRecord) -> i64 {
-    u.extra["lockout"]["failures"].as_i64().unwrap_or(0)
-}
-
 /// The lockout that follows failure number `n` (1-based), in ms.
 pub fn lockout_ms(n: i64) -> i64 {
     if n < FREE_ATTEMPTS {
@@ -34,50 +30,54 @@ pub fn lockout_ms(n: i64) -> i64 {
     (1000i64 << doublings).min(MAX_LOCKOUT_MS)
 }
 
+/// Whose failures an attempt counts against: the user, or, when the user does not exist
+/// and the client hides that, the name typed (so the missing user is answered, timed and
+/// locked out exactly like a real one). `None`: a missing user the client reveals anyway.
+pub(crate) fn lock_key(client: &ClientRecord, user: Option<&UserRecord>, typed: &str) -> Option<String> {
+    match user {
+        Some(u) => Some(format!("sub:{}", u.sub)),
+        None if hides_users(client) => Some(format!("name:{}", typed.to_lowercase())),
+        None => None,
+    }
+}
+
 impl Tessera {
-    /// Refuses the attempt if the user is locked out now.
-    pub(crate) fn check_lockout(&self, u: &UserRecord) -> Result<(), CoreError> {
-        let until = u.extra["lockout"]["until_ms"].as_i64().unwrap_or(0);
-        if until > self.clock.now_millis() {
+    /// Refuses the attempt if `key` is locked out now. `Ok(true)` when failures are on
+    /// record (a success must clear them).
+    pub(crate) async fn check_lockout(&self, pool_id: &str, key: Option<&str>) -> Result<bool, CoreError> {
+        let Some(key) = key else {
+            return Ok(false);
+        };
+        let Some((failures, last_ms)) = self.store.get_sign_in_failures(pool_id, key).await? else {
+            return Ok(false);
+        };
+        let now = self.clock.now_millis();
+        if now - last_ms > RESET_AFTER_MS {
+            return Ok(true);
+        }
+        if last_ms + lockout_ms(failures) > now {
             return Err(attempts_exceeded());
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// Counts a failed password and starts a lockout when the count calls for one.
-    pub(crate) async fn record_failure(
-        &self,
-        pool: &PoolRecord,
-        u: &UserRecord,
-    ) -> Result<(), CoreError> {
-        let now = self.clock.now_millis();
-        self.modify_user(pool, &u.username, |u| {
-            let last = u.extra["lockout"]["last_ms"].as_i64().unwrap_or(0);
-            let n = if now - last > RESET_AFTER_MS { 1 } else { failures(u) + 1 };
-            let until = now + lockout_ms(n);
-            u.extra["lockout"] = json!({ "failures": n, "until_ms": until, "last_ms": now });
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// Clears the failure count after a successful password.
-    pub(crate) async fn clear_failures(
-        &self,
-        pool: &PoolRecord,
-        u: &UserRecord,
-    ) -> Result<(), CoreError> {
-        if failures(u) == 0 {
-            return Ok(());
+    /// Counts a failed password (starting a lockout when the count calls for one).
+    pub(crate) async fn record_failure(&self, pool_id: &str, key: Option<&str>) -> Result<(), CoreError> {
+        if let Some(key) = key {
+            let now = self.clock.now_millis();
+            self.store
+                .add_sign_in_failure(pool_id, key, now, RESET_AFTER_MS)
+                .await?;
         }
-        self.modify_user(pool, &u.username, |u| {
-            if let Some(extra) = u.extra.as_object_mut() {
-                extra.remove("lockout");
-            }
-            Ok(())
-        })
-        .await?;
+        Ok(())
+    }
+
+    /// Clears the failure count after a successful password (`counted`: `check_lockout`
+    /// found failures on record).
+    pub(crate) async fn clear_failures(&self, pool_id: &str, key: Option<&str>, counted: bool) -> Result<(), CoreError> {
+        if let (true, Some(key)) = (counted, key) {
+            self.store.clear_sign_in_failures(pool_id, key).await?;
+        }
         Ok(())
     }
 }

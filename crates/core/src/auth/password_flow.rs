@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use tessera_wire::idp::AttributeType;
 
 use super::session::{SessionState, session_ttl_ms};
+use super::lockout::lock_key;
 use super::{Api, AuthOutcome, incorrect_password, missing_user, param};
 use crate::secret::Secret;
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
@@ -41,19 +42,26 @@ impl Tessera {
         let username = param(params, "USERNAME")?;
         let given = param(params, "PASSWORD")?;
         Self::check_secret_hash(client, username, params.get("SECRET_HASH").map(String::as_str))?;
-        let Some(user) = self.find_user(pool, username).await? else {
-            password::verify(given, &decoy_hash(self.rng.as_ref()).await?).await?;
-            return Err(missing_user(client));
+        let user = self.find_user(pool, username).await?;
+        // A missing user goes through the same reads, hash and writes as a wrong password.
+        let key = lock_key(client, user.as_ref(), username);
+        let counted = self.check_lockout(&pool.id, key.as_deref()).await?;
+        let stored = match user.as_ref().and_then(|u| u.password_hash.as_ref()) {
+            Some(h) => h.clone(),
+            None => decoy_hash(self.rng.as_ref()).await?,
         };
-        self.check_lockout(&user)?;
-        let ok = match &user.password_hash {
-            Some(h) => password::verify(given, h).await?,
-            None => false,
+        let ok = password::verify(given, &stored).await?;
+        let user = match user {
+            Some(u) if ok && u.password_hash.is_some() => u,
+            found => {
+                self.record_failure(&pool.id, key.as_deref()).await?;
+                return Err(match found {
+                    Some(_) => incorrect_password(),
+                    None => missing_user(client),
+                });
+            }
         };
-        if !ok {
-            self.record_failure(pool, &user).await?;
-            return Err(incorrect_password());
-        }
+        self.clear_failures(&pool.id, key.as_deref(), counted).await?;
         self.after_password(pool, client, user, api).await
     }
 
@@ -66,7 +74,6 @@ impl Tessera {
         user: UserRecord,
         _api: Api,
     ) -> Result<AuthOutcome, CoreError> {
-        self.clear_failures(pool, &user).await?;
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }

@@ -15,6 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::session::{SessionState, expired_session, session_ttl_ms};
+use super::lockout::lock_key;
 use super::{Api, AuthOutcome, incorrect_password, missing_user, param};
 use crate::srp;
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
@@ -141,9 +142,8 @@ impl Tessera {
         } else {
             self.cached_user(&pool.id, &state.s).await?
         };
-        if let Some(u) = &user {
-            self.check_lockout(u)?;
-        }
+        let key = lock_key(client, user.as_deref(), &state.u);
+        let counted = self.check_lockout(&pool.id, key.as_deref()).await?;
         let stored = user
             .as_ref()
             .and_then(|u| self.stored_verifier(pool, u))
@@ -170,13 +170,17 @@ impl Tessera {
             Ok(expected) => srp::signature_matches(&expected, signature),
             Err(_) => false,
         };
-        let Some(user) = user else {
-            return Err(missing_user(client));
+        let user = match user {
+            Some(u) if ok && !u.extra["srp"].is_null() => u,
+            found => {
+                self.record_failure(&pool.id, key.as_deref()).await?;
+                return Err(match found {
+                    Some(_) => incorrect_password(),
+                    None => missing_user(client),
+                });
+            }
         };
-        if !ok || user.extra["srp"].is_null() {
-            self.record_failure(pool, &user).await?;
-            return Err(incorrect_password());
-        }
+        self.clear_failures(&pool.id, key.as_deref(), counted).await?;
         self.after_password(pool, client, std::sync::Arc::unwrap_or_clone(user), api)
             .await
     }

@@ -157,6 +157,22 @@ pub trait TokenStore: Send + Sync {
         since_ms: i64,
         now_ms: i64,
     ) -> Result<Vec<Revocation>, StoreError>;
+    /// Failed sign-ins under a lockout key: `(failures, last failure ms)`.
+    async fn get_sign_in_failures(
+        &self,
+        pool_id: &str,
+        key: &str,
+    ) -> Result<Option<(i64, i64)>, StoreError>;
+    /// Counts one more failure at `now_ms`, atomically; the count starts again from one when
+    /// the previous failure is more than `reset_after_ms` old. Returns the new count.
+    async fn add_sign_in_failure(
+        &self,
+        pool_id: &str,
+        key: &str,
+        now_ms: i64,
+        reset_after_ms: i64,
+    ) -> Result<i64, StoreError>;
+    async fn clear_sign_in_failures(&self, pool_id: &str, key: &str) -> Result<(), StoreError>;
     /// Appends to the change feed and wakes the other nodes.
     async fn record_change(&self, change: &RecordChange) -> Result<(), StoreError>;
     /// Change-feed entries written at or after `since_ms`.

@@ -113,13 +113,14 @@ impl Tessera {
     /// sign-in lockout); the new one must meet the policy and history.
     pub async fn change_password(&self, req: ChangePasswordRequest) -> Result<(), CoreError> {
         let c = self.caller(&req.access_token).await?;
-        // The hash and the lockout state are read fresh, never from the cache.
+        // The hash is read fresh, never from the cache.
         let user = self
             .store
             .get_user_by_sub(&c.pool.id, &c.user.sub)
             .await?
             .ok_or_else(gone)?;
-        self.check_lockout(&user)?;
+        let key = format!("sub:{}", user.sub);
+        let counted = self.check_lockout(&c.pool.id, Some(&key)).await?;
         let previous = req.previous_password.as_deref().ok_or_else(|| {
             CoreError::InvalidParameter("PreviousPassword is required.".into())
         })?;
@@ -128,9 +129,10 @@ impl Tessera {
             None => false,
         };
         if !ok {
-            self.record_failure(&c.pool, &user).await?;
+            self.record_failure(&c.pool.id, Some(&key)).await?;
             return Err(crate::auth::incorrect_password());
         }
+        self.clear_failures(&c.pool.id, Some(&key), counted).await?;
         self.set_password(&c.pool, &user.username, &req.proposed_password, &user.status)
             .await?;
         Ok(())

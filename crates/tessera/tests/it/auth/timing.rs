@@ -113,3 +113,56 @@ both_clocked!(
         login(srv, &client, "rae", PASSWORD).await.unwrap();
     }
 );
+
+both_clocked!(
+    a_hidden_missing_user_is_locked_out_like_a_real_one,
+    async |srv: &TestServer, clock: Arc<ManualClock>| {
+        use aws_sdk_cognitoidentityprovider::types::{
+            ExplicitAuthFlowsType, PreventUserExistenceErrorTypes,
+        };
+        let (pool, revealing) = setup(srv).await;
+        let hiding = srv
+            .idp
+            .create_user_pool_client()
+            .user_pool_id(&pool)
+            .client_name("hiding")
+            .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap()
+            .client_id
+            .unwrap();
+        user(srv, &pool, "real").await;
+        let attempt = async |client: &str, name: &str| {
+            let r = srv
+                .idp
+                .initiate_auth()
+                .client_id(client)
+                .auth_flow(AuthFlowType::UserPasswordAuth)
+                .auth_parameters("USERNAME", name)
+                .auth_parameters("PASSWORD", "Wrong1234!")
+                .send()
+                .await;
+            message(r)
+        };
+        for _ in 0..5 {
+            assert_eq!(attempt(&hiding, "real").await, "Incorrect username or password.");
+            assert_eq!(attempt(&hiding, "ghost").await, "Incorrect username or password.");
+        }
+        // The sixth answer is the lockout for both, over password and SRP alike.
+        assert_eq!(attempt(&hiding, "real").await, "Password attempts exceeded");
+        assert_eq!(attempt(&hiding, "Ghost").await, "Password attempts exceeded");
+        assert_eq!(
+            srp_login(&srv.idp, &pool, &hiding, "ghost", PASSWORD, None).await.unwrap_err(),
+            "NotAuthorizedException: Password attempts exceeded"
+        );
+        // A client that reveals missing users says so, lockout or not.
+        assert_eq!(attempt(&revealing, "ghost").await, "User does not exist.");
+        clock.advance_millis(1_001);
+        assert_eq!(attempt(&hiding, "ghost").await, "Incorrect username or password.");
+    }
+);
