@@ -130,8 +130,8 @@ impl Tessera {
             u: user.username.clone(),
             ch: NEW_PASSWORD_REQUIRED.into(),
             x: self.clock.now_millis() + session_ttl_ms(client),
-            b: None,
-            a: None,
+            k: None,
+            pw: None,
         };
         let mut params = HashMap::new();
         params.insert("USER_ID_FOR_SRP".into(), user.username.clone());

@@ -25,12 +25,12 @@ pub(crate) struct SessionState {
     pub ch: String,
     /// Expiry, ms since the epoch.
     pub x: i64,
-    /// SRP: the server's secret ephemeral `b` (hex).
+    /// SRP: the key the client must prove it derived (hex), computed when `A` arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub b: Option<String>,
-    /// SRP: the client's public `A` (hex).
+    pub k: Option<String>,
+    /// SRP: when the user's password was set, as of the challenge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub a: Option<String>,
+    pub pw: Option<i64>,
 }
 
 pub(crate) fn expired_session() -> CoreError {

@@ -89,9 +89,11 @@ impl Tessera {
         let mut b = [0u8; srp::EPHEMERAL_LEN];
         self.rng.fill(&mut b);
         let verifier = stored.verifier.clone();
-        let big_b = crate::users::password::bounded(move || srp::server_public(&verifier, &b))
-            .await?
-            .map_err(|_| incorrect_password())?;
+        let a = srp_a.to_string();
+        let (big_b, key) =
+            crate::users::password::bounded(move || srp::server_start(&verifier, &b, &a))
+                .await?
+                .map_err(|_| incorrect_password())?;
         let state = SessionState {
             p: pool.id.clone(),
             c: client.client_id.clone(),
@@ -99,8 +101,8 @@ impl Tessera {
             u: user_id.clone(),
             ch: PASSWORD_VERIFIER.into(),
             x: self.clock.now_millis() + session_ttl_ms(client),
-            b: Some(hex::encode(b)),
-            a: Some(srp_a.to_string()),
+            k: Some(hex::encode(key)),
+            pw: user.as_ref().and_then(|u| u.password_set_ms),
         };
         let mut challenge = HashMap::new();
         challenge.insert("SALT".into(), srp::to_hex(&stored.salt));
@@ -132,55 +134,44 @@ impl Tessera {
         }
         let username = responses.get("USERNAME").map_or(state.u.as_str(), String::as_str);
         Self::check_secret_hash(client, username, responses.get("SECRET_HASH").map(String::as_str))?;
-        if srp::parse_timestamp(timestamp).is_none() {
+        let Some(secs) = srp::parse_timestamp(timestamp) else {
             return Err(CoreError::InvalidParameter(
                 "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.".into(),
             ));
-        }
+        };
         let user = if state.s.is_empty() {
             None
         } else {
             self.cached_user(&pool.id, &state.s).await?
         };
-        let key = lock_key(client, user.as_deref(), &state.u);
-        let counted = self.check_lockout(&pool.id, key.as_deref()).await?;
-        let stored = user
-            .as_ref()
-            .and_then(|u| self.stored_verifier(pool, u))
-            .unwrap_or_else(|| self.decoy_verifier(pool, &state.u));
-        let b = hex::decode(state.b.as_deref().unwrap_or_default()).map_err(|_| expired_session())?;
-        let srp_a = state.a.clone().unwrap_or_default();
+        let lock = lock_key(client, user.as_deref(), &state.u);
+        let counted = self.check_lockout(&pool.id, lock.as_deref()).await?;
+        let key: [u8; srp::KEY_LEN] = hex::decode(state.k.as_deref().unwrap_or_default())
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or_else(expired_session)?;
         let block_bytes = STANDARD.decode(block.trim()).map_err(|_| expired_session())?;
-        let pool_name = srp::pool_name(&pool.id).to_string();
-        let user_id = state.u.clone();
-        let ts = timestamp.to_string();
-        let expected = crate::users::password::bounded(move || {
-            srp::expected_signature(
-                &pool_name,
-                &user_id,
-                &stored.verifier,
-                &b,
-                &srp_a,
-                &block_bytes,
-                &ts,
-            )
-        })
-        .await?;
-        let ok = match expected {
-            Ok(expected) => srp::signature_matches(&expected, signature),
-            Err(_) => false,
-        };
+        let expected = srp::claim_signature(
+            &key,
+            srp::pool_name(&pool.id),
+            &state.u,
+            &block_bytes,
+            &srp::format_timestamp(secs),
+        );
+        let ok = srp::signature_matches(&expected, signature);
         let user = match user {
-            Some(u) if ok && !u.extra["srp"].is_null() => u,
+            // The key was derived from the verifier of when the challenge was issued: a
+            // password set since then voids it.
+            Some(u) if ok && !u.extra["srp"].is_null() && u.password_set_ms == state.pw => u,
             found => {
-                self.record_failure(&pool.id, key.as_deref()).await?;
+                self.record_failure(&pool.id, lock.as_deref()).await?;
                 return Err(match found {
                     Some(_) => incorrect_password(),
                     None => missing_user(client),
                 });
             }
         };
-        self.clear_failures(&pool.id, key.as_deref(), counted).await?;
+        self.clear_failures(&pool.id, lock.as_deref(), counted).await?;
         self.after_password(pool, client, std::sync::Arc::unwrap_or_clone(user), api)
             .await
     }

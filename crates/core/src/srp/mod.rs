@@ -71,7 +71,7 @@ pub const GROUP_LEN: usize = 384;
 /// The `info` of Cognito's HKDF step.
 const INFO: &[u8] = b"Caldera Derived Key";
 /// Length of the derived key (bytes).
-const KEY_LEN: usize = 16;
+pub const KEY_LEN: usize = 16;
 
 /// Why an SRP value was refused. The messages name the value, never its content.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -184,13 +184,25 @@ pub fn password_authentication_key(
     b: &[u8],
     srp_a_hex: &str,
 ) -> Result<[u8; KEY_LEN], SrpError> {
+    server_start(verifier, b, srp_a_hex).map(|(_, key)| key)
+}
+
+/// `InitiateAuth`'s whole share of the arithmetic: `B` to send (as [`server_public`]) and
+/// the key the client will have to prove it derived (as [`password_authentication_key`]),
+/// computing `B` once. `RespondToAuthChallenge` then only checks an HMAC
+/// ([`claim_signature`]).
+pub fn server_start(
+    verifier: &[u8],
+    b: &[u8],
+    srp_a_hex: &str,
+) -> Result<(Vec<u8>, [u8; KEY_LEN]), SrpError> {
     let a = parse_a(srp_a_hex)?;
     let v = parse_verifier(verifier)?;
     let b = parse_ephemeral(b)?;
-    let big_b = public_b(&v, &b).retrieve();
-    let u = scrambler(&a.padded, &to_group_bytes(&big_b))?;
+    let big_b = to_group_bytes(&public_b(&v, &b).retrieve());
+    let u = scrambler(&a.padded, &big_b)?;
     let s = premaster_secret(&a.value, &v, &u, &b);
-    Ok(derive_key(&pad(&u), &pad(&to_group_bytes(&s))))
+    Ok((big_b.to_vec(), derive_key(&pad(&u), &pad(&to_group_bytes(&s)))))
 }
 
 /// HMAC-SHA256 under `key` of `poolName | userIdForSrp | secret_block | timestamp`: the

@@ -5,7 +5,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     PreventUserExistenceErrorTypes,
 };
 
-use super::{PASSWORD, login, setup, setup_with, srp_login, user};
+use super::{PASSWORD, login, setup, setup_with, srp_login, srp_login_between, user};
 use crate::harness::{TestServer, both, code, message};
 
 both!(
@@ -396,6 +396,32 @@ both!(
         assert_eq!(crate::auth::claims(tokens.id_token.as_deref().unwrap())["name"], "Henry");
         // Now a normal user: SRP works with the new password.
         srp_login(c, &pool, &client, "hank", PASSWORD, None)
+            .await
+            .unwrap();
+    }
+);
+
+both!(
+    a_password_set_during_an_srp_challenge_voids_it,
+    async |srv: &TestServer| {
+        let (pool, client) = setup(srv).await;
+        user(srv, &pool, "vera").await;
+        // The challenge was issued for the old password; an administrator resets it before
+        // the answer comes: the old password's proof no longer signs in.
+        let reset = async || {
+            srv.idp
+                .admin_set_user_password()
+                .user_pool_id(&pool)
+                .username("vera")
+                .password("N3w-passw0rd!")
+                .permanent(true)
+                .send()
+                .await
+                .unwrap();
+        };
+        let r = srp_login_between(&srv.idp, &pool, &client, "vera", PASSWORD, None, reset).await;
+        assert_eq!(r.unwrap_err(), "NotAuthorizedException: Incorrect username or password.");
+        srp_login(&srv.idp, &pool, &client, "vera", "N3w-passw0rd!", None)
             .await
             .unwrap();
     }

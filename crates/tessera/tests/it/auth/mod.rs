@@ -111,6 +111,19 @@ pub async fn srp_login(
     password: &str,
     secret_hash: Option<&dyn Fn(&str) -> String>,
 ) -> Result<AuthenticationResultType, String> {
+    srp_login_between(idp, pool, client, name, password, secret_hash, async || {}).await
+}
+
+/// `srp_login`, running `between` after the challenge came and before it is answered.
+pub async fn srp_login_between(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &str,
+    client: &str,
+    name: &str,
+    password: &str,
+    secret_hash: Option<&dyn Fn(&str) -> String>,
+    between: impl AsyncFnOnce(),
+) -> Result<AuthenticationResultType, String> {
     use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
     let fail = |e: &dyn ProvideErrorMetadata| {
         format!("{}: {}", e.code().unwrap_or(""), e.message().unwrap_or(""))
@@ -126,6 +139,7 @@ pub async fn srp_login(
         start = start.auth_parameters("SECRET_HASH", h(name));
     }
     let challenge = start.send().await.map_err(|e| fail(&e))?;
+    between().await;
     assert_eq!(challenge.challenge_name, Some(ChallengeNameType::PasswordVerifier));
     let p: HashMap<String, String> = challenge.challenge_parameters.unwrap();
     let user_id = &p["USER_ID_FOR_SRP"];
