@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::groups::GroupClaims;
-use crate::store::{ChangeKind, ClientRecord, PoolRecord, RecordChange, UserRecord};
+use crate::store::{ChangeKind, ClientRecord, PoolRecord, RecordChange, RefreshFamily, UserRecord};
 use crate::{CoreError, Tessera};
 
 /// A bounded map; when full it starts over (the hot set refills it within a moment).
@@ -86,6 +86,10 @@ pub struct RecordCache {
     users: Bounded<(String, String), UserRecord>,
     /// Group claims by (pool id, sub).
     groups: Bounded<(String, String), GroupClaims>,
+    /// Refresh-token families of clients without rotation, by `origin_jti`. Such a family
+    /// only ever changes by being revoked, and every revocation this node learns of (its
+    /// own or through the feed) drops the entry.
+    families: Bounded<String, RefreshFamily>,
 }
 
 impl Default for RecordCache {
@@ -96,6 +100,7 @@ impl Default for RecordCache {
             clients: Bounded::new(10_000),
             users: Bounded::new(100_000),
             groups: Bounded::new(100_000),
+            families: Bounded::new(100_000),
         }
     }
 }
@@ -114,8 +119,13 @@ impl RecordCache {
                 self.clients.retain(|_, c| c.pool_id != pool_id);
                 self.users.retain(|(p, _), _| p != pool_id);
                 self.groups.retain(|(p, _), _| p != pool_id);
+                self.families.retain(|_, f| f.pool_id != pool_id);
             }
-            ChangeKind::Client => self.clients.remove(id),
+            ChangeKind::Client => {
+                // The client may have turned refresh-token rotation on (or off).
+                self.clients.remove(id);
+                self.families.retain(|_, f| f.client_id != id);
+            }
             ChangeKind::User => {
                 let key = (pool_id.to_string(), id.to_string());
                 self.users.remove(&key);
@@ -125,6 +135,12 @@ impl RecordCache {
         }
     }
 
+    /// Drops a family that was just revoked.
+    pub(crate) fn forget_family(&self, origin_jti: &str) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.families.remove(origin_jti);
+    }
+
     /// Forgets everything (the feed could not be read, or the store was reset).
     pub(crate) fn clear(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
@@ -132,6 +148,7 @@ impl RecordCache {
         self.clients.clear();
         self.users.clear();
         self.groups.clear();
+        self.families.clear();
     }
 }
 
@@ -191,6 +208,20 @@ impl Tessera {
         let key = (pool_id.to_string(), sub.to_string());
         let load = async { Ok(self.store.get_user_by_sub(pool_id, sub).await?) };
         through(&self.cache, &self.cache.users, key, load).await
+    }
+
+    /// A refresh-token family of a client that does not rotate refresh tokens (rotation
+    /// changes the family at every refresh: those are read from the store).
+    pub(crate) async fn cached_family(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+    ) -> Result<Option<Arc<RefreshFamily>>, CoreError> {
+        if let Some(f) = self.cache.families.get(origin_jti) {
+            return Ok((f.pool_id == pool_id).then_some(f));
+        }
+        let load = async { Ok(self.store.get_family(pool_id, origin_jti).await?) };
+        through(&self.cache, &self.cache.families, origin_jti.to_string(), load).await
     }
 
     /// The group claims of a user's tokens.

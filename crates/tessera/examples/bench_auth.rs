@@ -25,6 +25,10 @@
 //! Prints a markdown table with the targets, and one JSON line (`json: {...}`) for
 //! aggregating runs.
 //!
+//! By default the server runs pinned to CPU 1 (`taskset`; so one tokio worker) and this
+//! generator to CPU 0 (which also takes the machine's interrupts): on two cores, letting both float makes each preempt the other for
+//! whole scheduler slices, which is what a p99 would then measure. BENCH_PIN=0 unpins.
+//!
 //! BENCH_ONLY=<password|srp|refresh|get_user|jwks> runs that closed-loop phase alone (to
 //! profile the server: `perf record -p <pid>`); BENCH_LATENCY_DUMP=<folder> writes each
 //! phase's latencies as CSV.
@@ -59,6 +63,34 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
+/// The server's CPU when pinned. CPU 0 takes the machine's interrupts and housekeeping
+/// (idle, a 1 ms sleep there overshoots by 2-5 ms a few times a second; on CPU 1 never).
+const SERVER_CPU: u32 = 1;
+const GENERATOR_CPU: u32 = 0;
+
+/// Whether server and load generator run on separate CPUs (BENCH_PIN, default on when the
+/// machine has two CPUs or more and `taskset` exists).
+fn pinned() -> bool {
+    static PIN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PIN.get_or_init(|| {
+        std::env::var("BENCH_PIN").map_or(true, |v| v != "0")
+            && std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2
+            && std::process::Command::new("taskset")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Moves every thread of this process (and the threads it starts later) to `cpu`.
+fn pin_self(cpu: u32) {
+    let ok = std::process::Command::new("taskset")
+        .args(["-a", "-cp", &cpu.to_string(), &std::process::id().to_string()])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok, "taskset could not pin the load generator");
+}
+
 fn clock_ticks() -> f64 {
     std::process::Command::new("getconf")
         .arg("CLK_TCK")
@@ -89,7 +121,16 @@ impl Server {
             });
         let dir = tempfile::tempdir().unwrap();
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let mut child = tokio::process::Command::new(&bin)
+        // Pinned (the default): the server on CPU 0, this load generator on CPU 1, so neither
+        // preempts the other and tail latency is the server's own. BENCH_PIN=0: unpinned.
+        let mut cmd = if pinned() {
+            let mut c = tokio::process::Command::new("taskset");
+            c.arg("-c").arg(SERVER_CPU.to_string()).arg(&bin);
+            c
+        } else {
+            tokio::process::Command::new(&bin)
+        };
+        let mut child = cmd
             .arg("serve")
             .env("TESSERA_LISTEN", "127.0.0.1:0")
             .env("TESSERA_DATA_DIR", dir.path())
@@ -176,6 +217,24 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// How often, idle, a 0.5 ms sleep on this thread's CPU overshoots by more than 2 ms, and
+/// the worst overshoot (ms), over `secs` seconds: the machine's own scheduling jitter, which
+/// no server can have less of at its p99.
+fn jitter(secs: f64) -> (usize, f64) {
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    let (mut n, mut worst) = (0, 0.0f64);
+    while Instant::now() < end {
+        let t = Instant::now();
+        std::thread::sleep(Duration::from_micros(500));
+        let over = (t.elapsed().as_secs_f64() * 1e3) - 0.5;
+        if over > 2.0 {
+            n += 1;
+        }
+        worst = worst.max(over);
+    }
+    (n, worst)
+}
+
 async fn crypto() -> Crypto {
     use aws_lc_rs::rsa::{KeyPair, KeySize};
     use aws_lc_rs::signature::RSA_PKCS1_SHA256;
@@ -225,12 +284,16 @@ async fn crypto() -> Crypto {
 struct Ctx {
     http: reqwest::Client,
     url: String,
-    jwks_url: String,
+    /// host:port of the server, for the raw connections.
+    addr: String,
+    /// Ready-made HTTP/1.1 requests: GetUser per access token, REFRESH_TOKEN_AUTH per
+    /// refresh token, and the JWKS GET.
+    get_user_reqs: Vec<Vec<u8>>,
+    refresh_reqs: Vec<Vec<u8>>,
+    jwks_req: Vec<u8>,
     pool: String,
     client: String,
     users: Vec<String>,
-    refresh: Vec<String>,
-    access: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -368,7 +431,7 @@ async fn srp_sign_in(ctx: &Ctx, user: &str) -> Result<(), String> {
 }
 
 /// One request (one complete sign-in for SRP) of `load`, on item `i` of its pool.
-async fn one(ctx: &Ctx, load: Load, i: usize) -> Result<(), String> {
+async fn one(ctx: &Ctx, conn: &mut Option<RawConn>, load: Load, i: usize) -> Result<(), String> {
     match load {
         Load::Password => {
             let user = &ctx.users[i % ctx.users.len()];
@@ -377,33 +440,119 @@ async fn one(ctx: &Ctx, load: Load, i: usize) -> Result<(), String> {
         }
         Load::Srp => srp_sign_in(ctx, &ctx.users[i % ctx.users.len()]).await,
         Load::Refresh => {
-            let body = json!({
-                "AuthFlow": "REFRESH_TOKEN_AUTH",
-                "ClientId": ctx.client,
-                "AuthParameters": { "REFRESH_TOKEN": ctx.refresh[i % ctx.refresh.len()] },
-            });
-            tokens(&call(&ctx.http, &ctx.url, "InitiateAuth", &body).await?).map(|_| ())
+            let req = &ctx.refresh_reqs[i % ctx.refresh_reqs.len()];
+            tokens(&raw_call(ctx, conn, req).await?).map(|_| ())
         }
         Load::GetUser => {
-            let body = json!({ "AccessToken": ctx.access[i % ctx.access.len()] });
-            let v = call(&ctx.http, &ctx.url, "GetUser", &body).await?;
+            let req = &ctx.get_user_reqs[i % ctx.get_user_reqs.len()];
+            let v = raw_call(ctx, conn, req).await?;
             v["Username"]
                 .as_str()
                 .map(|_| ())
                 .ok_or_else(|| format!("no Username: {v}"))
         }
         Load::Jwks => {
-            let r = ctx
-                .http
-                .get(&ctx.jwks_url)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            if !r.status().is_success() {
-                return Err(format!("JWKS status {}", r.status()));
-            }
-            r.bytes().await.map(|_| ()).map_err(|e| e.to_string())
+            let v = raw_call(ctx, conn, &ctx.jwks_req).await?;
+            v["keys"]
+                .as_array()
+                .map(|_| ())
+                .ok_or_else(|| format!("no keys: {v}"))
         }
+    }
+}
+
+/// An HTTP/1.1 request as bytes (the load phases send these ready-made).
+fn raw_request(host: &str, method: &str, path: &str, op: Option<&str>, body: &str) -> Vec<u8> {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\n");
+    if let Some(op) = op {
+        r.push_str("content-type: application/x-amz-json-1.1\r\n");
+        r.push_str(&format!("x-amz-target: AWSCognitoIdentityProviderService.{op}\r\n"));
+    }
+    r.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+    r.into_bytes()
+}
+
+/// One keep-alive connection of a load task, speaking just enough HTTP/1.1 for Tessera's
+/// answers (a status line, headers with `content-length`, a body). A general client
+/// (reqwest) costs the generator about as much CPU per request as the server spends, which
+/// on two cores would make the generator, not the server, set the open-loop peak.
+struct RawConn {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl RawConn {
+    async fn connect(addr: &str) -> Result<RawConn, String> {
+        let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        Ok(RawConn { stream, buf: Vec::with_capacity(16 * 1024) })
+    }
+
+    /// Sends a request; returns the status and the body.
+    async fn send(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>), String> {
+        use tokio::io::AsyncWriteExt;
+        self.stream.write_all(req).await.map_err(|e| e.to_string())?;
+        loop {
+            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buf[..end]).map_err(|e| e.to_string())?;
+                let status: u16 = head
+                    .get(9..12)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| format!("bad status line: {head}"))?;
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+                    })
+                    .ok_or("response without content-length")?;
+                let total = end + 4 + len;
+                while self.buf.len() < total {
+                    self.fill().await?;
+                }
+                let body = self.buf[end + 4..total].to_vec();
+                self.buf.drain(..total);
+                return Ok((status, body));
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn fill(&mut self) -> Result<(), String> {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+}
+
+/// Sends a ready-made request on the task's connection (opened on first use, reopened
+/// after an error) and returns the JSON answer, or the Cognito error as text.
+async fn raw_call(ctx: &Ctx, conn: &mut Option<RawConn>, req: &[u8]) -> Result<Value, String> {
+    if conn.is_none() {
+        *conn = Some(RawConn::connect(&ctx.addr).await?);
+    }
+    let c = conn.as_mut().ok_or("no connection")?;
+    let (status, body) = match c.send(req).await {
+        Ok(r) => r,
+        Err(e) => {
+            *conn = None;
+            return Err(e);
+        }
+    };
+    let v: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+    if status == 200 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{}: {}",
+            v["__type"].as_str().unwrap_or("?"),
+            v["message"].as_str().unwrap_or("")
+        ))
     }
 }
 
@@ -478,12 +627,13 @@ async fn closed(ctx: &Arc<Ctx>, srv: &Server, load: Load, c: usize, d: Duration)
             tokio::spawn(async move {
                 let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ ((k as u64 + 1) << 32);
                 let mut done = Done::new();
+                let mut conn = None;
                 loop {
                     let s = Instant::now();
                     if s >= t1 {
                         break;
                     }
-                    let r = one(&ctx, load, next(&mut rng)).await;
+                    let r = one(&ctx, &mut conn, load, next(&mut rng)).await;
                     let e = Instant::now();
                     if e >= t0 {
                         done.push((e, e - s, r.err()));
@@ -543,6 +693,7 @@ async fn open(ctx: &Arc<Ctx>, srv: &Server, load: Load, rate: f64, d: Duration) 
             let ctx = ctx.clone();
             tokio::spawn(async move {
                 let mut done = Done::new();
+                let mut conn = None;
                 let mut rng = 0x2545_f491_4f6c_dd1du64 ^ ((k as u64 + 1) << 32);
                 for i in (k..).step_by(OPEN_WORKERS) {
                     let due = start + interval.mul_f64(i as f64);
@@ -555,7 +706,7 @@ async fn open(ctx: &Arc<Ctx>, srv: &Server, load: Load, rate: f64, d: Duration) 
                     } else {
                         due
                     };
-                    let r = one(&ctx, load, next(&mut rng)).await;
+                    let r = one(&ctx, &mut conn, load, next(&mut rng)).await;
                     if due >= t0 {
                         let e = Instant::now();
                         done.push((e, e - from, r.err()));
@@ -686,8 +837,17 @@ async fn main() {
         d.as_secs_f64()
     );
 
-    // 1. Raw cryptography (before the server starts, so it has the machine).
+    // 1. Raw cryptography (before the server starts, so it has the machine), on the CPU the
+    // server will have when pinned.
+    if pinned() {
+        pin_self(SERVER_CPU);
+    }
     let cr = crypto().await;
+    let (spikes, worst) = tokio::task::block_in_place(|| jitter(5.0));
+    println!(
+        "jitter: idle on the server's CPU, a 0.5 ms sleep overshot by > 2 ms {spikes} times in \
+         5 s (worst {worst:.1} ms)"
+    );
     println!(
         "crypto: RS256 {:.0} signatures/s on one core; argon2id hash {:.1} ms (median of 11; \
          {:.1} ms CPU, {} page faults each); SRP modexp {:.2} ms (median of 51)",
@@ -695,6 +855,14 @@ async fn main() {
     );
 
     // 2. Server and setup.
+    if pinned() {
+        pin_self(GENERATOR_CPU);
+        println!(
+            "pinned: server on CPU {SERVER_CPU} (one tokio worker), load generator on CPU {GENERATOR_CPU}"
+        );
+    } else {
+        println!("not pinned: server and load generator share the CPUs");
+    }
     let srv = Server::start().await;
     println!("server: {} (pid {})", srv.url, srv.pid);
     let idp = admin(&srv.url);
@@ -734,16 +902,37 @@ async fn main() {
         got.push(r.unwrap());
     }
     got.sort_by_key(|(i, _)| *i);
-    let (access, refresh) = got.into_iter().map(|(_, t)| t).unzip();
+    let (access, refresh): (Vec<String>, Vec<String>) = got.into_iter().map(|(_, t)| t).unzip();
+    let addr = srv.url.trim_start_matches("http://").to_string();
+    let api = |op: &str, body: Value| raw_request(&addr, "POST", "/", Some(op), &body.to_string());
+    let get_user_reqs = access
+        .iter()
+        .map(|t: &String| api("GetUser", json!({ "AccessToken": t })))
+        .collect();
+    let refresh_reqs = refresh
+        .iter()
+        .map(|t: &String| {
+            api(
+                "InitiateAuth",
+                json!({
+                    "AuthFlow": "REFRESH_TOKEN_AUTH",
+                    "ClientId": client,
+                    "AuthParameters": { "REFRESH_TOKEN": t },
+                }),
+            )
+        })
+        .collect();
+    let jwks_req = raw_request(&addr, "GET", &format!("/{pool}/.well-known/jwks.json"), None, "");
     let ctx = Ctx {
         http,
+        addr,
+        get_user_reqs,
+        refresh_reqs,
+        jwks_req,
         url: srv.url.clone(),
-        jwks_url: format!("{}/{pool}/.well-known/jwks.json", srv.url),
         pool: pool.clone(),
         client: client.clone(),
         users,
-        refresh,
-        access,
     };
     let ctx = Arc::new(ctx);
     let hwm_setup = srv.status_mb("VmHWM");
@@ -877,7 +1066,7 @@ async fn main() {
     let mut set = tokio::task::JoinSet::new();
     for i in 0..500 {
         let ctx = ctx.clone();
-        set.spawn(async move { one(&ctx, Load::Password, i).await });
+        set.spawn(async move { one(&ctx, &mut None, Load::Password, i).await });
     }
     let mut burst_errors = 0;
     while let Some(r) = set.join_next().await {

@@ -9,6 +9,7 @@
 //! `RefreshTokenReuseException`. Rotation is not compatible with REFRESH_TOKEN_AUTH.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tessera_wire::idp::{
     AuthenticationResultType, GetTokensFromRefreshTokenRequest, RevokeTokenRequest,
@@ -72,11 +73,12 @@ impl Tessera {
         }
         let now = self.clock.now_millis();
         for _ in 0..crate::MAX_RETRIES {
-            let family = self
-                .store
-                .get_family(&pool.id, &payload.f)
-                .await?
-                .ok_or_else(invalid_refresh)?;
+            let family = if grace.is_some() {
+                self.store.get_family(&pool.id, &payload.f).await?.map(Arc::new)
+            } else {
+                self.cached_family(&pool.id, &payload.f).await?
+            }
+            .ok_or_else(invalid_refresh)?;
             if family.revoked_ms.is_some() || self.revocations.is_revoked(&family.origin_jti) {
                 return Err(CoreError::NotAuthorized("Refresh Token has been revoked".into()));
             }

@@ -94,6 +94,7 @@ impl Tessera {
         }
         let n = rows.len();
         for r in rows {
+            self.cache.forget_family(&r.origin_jti);
             self.revocations.insert(r.origin_jti, r.until_ms);
         }
         self.revocations.read_up_to_ms.store(now, Ordering::SeqCst);
@@ -126,6 +127,7 @@ impl Tessera {
         self.store
             .revoke_family(pool_id, origin_jti, until, now)
             .await?;
+        self.cache.forget_family(origin_jti);
         self.revocations.insert(origin_jti.to_string(), until);
         Ok(())
     }
@@ -139,6 +141,7 @@ impl Tessera {
             .revoke_user_families(pool_id, sub, until, now)
             .await?
         {
+            self.cache.forget_family(&jti);
             self.revocations.insert(jti, until);
         }
         Ok(())

@@ -150,3 +150,39 @@ both!(
         node_b.shutdown().await.unwrap();
     }
 );
+
+both!(
+    a_revoked_refresh_token_is_refused_on_the_other_nodes,
+    async |srv: &TestServer| {
+        let (pool, client) = setup(srv).await;
+        user(srv, &pool, "ezra").await;
+        let (node_b, idp_b) = srv.second_node().await;
+        let t = login(srv, &client, "ezra", PASSWORD).await.unwrap();
+        let refresh_token = t.refresh_token.unwrap();
+        let refresh_on_b = async || {
+            use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+            match idp_b
+                .initiate_auth()
+                .client_id(&client)
+                .auth_flow(AuthFlowType::RefreshTokenAuth)
+                .auth_parameters("REFRESH_TOKEN", &refresh_token)
+                .send()
+                .await
+            {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.message().unwrap_or_default().to_string(),
+            }
+        };
+        // Node B has the family in memory now.
+        assert_eq!(refresh_on_b().await, "ok");
+        srv.idp
+            .revoke_token()
+            .client_id(&client)
+            .token(&refresh_token)
+            .send()
+            .await
+            .unwrap();
+        assert!(eventually(async || refresh_on_b().await == "Refresh Token has been revoked").await);
+        node_b.shutdown().await.unwrap();
+    }
+);

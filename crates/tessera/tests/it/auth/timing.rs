@@ -166,3 +166,32 @@ both_clocked!(
         assert_eq!(attempt(&hiding, "ghost").await, "Incorrect username or password.");
     }
 );
+
+both_clocked!(
+    a_revoked_refresh_token_stays_refused_after_its_revocation_leaves_memory,
+    async |srv: &TestServer, clock: Arc<ManualClock>| {
+        let (pool, client) = setup(srv).await;
+        user(srv, &pool, "orla").await;
+        let t = login(srv, &client, "orla", PASSWORD).await.unwrap();
+        let refresh_token = t.refresh_token.unwrap();
+        let refresh = async || {
+            srv.idp
+                .initiate_auth()
+                .client_id(&client)
+                .auth_flow(AuthFlowType::RefreshTokenAuth)
+                .auth_parameters("REFRESH_TOKEN", &refresh_token)
+                .send()
+                .await
+        };
+        refresh().await.unwrap();
+        srv.idp.revoke_token().client_id(&client).token(&refresh_token).send().await.unwrap();
+        assert_eq!(message(refresh().await), "Refresh Token has been revoked");
+        // A day later every access token of the sign-in has expired, so the revocation
+        // leaves the in-memory set (the background reader runs every second); the refresh
+        // token itself lives 30 days and must stay refused. (The clock jumps a day at once
+        // here, so the node also drops its record cache as after a long gap in the feed.)
+        clock.advance_millis(tessera_core::tokens::revocation::TOKEN_MAX_LIFETIME_MS + 1_000);
+        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+        assert_eq!(message(refresh().await), "Refresh Token has been revoked");
+    }
+);
