@@ -424,3 +424,95 @@ async fn postgres_groups_conform() {
     group_suite(Arc::new(store)).await;
     crate::PgStore::drop_schema(&url, &schema).await.unwrap();
 }
+
+// ---- Sign-in failures and the change feed -----------------------------------------------
+
+async fn auth_state_suite(s: Arc<dyn Store>) {
+    use tessera_core::store::{ChangeKind, RecordChange};
+    s.insert_pool(&pool("us-east-1_f")).await.unwrap();
+    let p = "us-east-1_f";
+    assert_eq!(s.get_sign_in_failures(p, "sub:a").await.unwrap(), None);
+    // Counted atomically, per key; the count starts over after a quiet spell.
+    assert_eq!(
+        s.add_sign_in_failure(p, "sub:a", 1_000, 900).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        s.add_sign_in_failure(p, "sub:a", 1_500, 900).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        s.add_sign_in_failure(p, "name:ghost", 1_500, 900)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.get_sign_in_failures(p, "sub:a").await.unwrap(),
+        Some((2, 1_500))
+    );
+    assert_eq!(
+        s.add_sign_in_failure(p, "sub:a", 2_401, 900).await.unwrap(),
+        1
+    );
+    s.clear_sign_in_failures(p, "sub:a").await.unwrap();
+    assert_eq!(s.get_sign_in_failures(p, "sub:a").await.unwrap(), None);
+    assert_eq!(
+        s.get_sign_in_failures(p, "name:ghost").await.unwrap(),
+        Some((1, 1_500))
+    );
+
+    let change = |kind, id: &str, at| RecordChange {
+        kind,
+        pool_id: p.into(),
+        id: id.into(),
+        created_ms: at,
+    };
+    s.record_change(&change(ChangeKind::User, "sub-1", 10_000))
+        .await
+        .unwrap();
+    s.record_change(&change(ChangeKind::Groups, "admins", 20_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.changes_since(15_000).await.unwrap(),
+        vec![change(ChangeKind::Groups, "admins", 20_000)]
+    );
+    assert_eq!(s.changes_since(0).await.unwrap().len(), 2);
+    // Feed entries and old failures go with the purge; the pool's deletion does not hide
+    // its change entries (another node must still learn of it).
+    s.purge_expired(20_000 + tessera_core::store::CHANGE_RETENTION_MS)
+        .await
+        .unwrap();
+    assert_eq!(s.changes_since(0).await.unwrap().len(), 1);
+    s.purge_expired(90_000_000).await.unwrap();
+    assert_eq!(s.get_sign_in_failures(p, "name:ghost").await.unwrap(), None);
+    s.record_change(&change(ChangeKind::Pool, p, 90_000_000))
+        .await
+        .unwrap();
+    s.delete_pool(p).await.unwrap();
+    assert_eq!(s.changes_since(90_000_000).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn sqlite_auth_state_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    auth_state_suite(crate::open(&url, None).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn postgres_auth_state_conforms() {
+    let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "TESSERA_TEST_POSTGRES_URL must be set under CI"
+        );
+        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let schema = format!("confa_{}", uuid::Uuid::new_v4().simple());
+    let store = crate::PgStore::open(&url, Some(&schema)).await.unwrap();
+    auth_state_suite(Arc::new(store)).await;
+    crate::PgStore::drop_schema(&url, &schema).await.unwrap();
+}
