@@ -85,7 +85,12 @@ fn pinned() -> bool {
 /// Moves every thread of this process (and the threads it starts later) to `cpu`.
 fn pin_self(cpu: u32) {
     let ok = std::process::Command::new("taskset")
-        .args(["-a", "-cp", &cpu.to_string(), &std::process::id().to_string()])
+        .args([
+            "-a",
+            "-cp",
+            &cpu.to_string(),
+            &std::process::id().to_string(),
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(ok, "taskset could not pin the load generator");
@@ -466,7 +471,9 @@ fn raw_request(host: &str, method: &str, path: &str, op: Option<&str>, body: &st
     let mut r = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\n");
     if let Some(op) = op {
         r.push_str("content-type: application/x-amz-json-1.1\r\n");
-        r.push_str(&format!("x-amz-target: AWSCognitoIdentityProviderService.{op}\r\n"));
+        r.push_str(&format!(
+            "x-amz-target: AWSCognitoIdentityProviderService.{op}\r\n"
+        ));
     }
     r.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
     r.into_bytes()
@@ -483,15 +490,23 @@ struct RawConn {
 
 impl RawConn {
     async fn connect(addr: &str) -> Result<RawConn, String> {
-        let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        let stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| e.to_string())?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        Ok(RawConn { stream, buf: Vec::with_capacity(16 * 1024) })
+        Ok(RawConn {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+        })
     }
 
     /// Sends a request; returns the status and the body.
     async fn send(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>), String> {
         use tokio::io::AsyncWriteExt;
-        self.stream.write_all(req).await.map_err(|e| e.to_string())?;
+        self.stream
+            .write_all(req)
+            .await
+            .map_err(|e| e.to_string())?;
         loop {
             if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = std::str::from_utf8(&self.buf[..end]).map_err(|e| e.to_string())?;
@@ -503,7 +518,8 @@ impl RawConn {
                     .lines()
                     .find_map(|l| {
                         let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
                     })
                     .ok_or("response without content-length")?;
                 let total = end + 4 + len;
@@ -521,7 +537,11 @@ impl RawConn {
     async fn fill(&mut self) -> Result<(), String> {
         use tokio::io::AsyncReadExt;
         let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        let n = self
+            .stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("connection closed".into());
         }
@@ -842,7 +862,7 @@ async fn main() {
     if pinned() {
         pin_self(SERVER_CPU);
     }
-    let cr = crypto().await;
+    let mut cr = crypto().await;
     let (spikes, worst) = tokio::task::block_in_place(|| jitter(5.0));
     println!(
         "jitter: idle on the server's CPU, a 0.5 ms sleep overshot by > 2 ms {spikes} times in \
@@ -922,7 +942,13 @@ async fn main() {
             )
         })
         .collect();
-    let jwks_req = raw_request(&addr, "GET", &format!("/{pool}/.well-known/jwks.json"), None, "");
+    let jwks_req = raw_request(
+        &addr,
+        "GET",
+        &format!("/{pool}/.well-known/jwks.json"),
+        None,
+        "",
+    );
     let ctx = Ctx {
         http,
         addr,
@@ -957,6 +983,27 @@ async fn main() {
     for load in loads {
         if only.as_deref().is_some_and(|o| o != load.key()) {
             continue;
+        }
+        // The raw cost this phase's target is relative to, measured again just before it on
+        // the server's CPU (idle between phases): this VM's speed drifts by 10-20 % over a
+        // minute, so a figure from the start of the run would not be "alongside".
+        if matches!(load, Load::Password | Load::Srp | Load::Refresh) {
+            if pinned() {
+                pin_self(SERVER_CPU);
+            }
+            let now = crypto().await;
+            if pinned() {
+                pin_self(GENERATOR_CPU);
+            }
+            match load {
+                Load::Password => cr.argon2_ms = now.argon2_ms,
+                Load::Srp => cr.modexp_ms = now.modexp_ms,
+                _ => cr.rs256_per_sec = now.rs256_per_sec,
+            }
+            println!(
+                "raw, just before: RS256 {:.0}/s, argon2id {:.1} ms, SRP modexp {:.2} ms",
+                now.rs256_per_sec, now.argon2_ms, now.modexp_ms
+            );
         }
         let p = closed(&ctx, &srv, load, c, d).await;
         println!(
