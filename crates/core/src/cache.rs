@@ -179,7 +179,10 @@ where
 
 impl Tessera {
     /// A pool, for reading only.
-    pub(crate) async fn cached_pool(&self, pool_id: &str) -> Result<Option<Arc<PoolRecord>>, CoreError> {
+    pub(crate) async fn cached_pool(
+        &self,
+        pool_id: &str,
+    ) -> Result<Option<Arc<PoolRecord>>, CoreError> {
         if let Some(p) = self.cache.pools.get(pool_id) {
             return Ok(Some(p));
         }
@@ -196,7 +199,13 @@ impl Tessera {
             return Ok(Some(c));
         }
         let load = async { Ok(self.store.get_client(client_id).await?) };
-        through(&self.cache, &self.cache.clients, client_id.to_string(), load).await
+        through(
+            &self.cache,
+            &self.cache.clients,
+            client_id.to_string(),
+            load,
+        )
+        .await
     }
 
     /// A user by `sub`, for reading only.
@@ -221,7 +230,13 @@ impl Tessera {
             return Ok((f.pool_id == pool_id).then_some(f));
         }
         let load = async { Ok(self.store.get_family(pool_id, origin_jti).await?) };
-        through(&self.cache, &self.cache.families, origin_jti.to_string(), load).await
+        through(
+            &self.cache,
+            &self.cache.families,
+            origin_jti.to_string(),
+            load,
+        )
+        .await
     }
 
     /// The group claims of a user's tokens.
@@ -240,7 +255,12 @@ impl Tessera {
     /// Records that a pool, client, user or a pool's groups changed (call it after the
     /// write): this node forgets the stale entries now, the others when they read the feed.
     /// Reads that began before the write cannot cache what they read (the epoch moved).
-    pub(crate) async fn changed(&self, kind: ChangeKind, pool_id: &str, id: &str) -> Result<(), CoreError> {
+    pub(crate) async fn changed(
+        &self,
+        kind: ChangeKind,
+        pool_id: &str,
+        id: &str,
+    ) -> Result<(), CoreError> {
         self.cache.invalidate(kind, pool_id, id);
         let change = RecordChange {
             kind,

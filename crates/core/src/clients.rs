@@ -359,7 +359,8 @@ impl Tessera {
             }
             rec.config = config;
             if self.store.update_client(&rec, expected).await? {
-                self.changed(ChangeKind::Client, &rec.pool_id, &rec.client_id).await?;
+                self.changed(ChangeKind::Client, &rec.pool_id, &rec.client_id)
+                    .await?;
                 return Ok(describe(rec));
             }
         }

@@ -159,7 +159,8 @@ impl Tessera {
             g.version = expected + 1;
             g.modified_ms = self.clock.now_millis().max(g.modified_ms);
             if self.store.update_group(&g, expected).await? {
-                self.changed(ChangeKind::Groups, &g.pool_id, &g.name).await?;
+                self.changed(ChangeKind::Groups, &g.pool_id, &g.name)
+                    .await?;
                 return Ok(group_type(&g));
             }
         }

@@ -111,7 +111,13 @@ impl Sealer {
 
     /// Encrypts and authenticates `plaintext`, bound to `context` (for example the pool id):
     /// the result opens only with the same purpose and context.
-    pub fn seal(&self, purpose: Purpose, context: &[u8], plaintext: &[u8], rng: &dyn Rng) -> Vec<u8> {
+    pub fn seal(
+        &self,
+        purpose: Purpose,
+        context: &[u8],
+        plaintext: &[u8],
+        rng: &dyn Rng,
+    ) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill(&mut nonce);
         let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + 16);
@@ -120,7 +126,11 @@ impl Sealer {
         // Sealing fails only for inputs over GCM's 64 GiB limit.
         if self
             .key(purpose)
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut body)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context),
+                &mut body,
+            )
             .is_err()
         {
             return Vec::new();
@@ -130,7 +140,12 @@ impl Sealer {
     }
 
     /// Opens what [`Sealer::seal`] made with the same purpose and context.
-    pub fn open(&self, purpose: Purpose, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>, Unsealable> {
+    pub fn open(
+        &self,
+        purpose: Purpose,
+        context: &[u8],
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, Unsealable> {
         if sealed.len() < NONCE_LEN + 16 {
             return Err(Unsealable);
         }
@@ -169,18 +184,28 @@ mod tests {
         let rng = SeededRng::new(1);
         let s = sealer(7);
         let sealed = s.seal(Purpose::RefreshToken, b"pool-a", b"hello", &rng);
-        assert_eq!(s.open(Purpose::RefreshToken, b"pool-a", &sealed).unwrap(), b"hello");
+        assert_eq!(
+            s.open(Purpose::RefreshToken, b"pool-a", &sealed).unwrap(),
+            b"hello"
+        );
         // Another context, purpose or key does not open it.
         assert!(s.open(Purpose::RefreshToken, b"pool-b", &sealed).is_err());
         assert!(s.open(Purpose::AuthSession, b"pool-a", &sealed).is_err());
-        assert!(sealer(8).open(Purpose::RefreshToken, b"pool-a", &sealed).is_err());
+        assert!(
+            sealer(8)
+                .open(Purpose::RefreshToken, b"pool-a", &sealed)
+                .is_err()
+        );
         // Any flipped bit is refused.
         for i in 0..sealed.len() {
             let mut t = sealed.clone();
             t[i] ^= 1;
             assert!(s.open(Purpose::RefreshToken, b"pool-a", &t).is_err());
         }
-        assert!(s.open(Purpose::RefreshToken, b"pool-a", &sealed[..10]).is_err());
+        assert!(
+            s.open(Purpose::RefreshToken, b"pool-a", &sealed[..10])
+                .is_err()
+        );
     }
 
     #[test]

@@ -78,13 +78,9 @@ impl From<CoreError> for ApiError {
             }
             CoreError::UnsupportedUserState(m) => ApiError::new("UnsupportedUserStateException", m),
             CoreError::RefreshTokenReuse(m) => ApiError::new("RefreshTokenReuseException", m),
-            CoreError::UnsupportedTokenType(m) => {
-                ApiError::new("UnsupportedTokenTypeException", m)
-            }
+            CoreError::UnsupportedTokenType(m) => ApiError::new("UnsupportedTokenTypeException", m),
             CoreError::Unauthorized(m) => ApiError::new("UnauthorizedException", m),
-            CoreError::UnsupportedOperation(m) => {
-                ApiError::new("UnsupportedOperationException", m)
-            }
+            CoreError::UnsupportedOperation(m) => ApiError::new("UnsupportedOperationException", m),
             CoreError::Storage(e) => ApiError::internal(e.to_string()),
             other => ApiError::internal(other.to_string()),
         }

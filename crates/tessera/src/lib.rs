@@ -71,7 +71,8 @@ pub async fn open_store(
 
 /// The server key, as configured or kept in the data folder.
 pub fn sealer(settings: &Settings) -> anyhow::Result<Arc<tessera_core::sealing::Sealer>> {
-    let key = server_key::load_or_generate(&settings.data_dir, settings.server_key_file.as_deref())?;
+    let key =
+        server_key::load_or_generate(&settings.data_dir, settings.server_key_file.as_deref())?;
     Ok(Arc::new(
         tessera_core::sealing::Sealer::new(&key).map_err(|_| anyhow::anyhow!("bad server key"))?,
     ))
@@ -80,7 +81,10 @@ pub fn sealer(settings: &Settings) -> anyhow::Result<Arc<tessera_core::sealing::
 /// `tessera keys rotate`: gives every pool (or one) a new signing key; the old ones stay
 /// in the JWKS until the tokens they signed have expired. Runs against the database
 /// directly, so it works while servers run (they pick the new key up within a minute).
-pub async fn rotate_keys(settings: &Settings, pool_id: Option<&str>) -> anyhow::Result<Vec<(String, String)>> {
+pub async fn rotate_keys(
+    settings: &Settings,
+    pool_id: Option<&str>,
+) -> anyhow::Result<Vec<(String, String)>> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
     let core = Tessera::new(
@@ -149,7 +153,9 @@ pub async fn start_with_clock(
         },
     ));
     // Load every revocation still in force before serving, then keep up with the feed.
-    core.sync_revocations().await.context("reading revocations")?;
+    core.sync_revocations()
+        .await
+        .context("reading revocations")?;
     tokio::task::spawn_blocking(tessera_core::srp::warm_up);
     let revocation_sync = tokio::spawn(core.clone().run_revocation_sync());
     let mut admin_keys = HashMap::new();

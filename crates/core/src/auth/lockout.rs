@@ -33,7 +33,11 @@ pub fn lockout_ms(n: i64) -> i64 {
 /// Whose failures an attempt counts against: the user, or, when the user does not exist
 /// and the client hides that, the name typed (so the missing user is answered, timed and
 /// locked out exactly like a real one). `None`: a missing user the client reveals anyway.
-pub(crate) fn lock_key(client: &ClientRecord, user: Option<&UserRecord>, typed: &str) -> Option<String> {
+pub(crate) fn lock_key(
+    client: &ClientRecord,
+    user: Option<&UserRecord>,
+    typed: &str,
+) -> Option<String> {
     match user {
         Some(u) => Some(format!("sub:{}", u.sub)),
         None if hides_users(client) => Some(format!("name:{}", typed.to_lowercase())),
@@ -44,7 +48,11 @@ pub(crate) fn lock_key(client: &ClientRecord, user: Option<&UserRecord>, typed: 
 impl Tessera {
     /// Refuses the attempt if `key` is locked out now. `Ok(true)` when failures are on
     /// record (a success must clear them).
-    pub(crate) async fn check_lockout(&self, pool_id: &str, key: Option<&str>) -> Result<bool, CoreError> {
+    pub(crate) async fn check_lockout(
+        &self,
+        pool_id: &str,
+        key: Option<&str>,
+    ) -> Result<bool, CoreError> {
         let Some(key) = key else {
             return Ok(false);
         };
@@ -62,7 +70,11 @@ impl Tessera {
     }
 
     /// Counts a failed password (starting a lockout when the count calls for one).
-    pub(crate) async fn record_failure(&self, pool_id: &str, key: Option<&str>) -> Result<(), CoreError> {
+    pub(crate) async fn record_failure(
+        &self,
+        pool_id: &str,
+        key: Option<&str>,
+    ) -> Result<(), CoreError> {
         if let Some(key) = key {
             let now = self.clock.now_millis();
             self.store
@@ -74,7 +86,12 @@ impl Tessera {
 
     /// Clears the failure count after a successful password (`counted`: `check_lockout`
     /// found failures on record).
-    pub(crate) async fn clear_failures(&self, pool_id: &str, key: Option<&str>, counted: bool) -> Result<(), CoreError> {
+    pub(crate) async fn clear_failures(
+        &self,
+        pool_id: &str,
+        key: Option<&str>,
+        counted: bool,
+    ) -> Result<(), CoreError> {
         if let (true, Some(key)) = (counted, key) {
             self.store.clear_sign_in_failures(pool_id, key).await?;
         }

@@ -25,7 +25,6 @@ use crate::store::{ClientRecord, PoolRecord};
 use crate::users::signup::hides_users;
 use crate::{CoreError, Tessera};
 
-
 /// What a step of a sign-in answers: the next challenge, or tokens.
 #[derive(Debug, Default, Clone)]
 pub struct AuthOutcome {
@@ -60,7 +59,11 @@ const DEFAULT_FLOWS: &[&str] = &[
 ];
 
 fn flow_allowed(client: &ClientRecord, allow: &str, legacy: Option<&str>) -> bool {
-    let flows = client.config.explicit_auth_flows.as_deref().unwrap_or_default();
+    let flows = client
+        .config
+        .explicit_auth_flows
+        .as_deref()
+        .unwrap_or_default();
     if flows.is_empty() {
         return DEFAULT_FLOWS.contains(&allow);
     }
@@ -183,13 +186,21 @@ impl Tessera {
         let (client, pool) = self.auth_client(client_id, pool_id).await?;
         match (flow, api) {
             ("USER_PASSWORD_AUTH", Api::Client) => {
-                if !flow_allowed(&client, "ALLOW_USER_PASSWORD_AUTH", Some("USER_PASSWORD_AUTH")) {
+                if !flow_allowed(
+                    &client,
+                    "ALLOW_USER_PASSWORD_AUTH",
+                    Some("USER_PASSWORD_AUTH"),
+                ) {
                     return Err(flow_not_enabled("USER_PASSWORD_AUTH"));
                 }
                 self.password_auth(&pool, &client, params, api).await
             }
             ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", Api::Admin) => {
-                if !flow_allowed(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH", Some("ADMIN_NO_SRP_AUTH")) {
+                if !flow_allowed(
+                    &client,
+                    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                    Some("ADMIN_NO_SRP_AUTH"),
+                ) {
                     return Err(CoreError::InvalidParameter(
                         "Auth flow not enabled for this client".into(),
                     ));

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use tessera_wire::idp::AttributeType;
 
-use super::session::{SessionState, session_ttl_ms};
 use super::lockout::lock_key;
+use super::session::{SessionState, session_ttl_ms};
 use super::{Api, AuthOutcome, incorrect_password, missing_user, param};
 use crate::secret::Secret;
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
@@ -41,7 +41,11 @@ impl Tessera {
     ) -> Result<AuthOutcome, CoreError> {
         let username = param(params, "USERNAME")?;
         let given = param(params, "PASSWORD")?;
-        Self::check_secret_hash(client, username, params.get("SECRET_HASH").map(String::as_str))?;
+        Self::check_secret_hash(
+            client,
+            username,
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
         let user = self.find_user(pool, username).await?;
         // A missing user goes through the same reads, hash and writes as a wrong password.
         let key = lock_key(client, user.as_ref(), username);
@@ -61,7 +65,8 @@ impl Tessera {
                 });
             }
         };
-        self.clear_failures(&pool.id, key.as_deref(), counted).await?;
+        self.clear_failures(&pool.id, key.as_deref(), counted)
+            .await?;
         self.after_password(pool, client, user, api).await
     }
 
@@ -103,7 +108,9 @@ impl Tessera {
             }
             _ => {}
         }
-        Ok(AuthOutcome::tokens(self.issue_tokens(pool, client, &user).await?))
+        Ok(AuthOutcome::tokens(
+            self.issue_tokens(pool, client, &user).await?,
+        ))
     }
 
     fn new_password_challenge(
@@ -162,8 +169,14 @@ impl Tessera {
     ) -> Result<AuthOutcome, CoreError> {
         let state = self.open_session(session, &client.client_id, NEW_PASSWORD_REQUIRED)?;
         let new = param(responses, "NEW_PASSWORD")?;
-        let username = responses.get("USERNAME").map_or(state.u.as_str(), String::as_str);
-        Self::check_secret_hash(client, username, responses.get("SECRET_HASH").map(String::as_str))?;
+        let username = responses
+            .get("USERNAME")
+            .map_or(state.u.as_str(), String::as_str);
+        Self::check_secret_hash(
+            client,
+            username,
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
         let user = self
             .store
             .get_user_by_sub(&pool.id, &state.s)
@@ -197,6 +210,8 @@ impl Tessera {
                 Ok(())
             })
             .await?;
-        Ok(AuthOutcome::tokens(self.issue_tokens(pool, client, &user).await?))
+        Ok(AuthOutcome::tokens(
+            self.issue_tokens(pool, client, &user).await?,
+        ))
     }
 }

@@ -74,13 +74,18 @@ impl Tessera {
         let now = self.clock.now_millis();
         for _ in 0..crate::MAX_RETRIES {
             let family = if grace.is_some() {
-                self.store.get_family(&pool.id, &payload.f).await?.map(Arc::new)
+                self.store
+                    .get_family(&pool.id, &payload.f)
+                    .await?
+                    .map(Arc::new)
             } else {
                 self.cached_family(&pool.id, &payload.f).await?
             }
             .ok_or_else(invalid_refresh)?;
             if family.revoked_ms.is_some() || self.revocations.is_revoked(&family.origin_jti) {
-                return Err(CoreError::NotAuthorized("Refresh Token has been revoked".into()));
+                return Err(CoreError::NotAuthorized(
+                    "Refresh Token has been revoked".into(),
+                ));
             }
             if family.expires_ms <= now {
                 return Err(CoreError::NotAuthorized("Refresh Token has expired".into()));
@@ -107,9 +112,8 @@ impl Tessera {
                 let given = params.get("SECRET_HASH").map(String::as_str);
                 let by_name = Self::check_secret_hash(client, &user.username, given);
                 if by_name.is_err() {
-                    Self::check_secret_hash(client, &user.sub, given).map_err(|_| {
-                        by_name.err().unwrap_or_else(invalid_refresh)
-                    })?;
+                    Self::check_secret_hash(client, &user.sub, given)
+                        .map_err(|_| by_name.err().unwrap_or_else(invalid_refresh))?;
                 }
             }
             if !user.enabled {
@@ -120,7 +124,12 @@ impl Tessera {
                 let next = if current {
                     if !self
                         .store
-                        .rotate_family(&pool.id, &family.origin_jti, family.generation, now + grace * 1000)
+                        .rotate_family(
+                            &pool.id,
+                            &family.origin_jti,
+                            family.generation,
+                            now + grace * 1000,
+                        )
                         .await?
                     {
                         continue;

@@ -39,7 +39,13 @@ pub(crate) fn expired_session() -> CoreError {
 
 /// The client's AuthSessionValidity in milliseconds.
 pub(crate) fn session_ttl_ms(client: &ClientRecord) -> i64 {
-    i64::from(client.config.auth_session_validity.unwrap_or(3).clamp(3, 15)) * 60_000
+    i64::from(
+        client
+            .config
+            .auth_session_validity
+            .unwrap_or(3)
+            .clamp(3, 15),
+    ) * 60_000
 }
 
 impl Tessera {
@@ -61,7 +67,9 @@ impl Tessera {
         client_id: &str,
         challenge: &str,
     ) -> Result<SessionState, CoreError> {
-        let bytes = STANDARD.decode(sealed.trim()).map_err(|_| expired_session())?;
+        let bytes = STANDARD
+            .decode(sealed.trim())
+            .map_err(|_| expired_session())?;
         let plain = self
             .sealer
             .open(Purpose::AuthSession, client_id.as_bytes(), &bytes)

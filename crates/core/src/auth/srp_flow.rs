@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::session::{SessionState, expired_session, session_ttl_ms};
 use super::lockout::lock_key;
+use super::session::{SessionState, expired_session, session_ttl_ms};
 use super::{Api, AuthOutcome, incorrect_password, missing_user, param};
 use crate::srp;
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
@@ -36,7 +36,11 @@ impl Tessera {
         let sealed = STANDARD.decode(srp["verifier"].as_str()?).ok()?;
         let verifier = self
             .sealer
-            .open(crate::sealing::Purpose::SrpVerifier, pool.id.as_bytes(), &sealed)
+            .open(
+                crate::sealing::Purpose::SrpVerifier,
+                pool.id.as_bytes(),
+                &sealed,
+            )
             .ok()?;
         Some(Stored { salt, verifier })
     }
@@ -70,9 +74,14 @@ impl Tessera {
     ) -> Result<AuthOutcome, CoreError> {
         let username = param(params, "USERNAME")?;
         let srp_a = param(params, "SRP_A")?;
-        srp::check_client_public(srp_a)
-            .map_err(|_| CoreError::InvalidParameter("SRP_A is not a valid SRP public value.".into()))?;
-        Self::check_secret_hash(client, username, params.get("SECRET_HASH").map(String::as_str))?;
+        srp::check_client_public(srp_a).map_err(|_| {
+            CoreError::InvalidParameter("SRP_A is not a valid SRP public value.".into())
+        })?;
+        Self::check_secret_hash(
+            client,
+            username,
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
         let user = self.find_user(pool, username).await?;
         if user.is_none() && !super::super::users::signup::hides_users(client) {
             return Err(missing_user(client));
@@ -84,7 +93,11 @@ impl Tessera {
                     .unwrap_or_else(|| self.decoy_verifier(pool, &u.username));
                 (u.sub.clone(), u.username.clone(), stored)
             }
-            None => (String::new(), username.to_string(), self.decoy_verifier(pool, username)),
+            None => (
+                String::new(),
+                username.to_string(),
+                self.decoy_verifier(pool, username),
+            ),
         };
         let mut b = [0u8; srp::EPHEMERAL_LEN];
         self.rng.fill(&mut b);
@@ -132,8 +145,14 @@ impl Tessera {
         if state.p != pool.id {
             return Err(expired_session());
         }
-        let username = responses.get("USERNAME").map_or(state.u.as_str(), String::as_str);
-        Self::check_secret_hash(client, username, responses.get("SECRET_HASH").map(String::as_str))?;
+        let username = responses
+            .get("USERNAME")
+            .map_or(state.u.as_str(), String::as_str);
+        Self::check_secret_hash(
+            client,
+            username,
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
         let Some(secs) = srp::parse_timestamp(timestamp) else {
             return Err(CoreError::InvalidParameter(
                 "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.".into(),
@@ -150,7 +169,9 @@ impl Tessera {
             .ok()
             .and_then(|k| k.try_into().ok())
             .ok_or_else(expired_session)?;
-        let block_bytes = STANDARD.decode(block.trim()).map_err(|_| expired_session())?;
+        let block_bytes = STANDARD
+            .decode(block.trim())
+            .map_err(|_| expired_session())?;
         let expected = srp::claim_signature(
             &key,
             srp::pool_name(&pool.id),
@@ -171,7 +192,8 @@ impl Tessera {
                 });
             }
         };
-        self.clear_failures(&pool.id, lock.as_deref(), counted).await?;
+        self.clear_failures(&pool.id, lock.as_deref(), counted)
+            .await?;
         self.after_password(pool, client, std::sync::Arc::unwrap_or_clone(user), api)
             .await
     }

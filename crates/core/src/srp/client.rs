@@ -12,8 +12,8 @@ use crypto_bigint::{U256, U3072};
 
 use super::group::{Fe, Group};
 use super::{
-    GROUP_LEN, SrpError, claim_signature, derive_key, format_timestamp, left_pad, pad,
-    private_key, scrambler, to_group_bytes,
+    GROUP_LEN, SrpError, claim_signature, derive_key, format_timestamp, left_pad, pad, private_key,
+    scrambler, to_group_bytes,
 };
 
 /// `SRP_A` for the secret `a`, as the clients send it (minimal lower-case hex).
@@ -60,9 +60,11 @@ pub fn client_signature(
     let u = scrambler(&pad(&big_a), &to_group_bytes(&b_value))?;
     let x = private_key(pool_name, user_id_for_srp, password, &salt);
     let base = big_b.sub(&group.k.mul(&group.g_pow(&x)));
-    let s = base
-        .pow(&U256::from_be_slice(a))
-        .mul(&base.pow(&U256::from_be_slice(&x)).pow(&U256::from_be_slice(&u)));
+    let s = base.pow(&U256::from_be_slice(a)).mul(
+        &base
+            .pow(&U256::from_be_slice(&x))
+            .pow(&U256::from_be_slice(&u)),
+    );
     let key = derive_key(&pad(&u), &pad(&to_group_bytes(&s.retrieve())));
     let block = STANDARD
         .decode(secret_block_b64)
@@ -94,15 +96,22 @@ mod tests {
         let block = STANDARD.encode(b"secret block");
         let now = 1_700_000_000;
         let ts = format_timestamp(now);
-        let expected = super::super::expected_signature(
-            pool, "alice", &v, &b, &srp_a, b"secret block", &ts,
-        )
-        .unwrap();
+        let expected =
+            super::super::expected_signature(pool, "alice", &v, &b, &srp_a, b"secret block", &ts)
+                .unwrap();
         let hex_salt = super::super::to_hex(&salt);
         let hex_b = super::super::to_hex(&big_b);
-        let good =
-            client_signature(pool, "alice", "Passw0rd!", &hex_salt, &hex_b, &a, &block, now)
-                .unwrap();
+        let good = client_signature(
+            pool,
+            "alice",
+            "Passw0rd!",
+            &hex_salt,
+            &hex_b,
+            &a,
+            &block,
+            now,
+        )
+        .unwrap();
         assert!(super::super::signature_matches(&expected, &good));
         let bad =
             client_signature(pool, "alice", "wrong", &hex_salt, &hex_b, &a, &block, now).unwrap();

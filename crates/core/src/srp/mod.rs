@@ -202,7 +202,10 @@ pub fn server_start(
     let big_b = to_group_bytes(&public_b(&v, &b).retrieve());
     let u = scrambler(&a.padded, &big_b)?;
     let s = premaster_secret(&a.value, &v, &u, &b);
-    Ok((big_b.to_vec(), derive_key(&pad(&u), &pad(&to_group_bytes(&s)))))
+    Ok((
+        big_b.to_vec(),
+        derive_key(&pad(&u), &pad(&to_group_bytes(&s))),
+    ))
 }
 
 /// HMAC-SHA256 under `key` of `poolName | userIdForSrp | secret_block | timestamp`: the

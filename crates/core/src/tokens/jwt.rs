@@ -56,9 +56,7 @@ pub struct Unverified<'t> {
 /// Splits a compact JWS and decodes its header. Only `alg: RS256` is accepted.
 pub fn parse(token: &str) -> Result<Unverified<'_>, JwtError> {
     let (signing_input, sig) = token.rsplit_once('.').ok_or(JwtError::Malformed)?;
-    let (header, payload) = signing_input
-        .split_once('.')
-        .ok_or(JwtError::Malformed)?;
+    let (header, payload) = signing_input.split_once('.').ok_or(JwtError::Malformed)?;
     let header = B64.decode(header).map_err(|_| JwtError::Malformed)?;
     let header: Header = serde_json::from_slice(&header).map_err(|_| JwtError::Malformed)?;
     if header.alg != "RS256" {
@@ -116,14 +114,20 @@ mod tests {
         // Another key, a changed payload, a changed alg: refused.
         let other = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
         assert_eq!(
-            parse(&t).unwrap().verify(&public_key(&other).unwrap()).err(),
+            parse(&t)
+                .unwrap()
+                .verify(&public_key(&other).unwrap())
+                .err(),
             Some(JwtError::BadSignature)
         );
         let mut parts: Vec<String> = t.split('.').map(String::from).collect();
         parts[1] = B64.encode(br#"{"a":2}"#);
         let forged = parts.join(".");
         assert_eq!(
-            parse(&forged).unwrap().verify(&public_key(&k).unwrap()).err(),
+            parse(&forged)
+                .unwrap()
+                .verify(&public_key(&k).unwrap())
+                .err(),
             Some(JwtError::BadSignature)
         );
         parts[0] = B64.encode(br#"{"kid":"k1","alg":"none"}"#);

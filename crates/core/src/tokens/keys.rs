@@ -171,8 +171,7 @@ impl Tessera {
                 .sealer
                 .open(Purpose::SigningKey, pool_id.as_bytes(), &r.private_sealed)
                 .map_err(|_| internal("a signing key does not open with this server key"))?;
-            let pair =
-                RsaKeyPair::from_pkcs8(&der).map_err(|_| internal("corrupt signing key"))?;
+            let pair = RsaKeyPair::from_pkcs8(&der).map_err(|_| internal("corrupt signing key"))?;
             if let Some(public) = jwt::public_key(&pair) {
                 verify.insert(r.kid.clone(), Arc::new(public));
             }
@@ -203,7 +202,10 @@ impl Tessera {
     /// The pool's OpenID Connect discovery document
     /// (`/<pool id>/.well-known/openid-configuration`). It names the issuer and the JWKS;
     /// the OAuth 2.0 endpoints join it when managed login serves them.
-    pub async fn openid_configuration(&self, pool_id: &str) -> Result<serde_json::Value, CoreError> {
+    pub async fn openid_configuration(
+        &self,
+        pool_id: &str,
+    ) -> Result<serde_json::Value, CoreError> {
         self.load_pool(pool_id).await?;
         let issuer = super::issuer(&self.settings.public_url, pool_id);
         Ok(serde_json::json!({

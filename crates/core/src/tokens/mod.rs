@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tessera_wire::idp::AuthenticationResultType;
 
-use crate::sealing::Purpose;
 use crate::groups::GroupClaims;
+use crate::sealing::Purpose;
 use crate::store::{ClientRecord, PoolRecord, RefreshFamily, UserRecord};
 use crate::{CoreError, Tessera};
 

@@ -121,7 +121,11 @@ impl Tessera {
     }
 
     /// Revokes one sign-in (its refresh token and every access and ID token it issued).
-    pub(crate) async fn revoke_family(&self, pool_id: &str, origin_jti: &str) -> Result<(), CoreError> {
+    pub(crate) async fn revoke_family(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+    ) -> Result<(), CoreError> {
         let now = self.clock.now_millis();
         let until = now + TOKEN_MAX_LIFETIME_MS;
         self.store

@@ -3,6 +3,8 @@
 //! `DeleteUserAttributes`, `DeleteUser`, `ChangePassword`,
 //! `GetUserAttributeVerificationCode` and `VerifyUserAttribute`.
 
+use std::sync::Arc;
+
 use tessera_wire::idp::{
     ChangePasswordRequest, CodeDeliveryDetailsType, GetUserResponse, UpdateUserAttributesRequest,
     UpdateUserAttributesResponse,
@@ -12,8 +14,6 @@ use super::attributes::Writer;
 use super::codes::{CONFIRMATION_TTL_MS, Delivery};
 use super::{attribute_list, password};
 use crate::messages::{Channel, Purpose};
-use std::sync::Arc;
-
 use crate::store::{ChangeKind, PoolRecord, UserRecord};
 use crate::tokens::AccessClaims;
 use crate::{CoreError, Tessera};
@@ -98,7 +98,8 @@ impl Tessera {
                 "A client attempted to write unauthorized attribute {n}"
             )));
         }
-        self.delete_attributes(&c.pool, &c.user.username, names).await
+        self.delete_attributes(&c.pool, &c.user.username, names)
+            .await
     }
 
     /// `DeleteUser`: the user deletes itself; every token of it dies.
@@ -106,7 +107,8 @@ impl Tessera {
         let c = self.caller(access_token).await?;
         self.revoke_user(&c.pool.id, &c.user.sub).await?;
         self.store.delete_user(&c.pool.id, &c.user.sub).await?;
-        self.changed(ChangeKind::User, &c.pool.id, &c.user.sub).await
+        self.changed(ChangeKind::User, &c.pool.id, &c.user.sub)
+            .await
     }
 
     /// `ChangePassword`: the previous password must be right (failures count towards the
@@ -121,9 +123,10 @@ impl Tessera {
             .ok_or_else(gone)?;
         let key = format!("sub:{}", user.sub);
         let counted = self.check_lockout(&c.pool.id, Some(&key)).await?;
-        let previous = req.previous_password.as_deref().ok_or_else(|| {
-            CoreError::InvalidParameter("PreviousPassword is required.".into())
-        })?;
+        let previous = req
+            .previous_password
+            .as_deref()
+            .ok_or_else(|| CoreError::InvalidParameter("PreviousPassword is required.".into()))?;
         let ok = match &user.password_hash {
             Some(h) => password::verify(previous, h).await?,
             None => false,
@@ -133,8 +136,13 @@ impl Tessera {
             return Err(crate::auth::incorrect_password());
         }
         self.clear_failures(&c.pool.id, Some(&key), counted).await?;
-        self.set_password(&c.pool, &user.username, &req.proposed_password, &user.status)
-            .await?;
+        self.set_password(
+            &c.pool,
+            &user.username,
+            &req.proposed_password,
+            &user.status,
+        )
+        .await?;
         Ok(())
     }
 

@@ -101,7 +101,12 @@ pub async fn hash(password: &str, rng: &dyn Rng) -> Result<Secret<String>, CoreE
     bounded(move || {
         let salt = SaltString::encode_b64(&salt)?;
         let argon = hasher();
-        let output = compute(&argon, password.as_bytes(), &salt.as_salt(), Params::DEFAULT_OUTPUT_LEN)?;
+        let output = compute(
+            &argon,
+            password.as_bytes(),
+            &salt.as_salt(),
+            Params::DEFAULT_OUTPUT_LEN,
+        )?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
@@ -126,7 +131,11 @@ pub async fn verify(password: &str, stored: &Secret<String>) -> Result<bool, Cor
                 return Ok(false);
             };
             let algorithm = Algorithm::try_from(parsed.algorithm)?;
-            let version = parsed.version.map(Version::try_from).transpose()?.unwrap_or_default();
+            let version = parsed
+                .version
+                .map(Version::try_from)
+                .transpose()?
+                .unwrap_or_default();
             let argon = Argon2::new(algorithm, version, Params::try_from(&parsed)?);
             // `Output`'s equality is constant-time.
             Ok(compute(&argon, password.as_bytes(), &salt, expected.len())? == expected)
@@ -263,12 +272,19 @@ mod tests {
         assert!(hasher().verify_password(b"Tr0ub4dor&4", &parsed).is_err());
 
         let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-        let theirs = hasher().hash_password(b"Tr0ub4dor&3", &salt).unwrap().to_string();
+        let theirs = hasher()
+            .hash_password(b"Tr0ub4dor&3", &salt)
+            .unwrap()
+            .to_string();
         let theirs = Secret::new(theirs);
         assert!(verify("Tr0ub4dor&3", &theirs).await.unwrap());
         assert!(!verify("Tr0ub4dor&4", &theirs).await.unwrap());
         // Other parameters stored earlier still verify (the hash names its own).
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(1024, 1, 1, None).unwrap(),
+        );
         let weak = Secret::new(weak.hash_password(b"pw", &salt).unwrap().to_string());
         assert!(verify("pw", &weak).await.unwrap());
     }

@@ -3,7 +3,10 @@ use tessera_wire::idp::{AdminInitiateAuthRequest, AdminInitiateAuthResponse};
 
 use crate::{ApiError, registry::Ctx};
 
-pub(crate) async fn handle(ctx: Ctx, req: AdminInitiateAuthRequest) -> Result<AdminInitiateAuthResponse, ApiError> {
+pub(crate) async fn handle(
+    ctx: Ctx,
+    req: AdminInitiateAuthRequest,
+) -> Result<AdminInitiateAuthResponse, ApiError> {
     let out = ctx.core.admin_initiate_auth(req).await?;
     Ok(AdminInitiateAuthResponse {
         challenge_name: out.challenge_name,

@@ -3,7 +3,10 @@ use tessera_wire::idp::{AdminRespondToAuthChallengeRequest, AdminRespondToAuthCh
 
 use crate::{ApiError, registry::Ctx};
 
-pub(crate) async fn handle(ctx: Ctx, req: AdminRespondToAuthChallengeRequest) -> Result<AdminRespondToAuthChallengeResponse, ApiError> {
+pub(crate) async fn handle(
+    ctx: Ctx,
+    req: AdminRespondToAuthChallengeRequest,
+) -> Result<AdminRespondToAuthChallengeResponse, ApiError> {
     let out = ctx.core.admin_respond_to_auth_challenge(req).await?;
     Ok(AdminRespondToAuthChallengeResponse {
         challenge_name: out.challenge_name,

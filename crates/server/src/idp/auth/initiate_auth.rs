@@ -3,7 +3,10 @@ use tessera_wire::idp::{InitiateAuthRequest, InitiateAuthResponse};
 
 use crate::{ApiError, registry::Ctx};
 
-pub(crate) async fn handle(ctx: Ctx, req: InitiateAuthRequest) -> Result<InitiateAuthResponse, ApiError> {
+pub(crate) async fn handle(
+    ctx: Ctx,
+    req: InitiateAuthRequest,
+) -> Result<InitiateAuthResponse, ApiError> {
     let out = ctx.core.initiate_auth(req).await?;
     Ok(InitiateAuthResponse {
         challenge_name: out.challenge_name,

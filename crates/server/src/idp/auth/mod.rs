@@ -1,12 +1,12 @@
 //! Sign-in, refresh, sign-out and revocation.
-pub(crate) mod initiate_auth;
 pub(crate) mod admin_initiate_auth;
-pub(crate) mod respond_to_auth_challenge;
 pub(crate) mod admin_respond_to_auth_challenge;
-pub(crate) mod get_tokens_from_refresh_token;
-pub(crate) mod revoke_token;
-pub(crate) mod global_sign_out;
 pub(crate) mod admin_user_global_sign_out;
+pub(crate) mod get_tokens_from_refresh_token;
+pub(crate) mod global_sign_out;
+pub(crate) mod initiate_auth;
+pub(crate) mod respond_to_auth_challenge;
+pub(crate) mod revoke_token;
 
 use tessera_wire::ops::Service::CognitoIdp as Idp;
 
@@ -15,10 +15,26 @@ use crate::registry::Registry;
 pub(crate) fn register(r: &mut Registry) {
     r.add(Idp, "InitiateAuth", initiate_auth::handle);
     r.add(Idp, "AdminInitiateAuth", admin_initiate_auth::handle);
-    r.add(Idp, "RespondToAuthChallenge", respond_to_auth_challenge::handle);
-    r.add(Idp, "AdminRespondToAuthChallenge", admin_respond_to_auth_challenge::handle);
-    r.add(Idp, "GetTokensFromRefreshToken", get_tokens_from_refresh_token::handle);
+    r.add(
+        Idp,
+        "RespondToAuthChallenge",
+        respond_to_auth_challenge::handle,
+    );
+    r.add(
+        Idp,
+        "AdminRespondToAuthChallenge",
+        admin_respond_to_auth_challenge::handle,
+    );
+    r.add(
+        Idp,
+        "GetTokensFromRefreshToken",
+        get_tokens_from_refresh_token::handle,
+    );
     r.add(Idp, "RevokeToken", revoke_token::handle);
     r.add(Idp, "GlobalSignOut", global_sign_out::handle);
-    r.add(Idp, "AdminUserGlobalSignOut", admin_user_global_sign_out::handle);
+    r.add(
+        Idp,
+        "AdminUserGlobalSignOut",
+        admin_user_global_sign_out::handle,
+    );
 }

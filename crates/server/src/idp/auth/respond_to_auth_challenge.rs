@@ -3,7 +3,10 @@ use tessera_wire::idp::{RespondToAuthChallengeRequest, RespondToAuthChallengeRes
 
 use crate::{ApiError, registry::Ctx};
 
-pub(crate) async fn handle(ctx: Ctx, req: RespondToAuthChallengeRequest) -> Result<RespondToAuthChallengeResponse, ApiError> {
+pub(crate) async fn handle(
+    ctx: Ctx,
+    req: RespondToAuthChallengeRequest,
+) -> Result<RespondToAuthChallengeResponse, ApiError> {
     let out = ctx.core.respond_to_auth_challenge(req).await?;
     Ok(RespondToAuthChallengeResponse {
         challenge_name: out.challenge_name,

@@ -49,7 +49,13 @@ both!(
         assert_eq!(name_of(&srv.idp, &access).await.as_deref(), Some("Cato"));
 
         // Group membership shows in the next refresh's tokens.
-        srv.idp.create_group().user_pool_id(&pool).group_name("staff").send().await.unwrap();
+        srv.idp
+            .create_group()
+            .user_pool_id(&pool)
+            .group_name("staff")
+            .send()
+            .await
+            .unwrap();
         let refresh = || {
             srv.idp
                 .initiate_auth()
@@ -59,7 +65,11 @@ both!(
                 .send()
         };
         let before = refresh().await.unwrap().authentication_result.unwrap();
-        assert!(claims(before.access_token.as_deref().unwrap()).get("cognito:groups").is_none());
+        assert!(
+            claims(before.access_token.as_deref().unwrap())
+                .get("cognito:groups")
+                .is_none()
+        );
         srv.idp
             .admin_add_user_to_group()
             .user_pool_id(&pool)
@@ -91,65 +101,63 @@ both!(
     }
 );
 
-both!(
-    changes_reach_the_other_nodes,
-    async |srv: &TestServer| {
-        let (pool, client) = setup(srv).await;
-        user(srv, &pool, "dora").await;
-        let (node_b, idp_b) = srv.second_node().await;
-        let t = login(srv, &client, "dora", PASSWORD).await.unwrap();
-        let access = t.access_token.unwrap();
-        // Node B has the user, the pool and the client in memory now.
-        assert_eq!(name_of(&idp_b, &access).await, None);
-        srv.idp
-            .admin_update_user_attributes()
-            .user_pool_id(&pool)
-            .username("dora")
-            .user_attributes(crate::users::attr("name", "Dora"))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            eventually(async || name_of(&idp_b, &access).await.as_deref() == Some("Dora")).await
-        );
+both!(changes_reach_the_other_nodes, async |srv: &TestServer| {
+    let (pool, client) = setup(srv).await;
+    user(srv, &pool, "dora").await;
+    let (node_b, idp_b) = srv.second_node().await;
+    let t = login(srv, &client, "dora", PASSWORD).await.unwrap();
+    let access = t.access_token.unwrap();
+    // Node B has the user, the pool and the client in memory now.
+    assert_eq!(name_of(&idp_b, &access).await, None);
+    srv.idp
+        .admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("dora")
+        .user_attributes(crate::users::attr("name", "Dora"))
+        .send()
+        .await
+        .unwrap();
+    assert!(eventually(async || name_of(&idp_b, &access).await.as_deref() == Some("Dora")).await);
 
-        let b_login = async || {
-            use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
-            match idp_b
-                .initiate_auth()
-                .client_id(&client)
-                .auth_flow(AuthFlowType::UserPasswordAuth)
-                .auth_parameters("USERNAME", "dora")
-                .auth_parameters("PASSWORD", PASSWORD)
-                .send()
-                .await
-            {
-                Ok(_) => "ok".to_string(),
-                Err(e) => e.code().unwrap_or_default().to_string(),
-            }
-        };
-        assert_eq!(b_login().await, "ok");
-        srv.idp
-            .update_user_pool_client()
-            .user_pool_id(&pool)
+    let b_login = async || {
+        use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+        match idp_b
+            .initiate_auth()
             .client_id(&client)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "dora")
+            .auth_parameters("PASSWORD", PASSWORD)
             .send()
             .await
-            .unwrap();
-        assert!(eventually(async || b_login().await == "InvalidParameterException").await);
+        {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.code().unwrap_or_default().to_string(),
+        }
+    };
+    assert_eq!(b_login().await, "ok");
+    srv.idp
+        .update_user_pool_client()
+        .user_pool_id(&pool)
+        .client_id(&client)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .send()
+        .await
+        .unwrap();
+    assert!(eventually(async || b_login().await == "InvalidParameterException").await);
 
-        // A deleted user is gone on node B too.
-        srv.idp.admin_delete_user().user_pool_id(&pool).username("dora").send().await.unwrap();
-        assert!(
-            eventually(async || {
-                idp_b.get_user().access_token(&access).send().await.is_err()
-            })
-            .await
-        );
-        node_b.shutdown().await.unwrap();
-    }
-);
+    // A deleted user is gone on node B too.
+    srv.idp
+        .admin_delete_user()
+        .user_pool_id(&pool)
+        .username("dora")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        eventually(async || { idp_b.get_user().access_token(&access).send().await.is_err() }).await
+    );
+    node_b.shutdown().await.unwrap();
+});
 
 both!(
     a_revoked_refresh_token_is_refused_on_the_other_nodes,
@@ -182,7 +190,9 @@ both!(
             .send()
             .await
             .unwrap();
-        assert!(eventually(async || refresh_on_b().await == "Refresh Token has been revoked").await);
+        assert!(
+            eventually(async || refresh_on_b().await == "Refresh Token has been revoked").await
+        );
         node_b.shutdown().await.unwrap();
     }
 );

@@ -40,7 +40,11 @@ fn compare(example: &str, ours: &Value, not_ours: &[&str], attributes: &[&str]) 
         let mine = ours
             .get(name)
             .unwrap_or_else(|| panic!("claim {name} is missing"));
-        assert_eq!(kind(mine), kind(value), "claim {name} has another JSON type");
+        assert_eq!(
+            kind(mine),
+            kind(value),
+            "claim {name} has another JSON type"
+        );
     }
     for name in ours.keys() {
         assert!(
@@ -112,7 +116,10 @@ both!(
         assert_eq!(id["origin_jti"], access["origin_jti"]);
         assert_eq!(id["event_id"], access["event_id"]);
         assert_ne!(id["jti"], access["jti"]);
-        assert_eq!(id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(), 3600);
+        assert_eq!(
+            id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(),
+            3600
+        );
         assert_eq!(
             id["cognito:groups"],
             serde_json::json!(["test-group-a", "test-group-b"])
@@ -140,7 +147,9 @@ both!(
         let forged = String::from_utf8(forged).unwrap();
         assert!(!verify_with_jwks(srv, &pool, &forged).await);
         assert_eq!(
-            crate::auth::get_user_error(&srv.idp, &forged).await.as_deref(),
+            crate::auth::get_user_error(&srv.idp, &forged)
+                .await
+                .as_deref(),
             Some("NotAuthorizedException: Invalid Access Token")
         );
         // Cookie-sized tokens (Amplify's cookie storage drops cookies over ~4 KB).
@@ -167,9 +176,12 @@ both!(
         assert_eq!(key["alg"], "RS256");
         assert_eq!(key["use"], "sig");
         assert!(key.get("d").is_none() && key.get("p").is_none());
-        let missing = reqwest::get(format!("{}/us-east-1_nothere/.well-known/jwks.json", srv.url))
-            .await
-            .unwrap();
+        let missing = reqwest::get(format!(
+            "{}/us-east-1_nothere/.well-known/jwks.json",
+            srv.url
+        ))
+        .await
+        .unwrap();
         assert_eq!(missing.status(), 404);
         let _ = AuthFlowType::UserPasswordAuth;
     }
@@ -187,7 +199,9 @@ mod rotation {
             user(srv, &pool, "jo").await;
             let before = login(srv, &client, "jo", PASSWORD).await.unwrap();
             let old_kid = header(before.id_token.as_deref().unwrap())["kid"].clone();
-            let rotated = tessera::rotate_keys(&srv.settings, Some(&pool)).await.unwrap();
+            let rotated = tessera::rotate_keys(&srv.settings, Some(&pool))
+                .await
+                .unwrap();
             assert_eq!(rotated.len(), 1);
             // Nodes pick the new key up within a minute.
             clock.advance_millis(61_000);
@@ -199,7 +213,8 @@ mod rotation {
             assert!(verify_with_jwks(srv, &pool, after.id_token.as_deref().unwrap()).await);
             // Old access tokens still work until they expire.
             assert_eq!(
-                crate::auth::get_user_error(&srv.idp, before.access_token.as_deref().unwrap()).await,
+                crate::auth::get_user_error(&srv.idp, before.access_token.as_deref().unwrap())
+                    .await,
                 None
             );
             // A day later the old key has left the JWKS.
@@ -212,7 +227,12 @@ mod rotation {
                 .json()
                 .await
                 .unwrap();
-            let kids: Vec<&Value> = jwks["keys"].as_array().unwrap().iter().map(|k| &k["kid"]).collect();
+            let kids: Vec<&Value> = jwks["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| &k["kid"])
+                .collect();
             assert_eq!(kids, vec![&new_kid]);
             assert!(verify_with_jwks(srv, &pool, fresh.id_token.as_deref().unwrap()).await);
         }

@@ -28,7 +28,9 @@ both!(
             "NotAuthorizedException: Incorrect username or password."
         );
         assert_eq!(
-            login(srv, &client, "alice", "Wrong1234!").await.unwrap_err(),
+            login(srv, &client, "alice", "Wrong1234!")
+                .await
+                .unwrap_err(),
             "NotAuthorizedException"
         );
         // Admin flow, through AdminInitiateAuth only.
@@ -57,56 +59,53 @@ both!(
     }
 );
 
-both!(
-    srp_with_an_email_username_pool,
-    async |srv: &TestServer| {
-        let c = &srv.idp;
-        let pool = c
-            .create_user_pool()
-            .pool_name("by-email")
-            .username_attributes(aws_sdk_cognitoidentityprovider::types::UsernameAttributeType::Email)
-            .send()
-            .await
-            .unwrap()
-            .user_pool
-            .unwrap()
-            .id
-            .unwrap();
-        let client = c
-            .create_user_pool_client()
-            .user_pool_id(&pool)
-            .client_name("app")
-            .send()
-            .await
-            .unwrap()
-            .user_pool_client
-            .unwrap()
-            .client_id
-            .unwrap();
-        c.sign_up()
-            .client_id(&client)
-            .username("bob@example.com")
-            .password(PASSWORD)
-            .send()
-            .await
-            .unwrap();
-        c.admin_confirm_sign_up()
-            .user_pool_id(&pool)
-            .username("bob@example.com")
-            .send()
-            .await
-            .unwrap();
-        let t = srp_login(c, &pool, &client, "bob@example.com", PASSWORD, None)
-            .await
-            .unwrap();
-        let id = crate::auth::claims(t.id_token.as_deref().unwrap());
-        assert_eq!(id["email"], "bob@example.com");
-        assert_eq!(id["cognito:username"], id["sub"]);
-        // The default flows of a client do not include USER_PASSWORD_AUTH.
-        let r = login(srv, &client, "bob@example.com", PASSWORD).await;
-        assert_eq!(r.unwrap_err(), "InvalidParameterException");
-    }
-);
+both!(srp_with_an_email_username_pool, async |srv: &TestServer| {
+    let c = &srv.idp;
+    let pool = c
+        .create_user_pool()
+        .pool_name("by-email")
+        .username_attributes(aws_sdk_cognitoidentityprovider::types::UsernameAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client = c
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("app")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    c.sign_up()
+        .client_id(&client)
+        .username("bob@example.com")
+        .password(PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    c.admin_confirm_sign_up()
+        .user_pool_id(&pool)
+        .username("bob@example.com")
+        .send()
+        .await
+        .unwrap();
+    let t = srp_login(c, &pool, &client, "bob@example.com", PASSWORD, None)
+        .await
+        .unwrap();
+    let id = crate::auth::claims(t.id_token.as_deref().unwrap());
+    assert_eq!(id["email"], "bob@example.com");
+    assert_eq!(id["cognito:username"], id["sub"]);
+    // The default flows of a client do not include USER_PASSWORD_AUTH.
+    let r = login(srv, &client, "bob@example.com", PASSWORD).await;
+    assert_eq!(r.unwrap_err(), "InvalidParameterException");
+});
 
 both!(
     flows_must_be_enabled_for_the_client,
@@ -135,7 +134,10 @@ both!(
             .auth_parameters("PASSWORD", PASSWORD)
             .send()
             .await;
-        assert_eq!(message(r), "USER_PASSWORD_AUTH flow not enabled for this client");
+        assert_eq!(
+            message(r),
+            "USER_PASSWORD_AUTH flow not enabled for this client"
+        );
         let r = srv
             .idp
             .admin_initiate_auth()
@@ -226,7 +228,10 @@ both!(
             "UserNotFoundException"
         );
         let r = srp_login(&srv.idp, &pool, &client, "ghost", PASSWORD, None).await;
-        assert_eq!(r.unwrap_err(), "UserNotFoundException: User does not exist.");
+        assert_eq!(
+            r.unwrap_err(),
+            "UserNotFoundException: User does not exist."
+        );
 
         srv.idp
             .update_user_pool_client()
@@ -367,7 +372,10 @@ both!(
             .send()
             .await
             .unwrap();
-        assert_eq!(start.challenge_name, Some(ChallengeNameType::NewPasswordRequired));
+        assert_eq!(
+            start.challenge_name,
+            Some(ChallengeNameType::NewPasswordRequired)
+        );
         let p = start.challenge_parameters.unwrap();
         assert_eq!(p["USER_ID_FOR_SRP"], "hank");
         assert_eq!(p["requiredAttributes"], "[]");
@@ -386,14 +394,23 @@ both!(
                 .send()
         };
         // A weak new password, then a tampered session, are refused.
-        assert_eq!(code(answer("short", session.clone()).await), "InvalidPasswordException");
+        assert_eq!(
+            code(answer("short", session.clone()).await),
+            "InvalidPasswordException"
+        );
         let mut tampered = session.clone().into_bytes();
         tampered[30] = if tampered[30] == b'A' { b'B' } else { b'A' };
         let r = answer(PASSWORD, String::from_utf8(tampered).unwrap()).await;
-        assert_eq!(message(r), "Invalid session for the user, session is expired.");
+        assert_eq!(
+            message(r),
+            "Invalid session for the user, session is expired."
+        );
         let done = answer(PASSWORD, session).await.unwrap();
         let tokens = done.authentication_result.unwrap();
-        assert_eq!(crate::auth::claims(tokens.id_token.as_deref().unwrap())["name"], "Henry");
+        assert_eq!(
+            crate::auth::claims(tokens.id_token.as_deref().unwrap())["name"],
+            "Henry"
+        );
         // Now a normal user: SRP works with the new password.
         srp_login(c, &pool, &client, "hank", PASSWORD, None)
             .await
@@ -420,7 +437,10 @@ both!(
                 .unwrap();
         };
         let r = srp_login_between(&srv.idp, &pool, &client, "vera", PASSWORD, None, reset).await;
-        assert_eq!(r.unwrap_err(), "NotAuthorizedException: Incorrect username or password.");
+        assert_eq!(
+            r.unwrap_err(),
+            "NotAuthorizedException: Incorrect username or password."
+        );
         srp_login(&srv.idp, &pool, &client, "vera", "N3w-passw0rd!", None)
             .await
             .unwrap();

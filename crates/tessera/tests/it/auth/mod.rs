@@ -140,7 +140,10 @@ pub async fn srp_login_between(
     }
     let challenge = start.send().await.map_err(|e| fail(&e))?;
     between().await;
-    assert_eq!(challenge.challenge_name, Some(ChallengeNameType::PasswordVerifier));
+    assert_eq!(
+        challenge.challenge_name,
+        Some(ChallengeNameType::PasswordVerifier)
+    );
     let p: HashMap<String, String> = challenge.challenge_parameters.unwrap();
     let user_id = &p["USER_ID_FOR_SRP"];
     let now = std::time::SystemTime::now()
@@ -195,7 +198,12 @@ pub async fn verify_with_jwks(srv: &TestServer, pool: &str, token: &str) -> bool
         .await
         .unwrap();
     let kid = header(token)["kid"].as_str().unwrap().to_string();
-    let Some(jwk) = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid) else {
+    let Some(jwk) = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+    else {
         return false;
     };
     let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
@@ -212,10 +220,17 @@ pub async fn verify_with_jwks(srv: &TestServer, pool: &str, token: &str) -> bool
 }
 
 /// GetUser's error code for an access token (`None` when it works).
-pub async fn get_user_error(idp: &aws_sdk_cognitoidentityprovider::Client, access: &str) -> Option<String> {
+pub async fn get_user_error(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    access: &str,
+) -> Option<String> {
     use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
     match idp.get_user().access_token(access).send().await {
         Ok(_) => None,
-        Err(e) => Some(format!("{}: {}", e.code().unwrap_or(""), e.message().unwrap_or(""))),
+        Err(e) => Some(format!(
+            "{}: {}",
+            e.code().unwrap_or(""),
+            e.message().unwrap_or("")
+        )),
     }
 }

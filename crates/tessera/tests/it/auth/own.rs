@@ -51,7 +51,11 @@ both!(
             .verify_user_attribute()
             .access_token(&access)
             .attribute_name("email")
-            .code(if code_sent == "000000" { "111111" } else { "000000" })
+            .code(if code_sent == "000000" {
+                "111111"
+            } else {
+                "000000"
+            })
             .send()
             .await;
         assert_eq!(code(r), "CodeMismatchException");

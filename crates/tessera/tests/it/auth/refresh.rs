@@ -18,87 +18,89 @@ async fn refresh_auth(srv: &TestServer, client: &str, token: &str) -> Result<Str
         .await
         .map(|r| {
             let t = r.authentication_result.unwrap();
-            assert!(t.refresh_token.is_none(), "no new refresh token without rotation");
+            assert!(
+                t.refresh_token.is_none(),
+                "no new refresh token without rotation"
+            );
             t.access_token.unwrap()
         })
         .map_err(|e| crate::harness::message(Err::<(), _>(e)))
 }
 
-both!(
-    refresh_keeps_the_sign_in,
-    async |srv: &TestServer| {
-        let (pool, client) = setup(srv).await;
-        user(srv, &pool, "kim").await;
-        let t = login(srv, &client, "kim", PASSWORD).await.unwrap();
-        let refresh = t.refresh_token.clone().unwrap();
-        let first = claims(t.access_token.as_deref().unwrap());
-        let access = refresh_auth(srv, &client, &refresh).await.unwrap();
-        let again = claims(&access);
-        assert_eq!(again["origin_jti"], first["origin_jti"]);
-        assert_eq!(again["auth_time"], first["auth_time"]);
-        assert_ne!(again["jti"], first["jti"]);
-        // The old name of the flow, and GetTokensFromRefreshToken (Amplify v6's way).
-        let r = srv
-            .idp
-            .initiate_auth()
-            .client_id(&client)
-            .auth_flow(AuthFlowType::RefreshToken)
-            .auth_parameters("REFRESH_TOKEN", &refresh)
-            .send()
+both!(refresh_keeps_the_sign_in, async |srv: &TestServer| {
+    let (pool, client) = setup(srv).await;
+    user(srv, &pool, "kim").await;
+    let t = login(srv, &client, "kim", PASSWORD).await.unwrap();
+    let refresh = t.refresh_token.clone().unwrap();
+    let first = claims(t.access_token.as_deref().unwrap());
+    let access = refresh_auth(srv, &client, &refresh).await.unwrap();
+    let again = claims(&access);
+    assert_eq!(again["origin_jti"], first["origin_jti"]);
+    assert_eq!(again["auth_time"], first["auth_time"]);
+    assert_ne!(again["jti"], first["jti"]);
+    // The old name of the flow, and GetTokensFromRefreshToken (Amplify v6's way).
+    let r = srv
+        .idp
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(AuthFlowType::RefreshToken)
+        .auth_parameters("REFRESH_TOKEN", &refresh)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.authentication_result.unwrap().id_token.is_some());
+    let g = srv
+        .idp
+        .get_tokens_from_refresh_token()
+        .client_id(&client)
+        .refresh_token(&refresh)
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    assert!(g.access_token.is_some() && g.refresh_token.is_none());
+    // Garbage, a token from another client, and a tampered token are refused.
+    assert_eq!(
+        refresh_auth(srv, &client, "bm90IGEgdG9rZW4")
             .await
-            .unwrap();
-        assert!(r.authentication_result.unwrap().id_token.is_some());
-        let g = srv
-            .idp
-            .get_tokens_from_refresh_token()
-            .client_id(&client)
-            .refresh_token(&refresh)
-            .send()
+            .unwrap_err(),
+        "Invalid Refresh Token"
+    );
+    let other = srv
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("other")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    assert_eq!(
+        refresh_auth(srv, &other, &refresh).await.unwrap_err(),
+        "Invalid Refresh Token"
+    );
+    let mut tampered = refresh.clone().into_bytes();
+    tampered[40] = if tampered[40] == b'x' { b'y' } else { b'x' };
+    assert_eq!(
+        refresh_auth(srv, &client, &String::from_utf8(tampered).unwrap())
             .await
-            .unwrap()
-            .authentication_result
-            .unwrap();
-        assert!(g.access_token.is_some() && g.refresh_token.is_none());
-        // Garbage, a token from another client, and a tampered token are refused.
-        assert_eq!(
-            refresh_auth(srv, &client, "bm90IGEgdG9rZW4").await.unwrap_err(),
-            "Invalid Refresh Token"
-        );
-        let other = srv
-            .idp
-            .create_user_pool_client()
-            .user_pool_id(&pool)
-            .client_name("other")
-            .send()
-            .await
-            .unwrap()
-            .user_pool_client
-            .unwrap()
-            .client_id
-            .unwrap();
-        assert_eq!(
-            refresh_auth(srv, &other, &refresh).await.unwrap_err(),
-            "Invalid Refresh Token"
-        );
-        let mut tampered = refresh.clone().into_bytes();
-        tampered[40] = if tampered[40] == b'x' { b'y' } else { b'x' };
-        assert_eq!(
-            refresh_auth(srv, &client, &String::from_utf8(tampered).unwrap())
-                .await
-                .unwrap_err(),
-            "Invalid Refresh Token"
-        );
-        // A disabled user cannot refresh.
-        srv.idp
-            .admin_disable_user()
-            .user_pool_id(&pool)
-            .username("kim")
-            .send()
-            .await
-            .unwrap();
-        assert!(refresh_auth(srv, &client, &refresh).await.is_err());
-    }
-);
+            .unwrap_err(),
+        "Invalid Refresh Token"
+    );
+    // A disabled user cannot refresh.
+    srv.idp
+        .admin_disable_user()
+        .user_pool_id(&pool)
+        .username("kim")
+        .send()
+        .await
+        .unwrap();
+    assert!(refresh_auth(srv, &client, &refresh).await.is_err());
+});
 
 both_clocked!(
     rotation_replaces_the_refresh_token_after_a_grace_period,

@@ -58,9 +58,19 @@ async fn refused_everywhere(srv: &TestServer, access: &str) {
         .await
         .unwrap_err();
     assert_eq!(msg(&e), REVOKED);
-    let e = c.global_sign_out().access_token(access).send().await.unwrap_err();
+    let e = c
+        .global_sign_out()
+        .access_token(access)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(msg(&e), REVOKED);
-    let e = c.delete_user().access_token(access).send().await.unwrap_err();
+    let e = c
+        .delete_user()
+        .access_token(access)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(msg(&e), REVOKED);
 }
 
@@ -76,48 +86,48 @@ async fn refresh_fails(srv: &TestServer, client: &str, refresh: &str) -> String 
     )
 }
 
-both!(
-    revoke_token_ends_one_sign_in,
-    async |srv: &TestServer| {
-        let (pool, client) = setup(srv).await;
-        user(srv, &pool, "max").await;
-        let a = login(srv, &client, "max", PASSWORD).await.unwrap();
-        let b = login(srv, &client, "max", PASSWORD).await.unwrap();
-        let a_access = a.access_token.unwrap();
-        assert_eq!(get_user_error(&srv.idp, &a_access).await, None);
-        // An access token is the wrong kind of token.
-        let r = srv
-            .idp
-            .revoke_token()
-            .client_id(&client)
-            .token(&a_access)
-            .send()
-            .await;
-        assert_eq!(code(r), "UnsupportedTokenTypeException");
-        srv.idp
-            .revoke_token()
-            .client_id(&client)
-            .token(a.refresh_token.as_deref().unwrap())
-            .send()
-            .await
-            .unwrap();
-        refused_everywhere(srv, &a_access).await;
-        assert_eq!(
-            refresh_fails(srv, &client, a.refresh_token.as_deref().unwrap()).await,
-            "NotAuthorizedException"
-        );
-        // The other sign-in is untouched.
-        assert_eq!(get_user_error(&srv.idp, b.access_token.as_deref().unwrap()).await, None);
-        // Revoking again, or revoking garbage, is fine (RFC 7009).
-        srv.idp
-            .revoke_token()
-            .client_id(&client)
-            .token(a.refresh_token.as_deref().unwrap())
-            .send()
-            .await
-            .unwrap();
-    }
-);
+both!(revoke_token_ends_one_sign_in, async |srv: &TestServer| {
+    let (pool, client) = setup(srv).await;
+    user(srv, &pool, "max").await;
+    let a = login(srv, &client, "max", PASSWORD).await.unwrap();
+    let b = login(srv, &client, "max", PASSWORD).await.unwrap();
+    let a_access = a.access_token.unwrap();
+    assert_eq!(get_user_error(&srv.idp, &a_access).await, None);
+    // An access token is the wrong kind of token.
+    let r = srv
+        .idp
+        .revoke_token()
+        .client_id(&client)
+        .token(&a_access)
+        .send()
+        .await;
+    assert_eq!(code(r), "UnsupportedTokenTypeException");
+    srv.idp
+        .revoke_token()
+        .client_id(&client)
+        .token(a.refresh_token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    refused_everywhere(srv, &a_access).await;
+    assert_eq!(
+        refresh_fails(srv, &client, a.refresh_token.as_deref().unwrap()).await,
+        "NotAuthorizedException"
+    );
+    // The other sign-in is untouched.
+    assert_eq!(
+        get_user_error(&srv.idp, b.access_token.as_deref().unwrap()).await,
+        None
+    );
+    // Revoking again, or revoking garbage, is fine (RFC 7009).
+    srv.idp
+        .revoke_token()
+        .client_id(&client)
+        .token(a.refresh_token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+});
 
 both!(
     global_sign_out_ends_every_sign_in,
@@ -136,17 +146,25 @@ both!(
             .unwrap();
         refused_everywhere(srv, a.access_token.as_deref().unwrap()).await;
         assert_eq!(
-            get_user_error(&srv.idp, b.access_token.as_deref().unwrap()).await.as_deref(),
+            get_user_error(&srv.idp, b.access_token.as_deref().unwrap())
+                .await
+                .as_deref(),
             Some(REVOKED)
         );
         assert_eq!(
             refresh_fails(srv, &client, b.refresh_token.as_deref().unwrap()).await,
             "NotAuthorizedException"
         );
-        assert_eq!(get_user_error(&srv.idp, o.access_token.as_deref().unwrap()).await, None);
+        assert_eq!(
+            get_user_error(&srv.idp, o.access_token.as_deref().unwrap()).await,
+            None
+        );
         // A new sign-in works; the admin sign-out ends it too.
         let c = login(srv, &client, "ned", PASSWORD).await.unwrap();
-        assert_eq!(get_user_error(&srv.idp, c.access_token.as_deref().unwrap()).await, None);
+        assert_eq!(
+            get_user_error(&srv.idp, c.access_token.as_deref().unwrap()).await,
+            None
+        );
         srv.idp
             .admin_user_global_sign_out()
             .user_pool_id(&pool)
@@ -155,7 +173,9 @@ both!(
             .await
             .unwrap();
         assert_eq!(
-            get_user_error(&srv.idp, c.access_token.as_deref().unwrap()).await.as_deref(),
+            get_user_error(&srv.idp, c.access_token.as_deref().unwrap())
+                .await
+                .as_deref(),
             Some(REVOKED)
         );
         // Disabling a user revokes its tokens.
@@ -167,7 +187,9 @@ both!(
             .await
             .unwrap();
         assert_eq!(
-            get_user_error(&srv.idp, o.access_token.as_deref().unwrap()).await.as_deref(),
+            get_user_error(&srv.idp, o.access_token.as_deref().unwrap())
+                .await
+                .as_deref(),
             Some(REVOKED)
         );
     }
@@ -201,7 +223,10 @@ both!(
         assert_eq!(seen.as_deref(), Some(REVOKED));
         // A node that starts later knows it from the start.
         let (node_c, idp_c) = srv.second_node().await;
-        assert_eq!(get_user_error(&idp_c, &access).await.as_deref(), Some(REVOKED));
+        assert_eq!(
+            get_user_error(&idp_c, &access).await.as_deref(),
+            Some(REVOKED)
+        );
         node_b.shutdown().await.unwrap();
         node_c.shutdown().await.unwrap();
     }

@@ -23,15 +23,16 @@ both_clocked!(
             Some("NotAuthorizedException: Access Token has expired")
         );
         // The refresh token still works (30 days).
-        assert!(srv
-            .idp
-            .initiate_auth()
-            .client_id(&client)
-            .auth_flow(AuthFlowType::RefreshTokenAuth)
-            .auth_parameters("REFRESH_TOKEN", t.refresh_token.as_deref().unwrap())
-            .send()
-            .await
-            .is_ok());
+        assert!(
+            srv.idp
+                .initiate_auth()
+                .client_id(&client)
+                .auth_flow(AuthFlowType::RefreshTokenAuth)
+                .auth_parameters("REFRESH_TOKEN", t.refresh_token.as_deref().unwrap())
+                .send()
+                .await
+                .is_ok()
+        );
 
         // A challenge session lasts 3 minutes (the client's AuthSessionValidity).
         srv.idp
@@ -64,7 +65,10 @@ both_clocked!(
             .challenge_responses("NEW_PASSWORD", PASSWORD)
             .send()
             .await;
-        assert_eq!(message(r), "Invalid session for the user, session is expired.");
+        assert_eq!(
+            message(r),
+            "Invalid session for the user, session is expired."
+        );
         // The temporary password itself expires after 7 days.
         clock.advance_millis(7 * 86_400_000);
         assert_eq!(
@@ -150,20 +154,34 @@ both_clocked!(
             message(r)
         };
         for _ in 0..5 {
-            assert_eq!(attempt(&hiding, "real").await, "Incorrect username or password.");
-            assert_eq!(attempt(&hiding, "ghost").await, "Incorrect username or password.");
+            assert_eq!(
+                attempt(&hiding, "real").await,
+                "Incorrect username or password."
+            );
+            assert_eq!(
+                attempt(&hiding, "ghost").await,
+                "Incorrect username or password."
+            );
         }
         // The sixth answer is the lockout for both, over password and SRP alike.
         assert_eq!(attempt(&hiding, "real").await, "Password attempts exceeded");
-        assert_eq!(attempt(&hiding, "Ghost").await, "Password attempts exceeded");
         assert_eq!(
-            srp_login(&srv.idp, &pool, &hiding, "ghost", PASSWORD, None).await.unwrap_err(),
+            attempt(&hiding, "Ghost").await,
+            "Password attempts exceeded"
+        );
+        assert_eq!(
+            srp_login(&srv.idp, &pool, &hiding, "ghost", PASSWORD, None)
+                .await
+                .unwrap_err(),
             "NotAuthorizedException: Password attempts exceeded"
         );
         // A client that reveals missing users says so, lockout or not.
         assert_eq!(attempt(&revealing, "ghost").await, "User does not exist.");
         clock.advance_millis(1_001);
-        assert_eq!(attempt(&hiding, "ghost").await, "Incorrect username or password.");
+        assert_eq!(
+            attempt(&hiding, "ghost").await,
+            "Incorrect username or password."
+        );
     }
 );
 
@@ -184,7 +202,13 @@ both_clocked!(
                 .await
         };
         refresh().await.unwrap();
-        srv.idp.revoke_token().client_id(&client).token(&refresh_token).send().await.unwrap();
+        srv.idp
+            .revoke_token()
+            .client_id(&client)
+            .token(&refresh_token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(message(refresh().await), "Refresh Token has been revoked");
         // A day later every access token of the sign-in has expired, so the revocation
         // leaves the in-memory set (the background reader runs every second); the refresh
