@@ -13,3 +13,4 @@ mod protocol;
 mod restart;
 mod tags;
 mod users;
+mod verify;
