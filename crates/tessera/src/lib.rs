@@ -4,6 +4,7 @@
 
 pub mod admin_keys;
 pub mod config;
+pub mod gate;
 pub mod outbox_view;
 pub mod server_key;
 

@@ -18,6 +18,15 @@ struct Cli {
 enum Command {
     /// Run the server (SQLite in ./tessera-data unless told otherwise).
     Serve(ServeArgs),
+    /// Run the authorizing gateway in front of your APIs (see `gate.toml` in the README).
+    Gate {
+        /// The gateway's configuration file.
+        #[arg(long, env = "TESSERA_GATE_CONFIG")]
+        config: std::path::PathBuf,
+        /// Log format: text or json.
+        #[arg(long, default_value = "text")]
+        log_format: String,
+    },
     /// Manage the pools' token signing keys.
     Keys {
         #[command(subcommand)]
@@ -73,6 +82,15 @@ async fn shutdown_signal() {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Gate { config, log_format } => {
+            init_logging(&log_format);
+            let cfg = tessera::gate::GateConfig::load(&config)?;
+            let routes = cfg.routes.len();
+            let gate = tessera::gate::start(cfg).await?;
+            println!("Tessera gate is listening on http://{}", gate.addr);
+            tracing::info!(addr = %gate.addr, routes, "gate started");
+            gate.serve_until(shutdown_signal()).await
+        }
         Command::Keys {
             command: KeysCommand::Rotate { pool_id, serve },
         } => {

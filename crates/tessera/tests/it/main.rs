@@ -5,6 +5,7 @@
 
 mod auth;
 mod clients;
+mod gate;
 mod groups;
 mod harness;
 mod outbox;
