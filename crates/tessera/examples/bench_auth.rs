@@ -47,10 +47,13 @@ use serde_json::{Value, json};
 use tessera_core::rand::Rng;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::*;
+
 const AKID: &str = "AKIDTESSERABENCH0001";
 const SECRET: &str = "bench-secret-access-key-0123456789abcdef";
 const PASSWORD: &str = "Bench-Passw0rd!";
-const WARM_UP: Duration = Duration::from_secs(1);
 
 // ---------------------------------------------------------------------------------------
 // The server under test.
@@ -59,60 +62,7 @@ struct Server {
     child: tokio::process::Child,
     pid: u32,
     url: String,
-    ticks_per_sec: f64,
     _dir: tempfile::TempDir,
-}
-
-/// The server's CPU when pinned. CPU 0 takes the machine's interrupts and housekeeping
-/// (idle, a 1 ms sleep there overshoots by 2-5 ms a few times a second; on CPU 1 never).
-const SERVER_CPU: u32 = 1;
-const GENERATOR_CPU: u32 = 0;
-
-/// Whether server and load generator run on separate CPUs (BENCH_PIN, default on when the
-/// machine has two CPUs or more and `taskset` exists).
-fn pinned() -> bool {
-    static PIN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *PIN.get_or_init(|| {
-        std::env::var("BENCH_PIN").map_or(true, |v| v != "0")
-            && std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2
-            && std::process::Command::new("taskset")
-                .arg("-V")
-                .output()
-                .is_ok_and(|o| o.status.success())
-    })
-}
-
-/// Moves every thread of this process (and the threads it starts later) to `cpu`.
-fn pin_self(cpu: u32) {
-    let ok = std::process::Command::new("taskset")
-        .args([
-            "-a",
-            "-cp",
-            &cpu.to_string(),
-            &std::process::id().to_string(),
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "taskset could not pin the load generator");
-}
-
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: &str) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-    let f: Vec<&str> = after.split_whitespace().collect();
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
 impl Server {
@@ -169,14 +119,8 @@ impl Server {
             child,
             pid,
             url,
-            ticks_per_sec: clock_ticks(),
             _dir: dir,
         }
-    }
-
-    /// The server's CPU time so far (all threads), in seconds.
-    fn cpu_secs(&self) -> f64 {
-        cpu_ticks(&self.pid.to_string()) as f64 / self.ticks_per_sec
     }
 
     /// A `kB` line of /proc/<pid>/status (VmHWM, VmRSS), in MB.
@@ -192,10 +136,6 @@ impl Server {
     async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
-}
-
-fn own_cpu_secs(ticks_per_sec: f64) -> f64 {
-    cpu_ticks("self") as f64 / ticks_per_sec
 }
 
 // ---------------------------------------------------------------------------------------
@@ -215,29 +155,6 @@ fn minor_faults() -> u64 {
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
     let f: Vec<&str> = after.split_whitespace().collect();
     f.get(7).and_then(|v| v.parse().ok()).unwrap_or(0)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// How often, idle, a 0.5 ms sleep on this thread's CPU overshoots by more than 2 ms, and
-/// the worst overshoot (ms), over `secs` seconds: the machine's own scheduling jitter, which
-/// no server can have less of at its p99.
-fn jitter(secs: f64) -> (usize, f64) {
-    let end = Instant::now() + Duration::from_secs_f64(secs);
-    let (mut n, mut worst) = (0, 0.0f64);
-    while Instant::now() < end {
-        let t = Instant::now();
-        std::thread::sleep(Duration::from_micros(500));
-        let over = (t.elapsed().as_secs_f64() * 1e3) - 0.5;
-        if over > 2.0 {
-            n += 1;
-        }
-        worst = worst.max(over);
-    }
-    (n, worst)
 }
 
 async fn crypto() -> Crypto {
@@ -436,6 +353,26 @@ async fn srp_sign_in(ctx: &Ctx, user: &str) -> Result<(), String> {
 }
 
 /// One request (one complete sign-in for SRP) of `load`, on item `i` of its pool.
+/// One kind of load against the server under test.
+struct Job {
+    ctx: Arc<Ctx>,
+    load: Load,
+}
+
+impl Target for Job {
+    fn key(&self) -> String {
+        self.load.key().to_string()
+    }
+
+    fn one(
+        &self,
+        conn: &mut Option<RawConn>,
+        i: usize,
+    ) -> impl std::future::Future<Output = Result<(), String>> + Send {
+        one(&self.ctx, conn, self.load, i)
+    }
+}
+
 async fn one(ctx: &Ctx, conn: &mut Option<RawConn>, load: Load, i: usize) -> Result<(), String> {
     match load {
         Load::Password => {
@@ -466,90 +403,6 @@ async fn one(ctx: &Ctx, conn: &mut Option<RawConn>, load: Load, i: usize) -> Res
     }
 }
 
-/// An HTTP/1.1 request as bytes (the load phases send these ready-made).
-fn raw_request(host: &str, method: &str, path: &str, op: Option<&str>, body: &str) -> Vec<u8> {
-    let mut r = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\n");
-    if let Some(op) = op {
-        r.push_str("content-type: application/x-amz-json-1.1\r\n");
-        r.push_str(&format!(
-            "x-amz-target: AWSCognitoIdentityProviderService.{op}\r\n"
-        ));
-    }
-    r.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
-    r.into_bytes()
-}
-
-/// One keep-alive connection of a load task, speaking just enough HTTP/1.1 for Tessera's
-/// answers (a status line, headers with `content-length`, a body). A general client
-/// (reqwest) costs the generator about as much CPU per request as the server spends, which
-/// on two cores would make the generator, not the server, set the open-loop peak.
-struct RawConn {
-    stream: tokio::net::TcpStream,
-    buf: Vec<u8>,
-}
-
-impl RawConn {
-    async fn connect(addr: &str) -> Result<RawConn, String> {
-        let stream = tokio::net::TcpStream::connect(addr)
-            .await
-            .map_err(|e| e.to_string())?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        Ok(RawConn {
-            stream,
-            buf: Vec::with_capacity(16 * 1024),
-        })
-    }
-
-    /// Sends a request; returns the status and the body.
-    async fn send(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>), String> {
-        use tokio::io::AsyncWriteExt;
-        self.stream
-            .write_all(req)
-            .await
-            .map_err(|e| e.to_string())?;
-        loop {
-            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = std::str::from_utf8(&self.buf[..end]).map_err(|e| e.to_string())?;
-                let status: u16 = head
-                    .get(9..12)
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| format!("bad status line: {head}"))?;
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse().ok())?
-                    })
-                    .ok_or("response without content-length")?;
-                let total = end + 4 + len;
-                while self.buf.len() < total {
-                    self.fill().await?;
-                }
-                let body = self.buf[end + 4..total].to_vec();
-                self.buf.drain(..total);
-                return Ok((status, body));
-            }
-            self.fill().await?;
-        }
-    }
-
-    async fn fill(&mut self) -> Result<(), String> {
-        use tokio::io::AsyncReadExt;
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self
-            .stream
-            .read(&mut chunk)
-            .await
-            .map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("connection closed".into());
-        }
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(())
-    }
-}
-
 /// Sends a ready-made request on the task's connection (opened on first use, reopened
 /// after an error) and returns the JSON answer, or the Cognito error as text.
 async fn raw_call(ctx: &Ctx, conn: &mut Option<RawConn>, req: &[u8]) -> Result<Value, String> {
@@ -574,178 +427,6 @@ async fn raw_call(ctx: &Ctx, conn: &mut Option<RawConn>, req: &[u8]) -> Result<V
             v["message"].as_str().unwrap_or("")
         ))
     }
-}
-
-/// A small xorshift for picking users and tokens (not for secrets).
-fn next(state: &mut u64) -> usize {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    (*state >> 16) as usize
-}
-
-#[derive(Default, Clone)]
-struct Phase {
-    requests: usize,
-    errors: usize,
-    first_error: Option<String>,
-    per_sec: f64,
-    cpu_us: f64,
-    server_cores: f64,
-    bench_cores: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
-impl Phase {
-    fn per_core(&self) -> f64 {
-        if self.cpu_us > 0.0 {
-            1e6 / self.cpu_us
-        } else {
-            f64::INFINITY
-        }
-    }
-}
-
-fn quantile(sorted: &[Duration], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 * q) as usize).min(sorted.len() - 1);
-    sorted[i].as_secs_f64() * 1e3
-}
-
-/// Completed requests: (end, latency, error).
-type Done = Vec<(Instant, Duration, Option<String>)>;
-
-/// `done`: the requests of a window of `secs` seconds; `cpu` and `own_cpu`: the server's
-/// and this process's CPU seconds in it.
-fn summarize(done: Done, secs: f64, cpu: f64, own_cpu: f64) -> Phase {
-    let errors: Vec<&String> = done.iter().filter_map(|(_, _, e)| e.as_ref()).collect();
-    let mut lat: Vec<Duration> = done.iter().map(|(_, l, _)| *l).collect();
-    lat.sort();
-    Phase {
-        requests: done.len(),
-        errors: errors.len(),
-        first_error: errors.first().map(|e| (*e).clone()),
-        per_sec: done.len() as f64 / secs,
-        cpu_us: cpu * 1e6 / done.len().max(1) as f64,
-        server_cores: cpu / secs,
-        bench_cores: own_cpu / secs,
-        p50_ms: quantile(&lat, 0.50),
-        p99_ms: quantile(&lat, 0.99),
-    }
-}
-
-/// C tasks back to back; counts what completes within [t0, t1].
-async fn closed(ctx: &Arc<Ctx>, srv: &Server, load: Load, c: usize, d: Duration) -> Phase {
-    let t0 = Instant::now() + WARM_UP;
-    let t1 = t0 + d;
-    let tasks: Vec<_> = (0..c)
-        .map(|k| {
-            let ctx = ctx.clone();
-            tokio::spawn(async move {
-                let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ ((k as u64 + 1) << 32);
-                let mut done = Done::new();
-                let mut conn = None;
-                loop {
-                    let s = Instant::now();
-                    if s >= t1 {
-                        break;
-                    }
-                    let r = one(&ctx, &mut conn, load, next(&mut rng)).await;
-                    let e = Instant::now();
-                    if e >= t0 {
-                        done.push((e, e - s, r.err()));
-                    }
-                }
-                done
-            })
-        })
-        .collect();
-    tokio::time::sleep_until(t0.into()).await;
-    let (cpu0, own0) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
-    tokio::time::sleep_until(t1.into()).await;
-    let (cpu1, own1) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
-    let mut all = Done::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    all.retain(|(end, _, _)| *end >= t0 && *end <= t1);
-    dump(&format!("closed-{}", load.key()), t0, &all);
-    summarize(all, d.as_secs_f64(), cpu1 - cpu0, own1 - own0)
-}
-
-/// With BENCH_LATENCY_DUMP=<folder>: writes a phase's requests as CSV (completion time in ms
-/// after the window opened, latency in ms), to see whether slow requests cluster in time.
-fn dump(name: &str, t0: Instant, done: &Done) {
-    let Ok(dir) = std::env::var("BENCH_LATENCY_DUMP") else {
-        return;
-    };
-    let csv: String = done
-        .iter()
-        .map(|(e, l, _)| {
-            format!(
-                "{:.3},{:.3}\n",
-                e.saturating_duration_since(t0).as_secs_f64() * 1e3,
-                l.as_secs_f64() * 1e3
-            )
-        })
-        .collect();
-    let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.csv")), csv);
-}
-
-/// Connections (worker tasks) of an open-loop phase.
-const OPEN_WORKERS: usize = 64;
-
-/// Requests at `rate` per second on a fixed schedule, spread over [`OPEN_WORKERS`]
-/// connections (request `i` on worker `i mod W`, due at `i / rate`). Latency runs from when a
-/// request is due, or from when its worker woke for it if that is later: time spent behind
-/// schedule counts, tokio's 1 ms timer granularity does not. Counts the requests due in the
-/// window after the warm-up.
-async fn open(ctx: &Arc<Ctx>, srv: &Server, load: Load, rate: f64, d: Duration) -> Phase {
-    let start = Instant::now() + Duration::from_millis(20);
-    let t0 = start + WARM_UP;
-    let t1 = t0 + d;
-    let interval = Duration::from_secs_f64(1.0 / rate);
-    let tasks: Vec<_> = (0..OPEN_WORKERS)
-        .map(|k| {
-            let ctx = ctx.clone();
-            tokio::spawn(async move {
-                let mut done = Done::new();
-                let mut conn = None;
-                let mut rng = 0x2545_f491_4f6c_dd1du64 ^ ((k as u64 + 1) << 32);
-                for i in (k..).step_by(OPEN_WORKERS) {
-                    let due = start + interval.mul_f64(i as f64);
-                    if due >= t1 {
-                        break;
-                    }
-                    let from = if due > Instant::now() {
-                        tokio::time::sleep_until(due.into()).await;
-                        Instant::now()
-                    } else {
-                        due
-                    };
-                    let r = one(&ctx, &mut conn, load, next(&mut rng)).await;
-                    if due >= t0 {
-                        let e = Instant::now();
-                        done.push((e, e - from, r.err()));
-                    }
-                }
-                done
-            })
-        })
-        .collect();
-    tokio::time::sleep_until(t0.into()).await;
-    let (cpu0, own0) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
-    tokio::time::sleep_until(t1.into()).await;
-    let (cpu1, own1) = (srv.cpu_secs(), own_cpu_secs(srv.ticks_per_sec));
-    let mut all = Done::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    dump(&format!("open-{}-{:.0}", load.key(), rate), t0, &all);
-    summarize(all, d.as_secs_f64(), cpu1 - cpu0, own1 - own0)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -834,7 +515,8 @@ fn pass(ok: bool) -> &'static str {
     if ok { "PASS" } else { "FAIL" }
 }
 
-#[tokio::main]
+// One worker thread: pinned to one CPU, a second worker would only preempt the first.
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let c = arg("--concurrency", "BENCH_CONCURRENCY", 16.0) as usize;
     let d = Duration::from_secs_f64(arg("--seconds", "BENCH_SECONDS", 5.0));
@@ -1005,7 +687,16 @@ async fn main() {
                 now.rs256_per_sec, now.argon2_ms, now.modexp_ms
             );
         }
-        let p = closed(&ctx, &srv, load, c, d).await;
+        let p = closed(
+            &Arc::new(Job {
+                ctx: ctx.clone(),
+                load,
+            }),
+            srv.pid,
+            c,
+            d,
+        )
+        .await;
         println!(
             "closed {:<34} {:>6} req {:>8.0}/s  cpu {:>7.1} µs/req  {:>8.0}/s/core  p50 {:.2} ms  \
              p99 {:.2} ms  server {:.2} cores, bench {:.2} cores  VmHWM {:.0} MB  errors {}{}",
@@ -1039,7 +730,16 @@ async fn main() {
         .flat_map(|f| [Load::GetUser, Load::Refresh, Load::Jwks].map(|l| (f, l)))
     {
         let rate = frac * peak[load.key()].per_sec;
-        let p = open(&ctx, &srv, load, rate, d).await;
+        let p = open(
+            &Arc::new(Job {
+                ctx: ctx.clone(),
+                load,
+            }),
+            srv.pid,
+            rate,
+            d,
+        )
+        .await;
         println!(
             "open {:>2.0}% {:<32} {:>6} req {:>8.0}/s  p50 {:.2} ms  p99 {:.2} ms  server {:.2} cores, \
              bench {:.2} cores  VmHWM {:.0} MB  errors {}{}",

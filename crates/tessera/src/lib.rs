@@ -172,7 +172,7 @@ pub async fn start_with_clock(
     );
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
+        let served = axum::serve(no_delay(listener), app)
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })
@@ -186,5 +186,18 @@ pub async fn start_with_clock(
         admin_generated: matches!(origin, admin_keys::Origin::Generated),
         shutdown: Some(tx),
         task,
+    })
+}
+
+/// Sets TCP_NODELAY on every accepted connection: without it a response written in two
+/// parts (headers, then a streamed body) waits for the client's delayed ACK (up to 40 ms).
+pub(crate) fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> impl axum::serve::Listener<Addr = SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY");
+        }
     })
 }

@@ -109,7 +109,7 @@ pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(crate::no_delay(listener), app)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
