@@ -2,13 +2,14 @@
 //! own tests and the load generator sign in with it (the AWS SDK for Rust has no SRP).
 //! Not used by the server.
 //!
-//! `A = g^a`; `S = (B - k*g^x)^(a + u*x)`, computed as `base^a * (base^x)^u` so each power
-//! has a 256-bit exponent; then the same key derivation and claim signature as the server.
+//! `A = g^a`; `S = (B - k*g^x)^(a + u*x)`, one exponentiation with the 513-bit exponent
+//! `a + u*x` computed exactly (no reduction); then the same key derivation and claim signature
+//! as the server.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use crypto_bigint::ctutils::CtLt;
-use crypto_bigint::{U256, U3072};
+use crypto_bigint::{U256, U512, U576, U3072};
 
 use super::group::{Fe, Group};
 use super::{
@@ -60,11 +61,11 @@ pub fn client_signature(
     let u = scrambler(&pad(&big_a), &to_group_bytes(&b_value))?;
     let x = private_key(pool_name, user_id_for_srp, password, &salt);
     let base = big_b.sub(&group.k.mul(&group.g_pow(&x)));
-    let s = base.pow(&U256::from_be_slice(a)).mul(
-        &base
-            .pow(&U256::from_be_slice(&x))
-            .pow(&U256::from_be_slice(&u)),
-    );
+    let ux: U512 = U256::from_be_slice(&u).concatenating_mul(&U256::from_be_slice(&x));
+    let exponent: U576 = ux
+        .resize::<{ U576::LIMBS }>()
+        .wrapping_add(&U256::from_be_slice(a).resize::<{ U576::LIMBS }>());
+    let s = base.pow(&exponent);
     let key = derive_key(&pad(&u), &pad(&to_group_bytes(&s.retrieve())));
     let block = STANDARD
         .decode(secret_block_b64)

@@ -341,11 +341,15 @@ fn scrambler(a_padded: &[u8], b_bytes: &[u8]) -> Result<[u8; 32], SrpError> {
     Ok(u)
 }
 
-/// S = (A * v^u)^b mod N, in constant time in `v` and `b`.
+/// S = (A * v^u)^b mod N, in constant time in `v` and `b`. `v^u` is variable-time in the
+/// exponent only: `u = H(A | B)` is public (anyone who sees A and B computes it), the
+/// multiplications are constant-time whatever the base, and the table of powers of `v` is
+/// built the same way for every `u`; skipping the constant-time table scan saves about 5 %
+/// of that exponentiation.
 fn premaster_secret(a: &Fe, v: &Fe, u: &[u8; 32], b: &[u8; EPHEMERAL_LEN]) -> U3072 {
     let u = U256::from_be_slice(u);
     let b = U256::from_be_slice(b);
-    a.mul(&v.pow(&u)).pow(&b).retrieve()
+    a.mul(&v.pow_vartime(&u)).pow(&b).retrieve()
 }
 
 /// Cognito's HKDF: one block of HKDF-SHA256 with info "Caldera Derived Key", cut to 16 bytes.
