@@ -4,7 +4,8 @@
 //! operation the model does not mark unsigned, validates input against the model, calls one
 //! core function per operation and encodes the answer or Cognito's error envelope. Also
 //! answers CORS preflights for browser SDKs, serves the admin-only development outbox
-//! (`GET /tessera/outbox`) and, in test mode only, `/moto-api/reset`.
+//! (`GET /tessera/outbox`), the admin-only revocation feed for gateways
+//! (`GET /tessera/revocations`) and, in test mode only, `/moto-api/reset`.
 //!
 //! Must not contain business rules (they live in `tessera-core`) or SQL.
 
@@ -13,6 +14,7 @@ pub mod error;
 mod idp;
 pub mod outbox;
 pub mod registry;
+mod revocations;
 mod wellknown;
 
 use std::collections::HashMap;
@@ -115,6 +117,7 @@ pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
         .route("/", post(dispatch::api))
         .route("/health", get(dispatch::health))
         .route("/tessera/outbox", get(outbox::outbox))
+        .route("/tessera/revocations", get(revocations::feed))
         .route("/{pool_id}/.well-known/jwks.json", get(wellknown::jwks))
         .route(
             "/{pool_id}/.well-known/openid-configuration",

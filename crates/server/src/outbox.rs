@@ -105,7 +105,7 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 }
 
 /// Accepts a SigV4 signature or Basic credentials of a configured admin key.
-fn authenticate(
+pub(crate) fn authenticate(
     parts: &axum::http::request::Parts,
     body: &[u8],
     keys: &HashMap<String, Secret<String>>,

@@ -33,6 +33,8 @@ pub enum VerifyError {
     BadSignature,
     #[error("the token has expired")]
     Expired,
+    #[error("the token has been revoked")]
+    Revoked,
     #[error("the token is not valid yet (nbf)")]
     NotYetValid,
     #[error("the token was issued in the future (iat)")]

@@ -120,6 +120,16 @@ impl Tessera {
         }
     }
 
+    /// The revocations written at or after `since_ms` that still matter, with the time of
+    /// the read (for gateways that keep their own revocation set).
+    pub async fn revocation_feed(
+        &self,
+        since_ms: i64,
+    ) -> Result<(i64, Vec<crate::store::Revocation>), CoreError> {
+        let now = self.clock.now_millis();
+        Ok((now, self.store.revocations_since(since_ms, now).await?))
+    }
+
     /// Revokes one sign-in (its refresh token and every access and ID token it issued).
     pub(crate) async fn revoke_family(
         &self,

@@ -29,6 +29,14 @@
 //! backend = "http://127.0.0.1:3000"
 //! auth = "public"               # public | access | id | any (default access)
 //!
+//! # Optional: refuse revoked tokens (RevokeToken, GlobalSignOut, disabled or deleted users)
+//! # within a poll interval, without asking Tessera about every request.
+//! [revocation]
+//! url = "http://localhost:9229/tessera/revocations"
+//! access_key_id = "AKID..."          # an admin key of that Tessera
+//! # secret_access_key = "..."        # or TESSERA_GATE_REVOCATION_SECRET
+//! poll_secs = 2
+//!
 //! [[route]]
 //! methods = ["GET"]
 //! path = "/orders/*"
@@ -55,6 +63,29 @@ pub struct GateConfig {
     pub claim_headers: BTreeMap<String, String>,
     #[serde(default, rename = "route")]
     pub routes: Vec<RouteConfig>,
+    #[serde(default)]
+    pub revocation: Option<RevocationConfig>,
+}
+
+/// Where the gate learns of revoked sign-ins: Tessera's admin-only `/tessera/revocations`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationConfig {
+    /// `<Tessera URL>/tessera/revocations`.
+    pub url: String,
+    /// An admin key of that Tessera.
+    pub access_key_id: String,
+    /// Its secret; `TESSERA_GATE_REVOCATION_SECRET` in the environment overrides it (so
+    /// the file need not hold it).
+    #[serde(default)]
+    pub secret_access_key: Option<String>,
+    /// How often to ask (seconds, fractions allowed; default 2).
+    #[serde(default = "default_poll")]
+    pub poll_secs: f64,
+}
+
+fn default_poll() -> f64 {
+    2.0
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +169,11 @@ impl GateConfig {
                     r.path
                 );
             }
+        }
+        if let Some(r) = &cfg.revocation
+            && !(r.poll_secs > 0.0 && r.poll_secs <= 3600.0)
+        {
+            bail!("revocation.poll_secs must be between 0 and 3600");
         }
         for h in cfg.claim_headers.values() {
             axum::http::HeaderName::try_from(h.as_str())

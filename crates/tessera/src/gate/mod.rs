@@ -4,6 +4,7 @@
 //! Traefik ForwardAuth and Envoy's HTTP ext_authz.
 
 pub mod config;
+mod revoked;
 mod route;
 
 use std::net::SocketAddr;
@@ -54,6 +55,8 @@ struct Shared {
     /// (claim, header) pairs, in order.
     claim_headers: Vec<(String, HeaderName)>,
     client: Client<HttpConnector, Body>,
+    /// Revoked sign-ins, when the gate follows Tessera's revocation feed.
+    revoked: Arc<revoked::Revoked>,
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded.
@@ -97,23 +100,33 @@ pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
+    let revoked = Arc::new(revoked::Revoked::default());
+    let poller = match &cfg.revocation {
+        Some(r) => Some(revoked::follow(r, revoked.clone())?),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         verifier: Verifier::new(vc),
         routes,
         forward_auth_path: cfg.forward_auth_path.clone(),
         claim_headers,
         client: Client::builder(TokioExecutor::new()).build(connector),
+        revoked,
     });
     let app = axum::Router::new().fallback(handle).with_state(shared);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(crate::no_delay(listener), app)
+        let served = axum::serve(crate::no_delay(listener), app)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
-            .await
+            .await;
+        if let Some(p) = poller {
+            p.abort();
+        }
+        served
     });
     Ok(Gate {
         addr,
@@ -164,6 +177,12 @@ async fn authorize(
         .verify_token(token)
         .await
         .map_err(|e| refusal(&e))?;
+    if claims
+        .str("origin_jti")
+        .is_some_and(|j| g.revoked.contains(j))
+    {
+        return Err(refusal(&VerifyError::Revoked));
+    }
     let token_use = claims.str("token_use");
     let wrong = match route.auth {
         Auth::Access => token_use != Some("access"),

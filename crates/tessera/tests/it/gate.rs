@@ -8,7 +8,7 @@ use tessera::gate::{self, GateConfig};
 use tessera_core::clock::ManualClock;
 
 use crate::auth::{PASSWORD, login, setup, user};
-use crate::harness::{TestServer, both_clocked};
+use crate::harness::{TestServer, both, both_clocked};
 
 /// A backend that answers every request with what it received, as JSON.
 async fn echo_backend() -> String {
@@ -272,3 +272,67 @@ async fn bad_gate_configs_are_refused_with_the_reason() {
         assert!(format!("{err:#}").contains(why), "{err:#} should say {why}");
     }
 }
+
+both!(
+    the_gateway_learns_of_revocations_from_the_feed,
+    async |srv: &TestServer| {
+        use crate::harness::{AKID, SECRET};
+        let (pool, client) = setup(srv).await;
+        user(srv, &pool, "ivy").await;
+        let t = login(srv, &client, "ivy", PASSWORD).await.unwrap();
+        let access = t.access_token.unwrap();
+        let backend = echo_backend().await;
+        let mut cfg = config(srv, &pool, &client, &backend);
+        cfg.revocation = Some(gate::config::RevocationConfig {
+            url: format!("{}/tessera/revocations", srv.url),
+            access_key_id: AKID.into(),
+            secret_access_key: Some(SECRET.into()),
+            poll_secs: 0.1,
+        });
+        let g = gate::start(cfg).await.unwrap();
+        let url = format!("http://{}/orders/1", g.addr);
+        let http = reqwest::Client::new();
+        let status = async || {
+            http.get(&url)
+                .bearer_auth(&access)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        assert_eq!(status().await, 200);
+        srv.idp
+            .revoke_token()
+            .client_id(&client)
+            .token(t.refresh_token.as_deref().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let mut seen = 0;
+        for _ in 0..50 {
+            seen = status().await;
+            if seen == 401 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(seen, 401, "the revoked token is still let through");
+        g.stop().await.unwrap();
+
+        // The feed is admin-only.
+        let r = http
+            .get(format!("{}/tessera/revocations?since=0", srv.url))
+            .basic_auth(AKID, Some("wrong"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+        let r = http
+            .get(format!("{}/tessera/revocations", srv.url))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error());
+    }
+);
