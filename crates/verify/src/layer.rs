@@ -21,15 +21,15 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::{Verifier, VerifyError};
 
 /// The token of an `Authorization: Bearer <token>` header.
-pub fn bearer(req: &Request) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -73,7 +73,7 @@ pub async fn require_bearer(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let token = bearer(&req).unwrap_or_default();
+    let token = bearer(req.headers()).unwrap_or_default();
     match verifier.verify(token).await {
         Ok(claims) => {
             req.extensions_mut().insert(claims);

@@ -165,13 +165,7 @@ async fn authorize(
     if route.auth == Auth::Public {
         return Ok(None);
     }
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim())
-        .unwrap_or_default();
+    let token = tessera_verify::bearer(headers).unwrap_or_default();
     let claims = g
         .verifier
         .verify_token(token)
