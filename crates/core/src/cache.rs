@@ -198,7 +198,7 @@ impl Tessera {
         if let Some(c) = self.cache.clients.get(client_id) {
             return Ok(Some(c));
         }
-        let load = async { Ok(self.store.get_client(client_id).await?) };
+        let load = self.read_client(client_id);
         through(
             &self.cache,
             &self.cache.clients,

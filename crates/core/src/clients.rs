@@ -17,6 +17,9 @@ use crate::{CoreError, Tessera, ids, page};
 /// Cognito's quota of app clients per user pool.
 pub const MAX_CLIENTS_PER_POOL: u64 = 1000;
 
+/// Marks a stored client secret as sealed (base64 of the sealed bytes follows).
+const SEALED_PREFIX: &str = "sealed:v1:";
+
 /// Scopes every pool knows without a resource server.
 pub const STANDARD_SCOPES: &[&str] = &[
     "openid",
@@ -316,12 +319,77 @@ impl Tessera {
             version: 1,
             config,
         };
-        self.store.insert_client(&rec).await?;
+        self.store.insert_client(&self.seal_client(&rec)).await?;
         Ok(describe(rec))
     }
 
+    /// The record as stored: its secret sealed with the server key (bound to the client
+    /// id), so a copy of the database does not give away client secrets.
+    fn seal_client(&self, rec: &ClientRecord) -> ClientRecord {
+        use base64::Engine;
+        let mut stored = rec.clone();
+        stored.secret = rec.secret.as_ref().map(|s| {
+            let sealed = self.sealer.seal(
+                crate::sealing::Purpose::ClientSecret,
+                rec.client_id.as_bytes(),
+                s.expose().as_bytes(),
+                self.rng.as_ref(),
+            );
+            Secret::new(format!(
+                "{SEALED_PREFIX}{}",
+                base64::engine::general_purpose::STANDARD.encode(sealed)
+            ))
+        });
+        stored
+    }
+
+    /// The record as read from the store, its secret opened. Secrets stored before they
+    /// were sealed (no prefix) read as they are and are sealed at the client's next update.
+    pub(crate) fn open_client(&self, mut rec: ClientRecord) -> Result<ClientRecord, CoreError> {
+        use base64::Engine;
+        if let Some(sealed) = rec
+            .secret
+            .as_ref()
+            .and_then(|s| s.expose().strip_prefix(SEALED_PREFIX))
+        {
+            let plain = base64::engine::general_purpose::STANDARD
+                .decode(sealed)
+                .ok()
+                .and_then(|b| {
+                    self.sealer
+                        .open(
+                            crate::sealing::Purpose::ClientSecret,
+                            rec.client_id.as_bytes(),
+                            &b,
+                        )
+                        .ok()
+                })
+                .and_then(|p| String::from_utf8(p).ok())
+                .ok_or_else(|| {
+                    CoreError::Storage(crate::store::StoreError::Backend(format!(
+                        "the secret of app client {} does not open with this server key",
+                        rec.client_id
+                    )))
+                })?;
+            rec.secret = Some(Secret::new(plain));
+        }
+        Ok(rec)
+    }
+
+    /// An app client by id, its secret opened.
+    pub(crate) async fn read_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<ClientRecord>, CoreError> {
+        self.store
+            .get_client(client_id)
+            .await?
+            .map(|c| self.open_client(c))
+            .transpose()
+    }
+
     async fn load_client(&self, pool_id: &str, client_id: &str) -> Result<ClientRecord, CoreError> {
-        match self.store.get_client(client_id).await? {
+        match self.read_client(client_id).await? {
             Some(c) if c.pool_id == pool_id => Ok(c),
             _ => {
                 self.load_pool(pool_id).await?;
@@ -358,7 +426,11 @@ impl Tessera {
                 rec.client_name = name.clone();
             }
             rec.config = config;
-            if self.store.update_client(&rec, expected).await? {
+            if self
+                .store
+                .update_client(&self.seal_client(&rec), expected)
+                .await?
+            {
                 self.changed(ChangeKind::Client, &rec.pool_id, &rec.client_id)
                     .await?;
                 return Ok(describe(rec));

@@ -26,6 +26,8 @@ pub enum Purpose {
     SigningKey,
     /// Deterministic per-user values that hide whether a user exists (fake SRP salts).
     UserExistence,
+    /// App client secrets at rest.
+    ClientSecret,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
             Purpose::AuthSession => b"tessera auth session v1",
             Purpose::SigningKey => b"tessera signing key v1",
             Purpose::UserExistence => b"tessera user existence v1",
+            Purpose::ClientSecret => b"tessera client secret v1",
         }
     }
 }
@@ -54,6 +57,7 @@ pub struct Sealer {
     refresh: LessSafeKey,
     session: LessSafeKey,
     signing: LessSafeKey,
+    client_secret: LessSafeKey,
     existence: aws_lc_rs::hmac::Key,
 }
 
@@ -93,6 +97,7 @@ impl Sealer {
             refresh: aead(m, Purpose::RefreshToken)?,
             session: aead(m, Purpose::AuthSession)?,
             signing: aead(m, Purpose::SigningKey)?,
+            client_secret: aead(m, Purpose::ClientSecret)?,
             existence: aws_lc_rs::hmac::Key::new(
                 aws_lc_rs::hmac::HMAC_SHA256,
                 &derive(m, Purpose::UserExistence),
@@ -106,6 +111,7 @@ impl Sealer {
             Purpose::RefreshToken => &self.refresh,
             Purpose::AuthSession => &self.session,
             Purpose::SigningKey | Purpose::UserExistence => &self.signing,
+            Purpose::ClientSecret => &self.client_secret,
         }
     }
 

@@ -36,7 +36,7 @@ impl Tessera {
         username: &str,
         given_hash: Option<&str>,
     ) -> Result<(ClientRecord, PoolRecord), CoreError> {
-        let client = self.store.get_client(client_id).await?.ok_or_else(|| {
+        let client = self.read_client(client_id).await?.ok_or_else(|| {
             CoreError::ResourceNotFound("User pool client does not exist.".into())
         })?;
         Self::check_secret_hash(&client, username, given_hash)?;

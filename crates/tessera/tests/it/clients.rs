@@ -297,3 +297,81 @@ both!(client_rules, async |srv: &TestServer| {
     assert_eq!(ok.allowed_o_auth_flows_user_pool_client, Some(true));
     assert_eq!(ok.allowed_o_auth_scopes().len(), 2);
 });
+
+both!(
+    client_secrets_are_sealed_at_rest,
+    async |srv: &TestServer| {
+        let c = &srv.idp;
+        let pool = c
+            .create_user_pool()
+            .pool_name("sealed")
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .unwrap()
+            .id
+            .unwrap();
+        let created = c
+            .create_user_pool_client()
+            .user_pool_id(&pool)
+            .client_name("backend")
+            .generate_secret(true)
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap();
+        let (id, secret) = (created.client_id.unwrap(), created.client_secret.unwrap());
+        // The database holds the secret sealed with the server key, not the secret.
+        let store = tessera::open_store(&srv.settings).await.unwrap();
+        let raw = store.get_client(&id).await.unwrap().unwrap();
+        let stored = raw.secret.as_ref().unwrap().expose().clone();
+        assert!(stored.starts_with("sealed:v1:"), "{stored}");
+        assert!(!stored.contains(&secret));
+        // Every reader gets it back.
+        let described = c
+            .describe_user_pool_client()
+            .user_pool_id(&pool)
+            .client_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap();
+        assert_eq!(described.client_secret.as_deref(), Some(secret.as_str()));
+
+        // A secret stored before secrets were sealed still works, and is sealed when the client
+        // is next updated.
+        let mut legacy = raw.clone();
+        legacy.client_id = "legacyclient0000000000000".into();
+        legacy.secret = Some(tessera_core::secret::Secret::new("plain-old-secret".into()));
+        store.insert_client(&legacy).await.unwrap();
+        let describe = async || {
+            c.describe_user_pool_client()
+                .user_pool_id(&pool)
+                .client_id("legacyclient0000000000000")
+                .send()
+                .await
+                .unwrap()
+                .user_pool_client
+                .unwrap()
+                .client_secret
+        };
+        assert_eq!(describe().await.as_deref(), Some("plain-old-secret"));
+        c.update_user_pool_client()
+            .user_pool_id(&pool)
+            .client_id("legacyclient0000000000000")
+            .client_name("renamed")
+            .send()
+            .await
+            .unwrap();
+        let again = store
+            .get_client("legacyclient0000000000000")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(again.secret.unwrap().expose().starts_with("sealed:v1:"));
+        assert_eq!(describe().await.as_deref(), Some("plain-old-secret"));
+    }
+);
