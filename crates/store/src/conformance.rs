@@ -8,6 +8,33 @@ use tessera_core::secret::Secret;
 use tessera_core::store::{ClientRecord, PoolRecord, Store, StoreError};
 use tessera_wire::idp::{UserPoolClientType, UserPoolType};
 
+/// Runs a suite against a fresh SQLite file.
+async fn on_sqlite<F: std::future::Future<Output = ()>>(suite: impl FnOnce(Arc<dyn Store>) -> F) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    suite(crate::open(&url, None).await.unwrap()).await;
+}
+
+/// Runs a suite against PostgreSQL in a schema of its own (named `<prefix>_<uuid>`, dropped
+/// afterwards). Skipped without `TESSERA_TEST_POSTGRES_URL`, except under CI.
+async fn on_postgres<F: std::future::Future<Output = ()>>(
+    prefix: &str,
+    suite: impl FnOnce(Arc<dyn Store>) -> F,
+) {
+    let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "TESSERA_TEST_POSTGRES_URL must be set under CI"
+        );
+        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let schema = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let store = crate::PgStore::open(&url, Some(&schema)).await.unwrap();
+    suite(Arc::new(store)).await;
+    crate::PgStore::drop_schema(&url, &schema).await.unwrap();
+}
+
 fn pool(id: &str) -> PoolRecord {
     PoolRecord {
         id: id.into(),
@@ -164,25 +191,12 @@ pub(crate) async fn suite(s: Arc<dyn Store>) {
 
 #[tokio::test]
 async fn sqlite_conforms() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    suite(crate::open(&url, None).await.unwrap()).await;
+    on_sqlite(suite).await;
 }
 
 #[tokio::test]
 async fn postgres_conforms() {
-    let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "TESSERA_TEST_POSTGRES_URL must be set under CI"
-        );
-        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let schema = format!("conf_{}", uuid::Uuid::new_v4().simple());
-    let store = crate::PgStore::open(&url, Some(&schema)).await.unwrap();
-    suite(Arc::new(store)).await;
-    crate::PgStore::drop_schema(&url, &schema).await.unwrap();
+    on_postgres("conf", suite).await;
 }
 
 // ---- Groups and memberships ----------------------------------------------------------
@@ -404,25 +418,12 @@ pub(crate) async fn group_suite(s: Arc<dyn Store>) {
 
 #[tokio::test]
 async fn sqlite_groups_conform() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    group_suite(crate::open(&url, None).await.unwrap()).await;
+    on_sqlite(group_suite).await;
 }
 
 #[tokio::test]
 async fn postgres_groups_conform() {
-    let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "TESSERA_TEST_POSTGRES_URL must be set under CI"
-        );
-        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let schema = format!("confg_{}", uuid::Uuid::new_v4().simple());
-    let store = crate::PgStore::open(&url, Some(&schema)).await.unwrap();
-    group_suite(Arc::new(store)).await;
-    crate::PgStore::drop_schema(&url, &schema).await.unwrap();
+    on_postgres("confg", group_suite).await;
 }
 
 // ---- Sign-in failures and the change feed -----------------------------------------------
@@ -496,23 +497,10 @@ async fn auth_state_suite(s: Arc<dyn Store>) {
 
 #[tokio::test]
 async fn sqlite_auth_state_conforms() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    auth_state_suite(crate::open(&url, None).await.unwrap()).await;
+    on_sqlite(auth_state_suite).await;
 }
 
 #[tokio::test]
 async fn postgres_auth_state_conforms() {
-    let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "TESSERA_TEST_POSTGRES_URL must be set under CI"
-        );
-        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let schema = format!("confa_{}", uuid::Uuid::new_v4().simple());
-    let store = crate::PgStore::open(&url, Some(&schema)).await.unwrap();
-    auth_state_suite(Arc::new(store)).await;
-    crate::PgStore::drop_schema(&url, &schema).await.unwrap();
+    on_postgres("confa", auth_state_suite).await;
 }
