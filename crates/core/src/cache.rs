@@ -20,14 +20,15 @@ use crate::groups::GroupClaims;
 use crate::store::{ChangeKind, ClientRecord, PoolRecord, RecordChange, RefreshFamily, UserRecord};
 use crate::{CoreError, Tessera};
 
-/// A bounded map; when full it starts over (the hot set refills it within a moment).
-struct Bounded<K, V> {
+/// A bounded map; when full it drops what `put_evicting` says may go, or else starts over
+/// (the hot set refills it within a moment).
+pub(crate) struct Bounded<K, V> {
     map: RwLock<HashMap<K, Arc<V>>>,
     capacity: usize,
 }
 
 impl<K: Eq + Hash, V> Bounded<K, V> {
-    fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Bounded {
             map: RwLock::new(HashMap::new()),
             capacity,
@@ -35,29 +36,41 @@ impl<K: Eq + Hash, V> Bounded<K, V> {
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<K, Arc<V>>> {
-        match self.map.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+        crate::lock::write(&self.map)
     }
 
-    fn get<Q>(&self, key: &Q) -> Option<Arc<V>>
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<Arc<V>>
     where
         K: std::borrow::Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        match self.map.read() {
-            Ok(g) => g.get(key).cloned(),
-            Err(p) => p.into_inner().get(key).cloned(),
-        }
+        crate::lock::read(&self.map).get(key).cloned()
     }
 
     fn put(&self, key: K, value: Arc<V>) {
+        self.put_evicting(key, value, |_, _| false);
+    }
+
+    /// Inserts; when the map is full, first drops the entries `keep` refuses, and if that
+    /// does not make room, everything.
+    pub(crate) fn put_evicting(
+        &self,
+        key: K,
+        value: Arc<V>,
+        keep: impl FnMut(&K, &mut Arc<V>) -> bool,
+    ) {
         let mut g = self.write();
         if g.len() >= self.capacity {
-            g.clear();
+            g.retain(keep);
+            if g.len() >= self.capacity {
+                g.clear();
+            }
         }
         g.insert(key, value);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        crate::lock::read(&self.map).len()
     }
 
     fn remove<Q>(&self, key: &Q)

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod error;
 pub mod groups;
 pub mod ids;
+mod lock;
 pub mod messages;
 pub mod page;
 pub mod pools;

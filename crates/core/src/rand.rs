@@ -34,10 +34,7 @@ impl SeededRng {
 
 impl Rng for SeededRng {
     fn fill(&self, buf: &mut [u8]) {
-        let mut s = match self.0.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut s = crate::lock::mutex(&self.0);
         for b in buf.iter_mut() {
             *s ^= *s << 13;
             *s ^= *s >> 7;

@@ -55,23 +55,14 @@ pub struct KeyCache {
 
 impl KeyCache {
     fn get(&self, pool_id: &str) -> Option<Arc<KeyRing>> {
-        match self.rings.read() {
-            Ok(g) => g.get(pool_id).cloned(),
-            Err(p) => p.into_inner().get(pool_id).cloned(),
-        }
+        crate::lock::read(&self.rings).get(pool_id).cloned()
     }
     fn put(&self, pool_id: &str, ring: Arc<KeyRing>) {
-        let mut g = match self.rings.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut g = crate::lock::write(&self.rings);
         g.insert(pool_id.to_string(), ring);
     }
     pub(crate) fn forget(&self, pool_id: &str) {
-        let mut g = match self.rings.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut g = crate::lock::write(&self.rings);
         g.remove(pool_id);
     }
 }

@@ -32,33 +32,21 @@ pub struct RevocationSet {
 
 impl RevocationSet {
     pub fn is_revoked(&self, origin_jti: &str) -> bool {
-        match self.revoked.read() {
-            Ok(g) => g.contains_key(origin_jti),
-            Err(p) => p.into_inner().contains_key(origin_jti),
-        }
+        crate::lock::read(&self.revoked).contains_key(origin_jti)
     }
 
     pub(crate) fn insert(&self, origin_jti: String, until_ms: i64) {
-        let mut g = match self.revoked.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut g = crate::lock::write(&self.revoked);
         g.insert(origin_jti, until_ms);
     }
 
     fn forget_expired(&self, now_ms: i64) {
-        let mut g = match self.revoked.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut g = crate::lock::write(&self.revoked);
         g.retain(|_, until| *until > now_ms);
     }
 
     pub fn len(&self) -> usize {
-        match self.revoked.read() {
-            Ok(g) => g.len(),
-            Err(p) => p.into_inner().len(),
-        }
+        crate::lock::read(&self.revoked).len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -4,12 +4,12 @@
 //! checked are remembered in a bounded cache keyed by the SHA-256 of the whole token. The
 //! cache only saves the signature check: expiry and revocation are checked on every use.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::{ADMIN_SCOPE, jwt};
+use crate::cache::Bounded;
 use crate::{CoreError, Tessera};
 
 /// The claims of a verified access token that operations use.
@@ -29,11 +29,8 @@ pub struct AccessClaims {
     pub pool_id: String,
 }
 
-/// Verified tokens by digest; at most `capacity` of them.
-pub struct VerifiedCache {
-    map: RwLock<HashMap<[u8; 32], Arc<AccessClaims>>>,
-    capacity: usize,
-}
+/// Verified tokens by digest; at most `capacity` of them (expired ones go first).
+pub struct VerifiedCache(Bounded<[u8; 32], AccessClaims>);
 
 impl Default for VerifiedCache {
     fn default() -> Self {
@@ -43,38 +40,19 @@ impl Default for VerifiedCache {
 
 impl VerifiedCache {
     pub fn new(capacity: usize) -> Self {
-        VerifiedCache {
-            map: RwLock::new(HashMap::new()),
-            capacity,
-        }
+        VerifiedCache(Bounded::new(capacity))
     }
 
     fn get(&self, key: &[u8; 32]) -> Option<Arc<AccessClaims>> {
-        match self.map.read() {
-            Ok(g) => g.get(key).cloned(),
-            Err(p) => p.into_inner().get(key).cloned(),
-        }
+        self.0.get(key)
     }
 
     fn put(&self, key: [u8; 32], claims: Arc<AccessClaims>, now_secs: i64) {
-        let mut g = match self.map.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        if g.len() >= self.capacity {
-            g.retain(|_, c| c.exp > now_secs);
-            if g.len() >= self.capacity {
-                g.clear();
-            }
-        }
-        g.insert(key, claims);
+        self.0.put_evicting(key, claims, |_, c| c.exp > now_secs);
     }
 
     pub fn len(&self) -> usize {
-        match self.map.read() {
-            Ok(g) => g.len(),
-            Err(p) => p.into_inner().len(),
-        }
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -55,19 +55,13 @@ pub(crate) async fn bounded<T: Send + 'static>(
 /// per hash leaves a freed 19 MiB block in every malloc arena of every blocking thread.)
 fn with_blocks<T>(count: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
     static FREE: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
-    let taken = match FREE.lock() {
-        Ok(mut g) => g.pop(),
-        Err(p) => p.into_inner().pop(),
-    };
+    let taken = crate::lock::mutex(&FREE).pop();
     let mut blocks = taken.unwrap_or_default();
     if blocks.len() < count {
         blocks.resize(count, Block::new());
     }
     let out = f(&mut blocks[..count]);
-    let mut g = match FREE.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    };
+    let mut g = crate::lock::mutex(&FREE);
     if g.len() < slots() {
         g.push(blocks);
     }
