@@ -22,7 +22,7 @@ pub const POLL: Duration = Duration::from_millis(1_000);
 /// times before commit) are not missed.
 const OVERLAP_MS: i64 = 10_000;
 
-/// The revoked families this node knows of.
+/// The revoked families this node knows of (also what `tessera gate` keeps of the feed).
 #[derive(Default)]
 pub struct RevocationSet {
     revoked: RwLock<HashMap<String, i64>>,
@@ -35,12 +35,14 @@ impl RevocationSet {
         crate::lock::read(&self.revoked).contains_key(origin_jti)
     }
 
-    pub(crate) fn insert(&self, origin_jti: String, until_ms: i64) {
+    /// Adds a revoked family; it stays until `until_ms`, when its tokens have all expired.
+    pub fn insert(&self, origin_jti: String, until_ms: i64) {
         let mut g = crate::lock::write(&self.revoked);
         g.insert(origin_jti, until_ms);
     }
 
-    fn forget_expired(&self, now_ms: i64) {
+    /// Drops the families whose tokens have all expired by `now_ms`.
+    pub fn forget_expired(&self, now_ms: i64) {
         let mut g = crate::lock::write(&self.revoked);
         g.retain(|_, until| *until > now_ms);
     }

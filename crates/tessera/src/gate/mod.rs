@@ -56,7 +56,7 @@ struct Shared {
     claim_headers: Vec<(String, HeaderName)>,
     client: Client<HttpConnector, Body>,
     /// Revoked sign-ins, when the gate follows Tessera's revocation feed.
-    revoked: Arc<revoked::Revoked>,
+    revoked: Arc<tessera_core::tokens::revocation::RevocationSet>,
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded.
@@ -100,7 +100,7 @@ pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
-    let revoked = Arc::new(revoked::Revoked::default());
+    let revoked = Arc::new(tessera_core::tokens::revocation::RevocationSet::default());
     let poller = match &cfg.revocation {
         Some(r) => Some(revoked::follow(r, revoked.clone())?),
         None => None,
@@ -173,7 +173,7 @@ async fn authorize(
         .map_err(|e| refusal(&e))?;
     if claims
         .str("origin_jti")
-        .is_some_and(|j| g.revoked.contains(j))
+        .is_some_and(|j| g.revoked.is_revoked(j))
     {
         return Err(refusal(&VerifyError::Revoked));
     }

@@ -3,42 +3,16 @@
 //! set. Entries leave the set when every token of their sign-in has expired. When the feed
 //! cannot be read the gate keeps the set it has and says so in its log.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use serde::Deserialize;
+use tessera_core::tokens::revocation::RevocationSet;
 
 use super::config::RevocationConfig;
 
 /// Re-read this far back each time: a revocation's row may commit after its timestamp.
 const OVERLAP_MS: i64 = 10_000;
-
-#[derive(Default)]
-pub(super) struct Revoked {
-    until: RwLock<HashMap<String, i64>>,
-}
-
-impl Revoked {
-    pub fn contains(&self, origin_jti: &str) -> bool {
-        match self.until.read() {
-            Ok(g) => g.contains_key(origin_jti),
-            Err(p) => p.into_inner().contains_key(origin_jti),
-        }
-    }
-
-    fn merge(&self, rows: Vec<Row>, now_ms: i64) {
-        let mut g = match self.until.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        for r in rows {
-            g.insert(r.origin_jti, r.until_ms);
-        }
-        g.retain(|_, until| *until > now_ms);
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,7 +36,7 @@ fn now_ms() -> i64 {
 /// Starts polling the feed into `set`.
 pub(super) fn follow(
     cfg: &RevocationConfig,
-    set: std::sync::Arc<Revoked>,
+    set: std::sync::Arc<RevocationSet>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let secret = std::env::var("TESSERA_GATE_REVOCATION_SECRET")
         .ok()
@@ -93,7 +67,10 @@ pub(super) fn follow(
             };
             match read.await {
                 Ok(feed) => {
-                    set.merge(feed.revoked, now_ms());
+                    for r in feed.revoked {
+                        set.insert(r.origin_jti, r.until_ms);
+                    }
+                    set.forget_expired(now_ms());
                     since = feed.now - OVERLAP_MS;
                 }
                 Err(e) => tracing::warn!(error = %e, "reading the revocation feed failed"),
