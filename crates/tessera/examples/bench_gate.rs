@@ -87,17 +87,6 @@ fn token(key: &KeyPair, n: usize) -> String {
     format!("{signed}.{}", B64.encode(sig))
 }
 
-fn arg(flag: &str, env: &str, default: f64) -> f64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == flag)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .or_else(|| std::env::var(env).ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn show(name: &str, p: &Phase) {
     println!(
         "{name:<34} {:>8.0}/s  gate cpu {:>6.1} µs/req  p50 {:.3} ms  p99 {:.3} ms  gate {:.2} cores, bench {:.2} cores  errors {}{}",
@@ -170,14 +159,7 @@ scopes = ["aws.cognito.signin.user.admin"]
         .parent()
         .unwrap()
         .join("tessera");
-    let mut cmd = if pinned() {
-        let mut c = tokio::process::Command::new("taskset");
-        c.arg("-c").arg(SERVER_CPU.to_string()).arg(&bin);
-        c
-    } else {
-        tokio::process::Command::new(&bin)
-    };
-    let mut child = cmd
+    let mut child = server_command(&bin)
         .arg("gate")
         .arg("--config")
         .arg(&cfg)

@@ -25,6 +25,28 @@ pub fn pinned() -> bool {
     })
 }
 
+/// The command that starts the server under test: on [`SERVER_CPU`] when pinned.
+pub fn server_command(bin: &std::path::Path) -> tokio::process::Command {
+    if pinned() {
+        let mut c = tokio::process::Command::new("taskset");
+        c.arg("-c").arg(SERVER_CPU.to_string()).arg(bin);
+        c
+    } else {
+        tokio::process::Command::new(bin)
+    }
+}
+
+/// A numeric option: `--flag value`, else the environment variable, else `default`.
+pub fn arg(flag: &str, env: &str, default: f64) -> f64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| std::env::var(env).ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Moves every thread of this process (and the threads it starts later) to `cpu`.
 pub fn pin_self(cpu: u32) {
     let ok = std::process::Command::new("taskset")
