@@ -504,3 +504,115 @@ async fn sqlite_auth_state_conforms() {
 async fn postgres_auth_state_conforms() {
     on_postgres("confa", auth_state_suite).await;
 }
+
+// ---- Managed-login documents and authorization codes ----------------------------------
+
+async fn document_suite(s: Arc<dyn Store>) {
+    use tessera_core::store::{AuthCodeRecord, DocKind, DocumentRecord};
+    for id in ["us-east-1_d", "us-east-1_e"] {
+        s.insert_pool(&pool(id)).await.unwrap();
+    }
+    let doc = |pool: &str, kind, key: &str| DocumentRecord {
+        pool_id: pool.into(),
+        kind,
+        key: key.into(),
+        doc: format!("{{\"k\":\"{key}\"}}"),
+        created_ms: 1,
+        modified_ms: 1,
+        version: 1,
+    };
+    let d = doc("us-east-1_d", DocKind::Domain, "app");
+    s.insert_document(&d).await.unwrap();
+    // A domain is unique across pools; other kinds only within their pool.
+    assert!(matches!(
+        s.insert_document(&doc("us-east-1_e", DocKind::Domain, "app"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.insert_document(&doc("us-east-1_e", DocKind::ResourceServer, "app"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.insert_document(&doc("us-east-1_e", DocKind::ResourceServer, "app"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.find_document(DocKind::Domain, "app").await.unwrap(),
+        Some(d.clone())
+    );
+    assert_eq!(
+        s.find_document(DocKind::Domain, "nope").await.unwrap(),
+        None
+    );
+    // Optimistic update; keyset listing in byte order.
+    let mut next = d.clone();
+    next.doc = "{}".into();
+    next.version = 2;
+    assert!(s.update_document(&next, 1).await.unwrap());
+    assert!(!s.update_document(&next, 1).await.unwrap());
+    assert_eq!(
+        s.get_document("us-east-1_d", DocKind::Domain, "app")
+            .await
+            .unwrap()
+            .unwrap()
+            .doc,
+        "{}"
+    );
+    for key in ["b", "B", "a/x"] {
+        s.insert_document(&doc("us-east-1_e", DocKind::ResourceServer, key))
+            .await
+            .unwrap();
+    }
+    let keys = |v: Vec<DocumentRecord>| v.into_iter().map(|d| d.key).collect::<Vec<_>>();
+    let all = s
+        .list_documents("us-east-1_e", DocKind::ResourceServer, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(keys(all), ["B", "a/x", "app", "b"]);
+    let after = s
+        .list_documents("us-east-1_e", DocKind::ResourceServer, Some("a/x"), 1)
+        .await
+        .unwrap();
+    assert_eq!(keys(after), ["app"]);
+    assert!(
+        s.delete_document("us-east-1_e", DocKind::ResourceServer, "b")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.delete_document("us-east-1_e", DocKind::ResourceServer, "b")
+            .await
+            .unwrap()
+    );
+
+    // A code can be taken once.
+    let code = AuthCodeRecord {
+        code_hash: "h1".into(),
+        pool_id: "us-east-1_d".into(),
+        expires_ms: 500,
+        payload: "{}".into(),
+    };
+    s.insert_code(&code).await.unwrap();
+    assert_eq!(s.take_code("h1").await.unwrap(), Some(code.clone()));
+    assert_eq!(s.take_code("h1").await.unwrap(), None);
+    s.insert_code(&code).await.unwrap();
+    s.purge_expired(1_000).await.unwrap();
+    assert_eq!(s.take_code("h1").await.unwrap(), None);
+
+    // Everything goes with the pool.
+    s.insert_code(&code).await.unwrap();
+    s.delete_pool("us-east-1_d").await.unwrap();
+    assert_eq!(s.find_document(DocKind::Domain, "app").await.unwrap(), None);
+    assert_eq!(s.take_code("h1").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn sqlite_documents_conform() {
+    on_sqlite(document_suite).await;
+}
+
+#[tokio::test]
+async fn postgres_documents_conform() {
+    on_postgres("confd", document_suite).await;
+}

@@ -86,6 +86,7 @@ macro_rules! impl_store {
         $crate::users::impl_user_store!($store, $db);
         $crate::groups::impl_group_store!($store, $db);
         $crate::tokens::impl_token_store!($store, $db);
+        $crate::documents::impl_document_store!($store, $db);
 
         #[async_trait::async_trait]
         impl tessera_core::store::PoolStore for $store {

@@ -35,6 +35,7 @@ macro_rules! impl_token_store {
                 revoked_ms: row.try_get("revoked_ms").map_err($crate::backend)?,
                 generation: row.try_get("generation").map_err($crate::backend)?,
                 previous_valid_until_ms: row.try_get("previous_valid_until_ms").map_err($crate::backend)?,
+                scopes: row.try_get("scopes").map_err($crate::backend)?,
             })
         }
 
@@ -100,8 +101,8 @@ macro_rules! impl_token_store {
             async fn insert_family(&self, f: &tessera_core::store::RefreshFamily) -> Result<(), tessera_core::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO token_families (pool_id, origin_jti, sub, client_id, auth_time, created_ms, \
-                     expires_ms, revoked_ms, generation, previous_valid_until_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                     expires_ms, revoked_ms, generation, previous_valid_until_ms, scopes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(&f.pool_id)
                 .bind(&f.origin_jti)
@@ -113,6 +114,7 @@ macro_rules! impl_token_store {
                 .bind(f.revoked_ms)
                 .bind(f.generation)
                 .bind(f.previous_valid_until_ms)
+                .bind(&f.scopes)
                 .execute(&self.pool)
                 .await
                 .map_err($crate::backend)?;
@@ -328,6 +330,11 @@ macro_rules! impl_token_store {
                     .map_err($crate::backend)?;
                 // A family can go once its refresh token has expired and, if it was revoked,
                 // its revocation no longer matters either.
+                sqlx::query("DELETE FROM oauth_codes WHERE expires_ms <= $1")
+                    .bind(now_ms)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM token_families WHERE expires_ms <= $1")
                     .bind(now_ms - 2 * 86_400_000)
                     .execute(&self.pool)

@@ -44,16 +44,20 @@ pub struct ClientRecord {
     pub config: UserPoolClientType,
 }
 
+mod documents;
 mod groups;
 mod tokens;
 mod users;
+pub use documents::*;
 pub use groups::*;
 pub use tokens::*;
 pub use users::*;
 
 /// Everything Tessera stores. Each area has its own trait; adapters implement them all.
 #[async_trait]
-pub trait Store: PoolStore + UserStore + GroupStore + TokenStore + Send + Sync + 'static {
+pub trait Store:
+    PoolStore + UserStore + GroupStore + TokenStore + DocumentStore + Send + Sync + 'static
+{
     /// Deletes every record (test mode only). Every table cascades from `user_pools`.
     async fn reset(&self) -> Result<(), StoreError>;
 }

@@ -40,6 +40,8 @@ pub struct RefreshFamily {
     pub generation: i64,
     /// When the previous generation stops being accepted (rotation's grace period).
     pub previous_valid_until_ms: i64,
+    /// The scopes an OAuth sign-in granted, space-separated; `None` for API sign-ins.
+    pub scopes: Option<String>,
 }
 
 /// A revoked family, as the revocation feed carries it.
