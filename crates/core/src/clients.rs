@@ -120,6 +120,7 @@ fn attribute_names(pool: &PoolRecord) -> Vec<String> {
 /// Validates and completes a client's settings with Cognito's defaults.
 fn normalise(
     pool: &PoolRecord,
+    custom_scopes: &[String],
     mut c: UserPoolClientType,
     has_secret: bool,
     creating: bool,
@@ -239,12 +240,22 @@ fn normalise(
         }
     }
     for s in c.allowed_oauth_scopes.iter().flatten() {
-        if !STANDARD_SCOPES.contains(&s.as_str()) {
-            // Custom scopes belong to resource servers, which this pool does not define.
+        if !STANDARD_SCOPES.contains(&s.as_str()) && !custom_scopes.contains(s) {
             return Err(CoreError::ScopeDoesNotExist(format!(
                 "Invalid scope requested: {s}"
             )));
         }
+    }
+    if flows.iter().any(|f| f == "client_credentials")
+        && let Some(s) = c
+            .allowed_oauth_scopes
+            .iter()
+            .flatten()
+            .find(|s| STANDARD_SCOPES.contains(&s.as_str()))
+    {
+        return Err(CoreError::InvalidOAuthFlow(format!(
+            "{s} is not supported with client_credentials flow"
+        )));
     }
     if c.allowed_oauth_flows_user_pool_client == Some(true) {
         if flows.is_empty() {
@@ -307,7 +318,8 @@ impl Tessera {
         let mut settings = settings_of(&req)?;
         settings.client_secret = None;
         settings.client_type = Some("REGULAR".into());
-        let config = normalise(&pool, settings, secret.is_some(), true)?;
+        let custom = self.custom_scopes(&pool.id).await?;
+        let config = normalise(&pool, &custom, settings, secret.is_some(), true)?;
         let now = self.clock.now_millis();
         let rec = ClientRecord {
             pool_id: pool.id,
@@ -418,7 +430,8 @@ impl Tessera {
             let mut rec = self.load_client(&req.user_pool_id, &req.client_id).await?;
             let mut settings = settings_of(&req)?;
             settings.client_type = rec.config.client_type.clone();
-            let config = normalise(&pool, settings, rec.secret.is_some(), false)?;
+            let custom = self.custom_scopes(&pool.id).await?;
+            let config = normalise(&pool, &custom, settings, rec.secret.is_some(), false)?;
             let expected = rec.version;
             rec.version += 1;
             rec.modified_ms = self.clock.now_millis().max(rec.modified_ms);

@@ -316,6 +316,12 @@ impl Tessera {
                     .into(),
             ));
         }
+        if rec.config.domain.is_some() || rec.config.custom_domain.is_some() {
+            return Err(CoreError::InvalidParameter(
+                "User pool cannot be deleted. It has a domain configured that should be deleted first."
+                    .into(),
+            ));
+        }
         if !self.store.delete_pool(pool_id).await? {
             return Err(not_found(pool_id));
         }

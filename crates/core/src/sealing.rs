@@ -28,6 +28,8 @@ pub enum Purpose {
     UserExistence,
     /// App client secrets at rest.
     ClientSecret,
+    /// The hosted sign-in session cookie.
+    HostedSession,
 }
 
 impl Purpose {
@@ -39,6 +41,7 @@ impl Purpose {
             Purpose::SigningKey => b"tessera signing key v1",
             Purpose::UserExistence => b"tessera user existence v1",
             Purpose::ClientSecret => b"tessera client secret v1",
+            Purpose::HostedSession => b"tessera hosted session v1",
         }
     }
 }
@@ -58,6 +61,7 @@ pub struct Sealer {
     session: LessSafeKey,
     signing: LessSafeKey,
     client_secret: LessSafeKey,
+    hosted: LessSafeKey,
     existence: aws_lc_rs::hmac::Key,
 }
 
@@ -98,6 +102,7 @@ impl Sealer {
             session: aead(m, Purpose::AuthSession)?,
             signing: aead(m, Purpose::SigningKey)?,
             client_secret: aead(m, Purpose::ClientSecret)?,
+            hosted: aead(m, Purpose::HostedSession)?,
             existence: aws_lc_rs::hmac::Key::new(
                 aws_lc_rs::hmac::HMAC_SHA256,
                 &derive(m, Purpose::UserExistence),
@@ -112,6 +117,7 @@ impl Sealer {
             Purpose::AuthSession => &self.session,
             Purpose::SigningKey | Purpose::UserExistence => &self.signing,
             Purpose::ClientSecret => &self.client_secret,
+            Purpose::HostedSession => &self.hosted,
         }
     }
 

@@ -11,6 +11,7 @@
 
 mod dispatch;
 pub mod error;
+pub mod hosted;
 mod idp;
 pub mod outbox;
 pub mod registry;
@@ -122,7 +123,9 @@ pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
         .route(
             "/{pool_id}/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
-        );
+        )
+        .merge(hosted::routes())
+        .nest("/domain/{domain}", hosted::routes());
     if test_mode {
         router = router.route("/moto-api/reset", post(dispatch::reset));
     }

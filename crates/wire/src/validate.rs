@@ -329,6 +329,22 @@ impl Validator {
     }
 }
 
+/// The model's `DomainType` pattern admits only prefix domains (one label), yet Cognito
+/// takes custom domains (`auth.example.com`) through the same member: a dotted host name
+/// whose labels each match the pattern is let through (core decides which kind it is).
+fn custom_domain(shape: &Shape, text: &str) -> bool {
+    let label = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b.len() <= 63
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && b[0] != b'-'
+            && b[b.len() - 1] != b'-'
+    };
+    shape.name == "DomainType" && text.contains('.') && text.split('.').all(label)
+}
+
 /// The constraints a string violates (length in characters, pattern, enum).
 fn string_constraints(shape: &Shape, text: &str) -> Vec<String> {
     let mut constraints = Vec::new();
@@ -338,6 +354,7 @@ fn string_constraints(shape: &Shape, text: &str) -> Vec<String> {
     // A pattern that does not compile is skipped rather than failing every request.
     if let Some(pattern) = pattern
         && pattern.compiled().is_some_and(|re| !re.is_match(text))
+        && !custom_domain(shape, text)
     {
         constraints.push(format!(
             "Member must satisfy regular expression pattern: {}",

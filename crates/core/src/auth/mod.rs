@@ -8,8 +8,8 @@
 //! with the next challenge.
 
 mod lockout;
-mod password_flow;
-mod refresh;
+pub(crate) mod password_flow;
+pub(crate) mod refresh;
 mod session;
 mod srp_flow;
 
@@ -32,6 +32,9 @@ pub struct AuthOutcome {
     pub session: Option<String>,
     pub challenge_parameters: Option<HashMap<String, String>>,
     pub authentication_result: Option<AuthenticationResultType>,
+    /// A hosted sign-in that proved who the user is: the user's `sub` (no tokens yet; the
+    /// OAuth grant that follows decides them).
+    pub signed_in: Option<String>,
 }
 
 impl AuthOutcome {
@@ -49,6 +52,9 @@ impl AuthOutcome {
 pub(crate) enum Api {
     Client,
     Admin,
+    /// The hosted sign-in pages: no SECRET_HASH (the secret is checked when the code is
+    /// exchanged), and no tokens at the end, only the user.
+    Hosted,
 }
 
 /// Cognito's default ExplicitAuthFlows when a client sets none.

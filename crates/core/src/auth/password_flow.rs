@@ -32,7 +32,7 @@ async fn decoy_hash(rng: &dyn crate::rand::Rng) -> Result<Secret<String>, CoreEr
 }
 
 impl Tessera {
-    pub(super) async fn password_auth(
+    pub(crate) async fn password_auth(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
@@ -41,11 +41,13 @@ impl Tessera {
     ) -> Result<AuthOutcome, CoreError> {
         let username = param(params, "USERNAME")?;
         let given = param(params, "PASSWORD")?;
-        Self::check_secret_hash(
-            client,
-            username,
-            params.get("SECRET_HASH").map(String::as_str),
-        )?;
+        if api != Api::Hosted {
+            Self::check_secret_hash(
+                client,
+                username,
+                params.get("SECRET_HASH").map(String::as_str),
+            )?;
+        }
         let user = self.find_user(pool, username).await?;
         // A missing user goes through the same reads, hash and writes as a wrong password.
         let key = lock_key(client, user.as_ref(), username);
@@ -77,7 +79,7 @@ impl Tessera {
         pool: &PoolRecord,
         client: &ClientRecord,
         user: UserRecord,
-        _api: Api,
+        api: Api,
     ) -> Result<AuthOutcome, CoreError> {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
@@ -108,8 +110,25 @@ impl Tessera {
             }
             _ => {}
         }
+        self.finish(pool, client, &user, api).await
+    }
+
+    /// The end of a sign-in: tokens, or for the hosted pages the user it proved.
+    async fn finish(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        user: &UserRecord,
+        api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        if api == Api::Hosted {
+            return Ok(AuthOutcome {
+                signed_in: Some(user.sub.clone()),
+                ..Default::default()
+            });
+        }
         Ok(AuthOutcome::tokens(
-            self.issue_tokens(pool, client, &user).await?,
+            self.issue_tokens(pool, client, user).await?,
         ))
     }
 
@@ -151,6 +170,7 @@ impl Tessera {
             serde_json::Value::Object(shown).to_string(),
         );
         AuthOutcome {
+            signed_in: None,
             challenge_name: Some(NEW_PASSWORD_REQUIRED.into()),
             session: Some(self.seal_session(&state)),
             challenge_parameters: Some(params),
@@ -159,7 +179,7 @@ impl Tessera {
     }
 
     /// The answer to NEW_PASSWORD_REQUIRED: the new password and any required attributes.
-    pub(super) async fn new_password(
+    pub(crate) async fn new_password(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
@@ -172,11 +192,13 @@ impl Tessera {
         let username = responses
             .get("USERNAME")
             .map_or(state.u.as_str(), String::as_str);
-        Self::check_secret_hash(
-            client,
-            username,
-            responses.get("SECRET_HASH").map(String::as_str),
-        )?;
+        if api != Api::Hosted {
+            Self::check_secret_hash(
+                client,
+                username,
+                responses.get("SECRET_HASH").map(String::as_str),
+            )?;
+        }
         let user = self
             .store
             .get_user_by_sub(&pool.id, &state.s)
@@ -196,7 +218,7 @@ impl Tessera {
             .collect();
         let writer = match api {
             Api::Admin => Writer::Admin,
-            Api::Client => Writer::Client(client.config.write_attributes.as_deref()),
+            Api::Client | Api::Hosted => Writer::Client(client.config.write_attributes.as_deref()),
         };
         let attrs = attributes::check(pool, &given, writer, Some(&user))?;
         let mut merged = user.attributes.clone();
@@ -210,8 +232,6 @@ impl Tessera {
                 Ok(())
             })
             .await?;
-        Ok(AuthOutcome::tokens(
-            self.issue_tokens(pool, client, &user).await?,
-        ))
+        self.finish(pool, client, &user, api).await
     }
 }

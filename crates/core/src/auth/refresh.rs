@@ -18,7 +18,7 @@ use tessera_wire::idp::{
 use crate::store::{ClientRecord, PoolRecord};
 use crate::{CoreError, Tessera};
 
-pub(super) enum Via<'a> {
+pub(crate) enum Via<'a> {
     /// InitiateAuth / AdminInitiateAuth with these AuthParameters.
     InitiateAuth(&'a HashMap<String, String>),
     /// GetTokensFromRefreshToken (its ClientSecret is checked by the caller).
@@ -39,7 +39,7 @@ fn rotates(client: &ClientRecord) -> Option<i64> {
 }
 
 /// Checks a client secret given in the clear (GetTokensFromRefreshToken, RevokeToken).
-fn secret_matches(client: &ClientRecord, given: Option<&str>) -> bool {
+pub(crate) fn secret_matches(client: &ClientRecord, given: Option<&str>) -> bool {
     match &client.secret {
         None => true,
         Some(secret) => given.is_some_and(|g| {
@@ -53,7 +53,7 @@ fn secret_matches(client: &ClientRecord, given: Option<&str>) -> bool {
 }
 
 impl Tessera {
-    pub(super) async fn refresh(
+    pub(crate) async fn refresh(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
@@ -119,7 +119,7 @@ impl Tessera {
             if !user.enabled {
                 return Err(CoreError::NotAuthorized("User is disabled.".into()));
             }
-            let mut result = self.sign_tokens(pool, client, &user, &family).await?;
+            let mut result = self.sign_tokens(pool, client, &user, &family, None).await?;
             if let Some(grace) = grace {
                 let next = if current {
                     if !self

@@ -124,6 +124,7 @@ impl Tessera {
         challenge.insert("USERNAME".into(), user_id.clone());
         challenge.insert("USER_ID_FOR_SRP".into(), user_id);
         Ok(AuthOutcome {
+            signed_in: None,
             challenge_name: Some(PASSWORD_VERIFIER.into()),
             session: None,
             challenge_parameters: Some(challenge),

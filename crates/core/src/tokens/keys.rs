@@ -188,23 +188,3 @@ impl Tessera {
         Ok(self.key_ring(pool_id).await?.jwks.clone())
     }
 }
-
-impl Tessera {
-    /// The pool's OpenID Connect discovery document
-    /// (`/<pool id>/.well-known/openid-configuration`). It names the issuer and the JWKS;
-    /// the OAuth 2.0 endpoints join it when managed login serves them.
-    pub async fn openid_configuration(
-        &self,
-        pool_id: &str,
-    ) -> Result<serde_json::Value, CoreError> {
-        self.load_pool(pool_id).await?;
-        let issuer = super::issuer(&self.settings.public_url, pool_id);
-        Ok(serde_json::json!({
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "issuer": issuer,
-            "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-            "scopes_supported": ["openid", "email", "phone", "profile"],
-            "subject_types_supported": ["public"],
-        }))
-    }
-}

@@ -61,6 +61,24 @@ pub fn validity(client: &ClientRecord) -> Validity {
     }
 }
 
+/// What an OAuth grant decides about the tokens of a new sign-in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Grant {
+    /// Seconds since the epoch.
+    pub auth_time: i64,
+    /// Space-separated; `None` for API sign-ins (`aws.cognito.signin.user.admin`).
+    pub scopes: Option<String>,
+    /// The authorization request's `nonce`, echoed in the ID token.
+    pub nonce: Option<String>,
+}
+
+/// `at_hash`: base64url of the left half of the SHA-256 of the access token (OIDC Core
+/// 3.1.3.6, for RS256).
+pub fn at_hash(access_token: &str) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
+    B64.encode(&d.as_ref()[..16])
+}
+
 /// What a refresh token carries, sealed.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct RefreshPayload {
@@ -121,21 +139,40 @@ impl Tessera {
         user: &UserRecord,
     ) -> Result<AuthenticationResultType, CoreError> {
         let now = self.clock.now_millis();
+        let grant = Grant {
+            auth_time: now.div_euclid(1000),
+            ..Grant::default()
+        };
+        self.issue_tokens_for(pool, client, user, grant).await
+    }
+
+    /// Starts a sign-in with what an OAuth grant decided (scopes, `auth_time`, `nonce`).
+    pub(crate) async fn issue_tokens_for(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        user: &UserRecord,
+        grant: Grant,
+    ) -> Result<AuthenticationResultType, CoreError> {
+        let now = self.clock.now_millis();
         let v = validity(client);
         let family = RefreshFamily {
             origin_jti: self.random_id(),
             pool_id: pool.id.clone(),
             sub: user.sub.clone(),
             client_id: client.client_id.clone(),
-            auth_time: now.div_euclid(1000),
+            auth_time: grant.auth_time,
             created_ms: now,
             expires_ms: now + v.refresh * 1000,
             revoked_ms: None,
             generation: 0,
             previous_valid_until_ms: 0,
+            scopes: grant.scopes,
         };
         self.store.insert_family(&family).await?;
-        let mut result = self.sign_tokens(pool, client, user, &family).await?;
+        let mut result = self
+            .sign_tokens(pool, client, user, &family, grant.nonce.as_deref())
+            .await?;
         result.refresh_token = Some(self.refresh_token(&family, family.generation));
         Ok(result)
     }
@@ -172,6 +209,7 @@ impl Tessera {
         client: &ClientRecord,
         user: &UserRecord,
         family: &RefreshFamily,
+        nonce: Option<&str>,
     ) -> Result<AuthenticationResultType, CoreError> {
         let ring = self.key_ring(&pool.id).await?;
         let (kid, key) = ring
@@ -193,7 +231,8 @@ impl Tessera {
         access.insert("origin_jti".into(), json!(family.origin_jti));
         access.insert("event_id".into(), json!(event_id));
         access.insert("token_use".into(), json!("access"));
-        access.insert("scope".into(), json!(ADMIN_SCOPE));
+        let scope = family.scopes.as_deref().unwrap_or(ADMIN_SCOPE);
+        access.insert("scope".into(), json!(scope));
         access.insert("auth_time".into(), json!(family.auth_time));
         access.insert("exp".into(), json!(now + v.access));
         access.insert("iat".into(), json!(now));
@@ -214,23 +253,35 @@ impl Tessera {
         id.insert("exp".into(), json!(now + v.id));
         id.insert("iat".into(), json!(now));
         id.insert("jti".into(), json!(self.random_id()));
+        if let Some(n) = nonce {
+            id.insert("nonce".into(), json!(n));
+        }
+        // An OAuth sign-in gets an ID token only with the openid scope; its ID token
+        // carries `at_hash`, which needs the access token first.
+        let oauth = family.scopes.is_some();
+        let with_id = !oauth || scope.split(' ').any(|s| s == crate::oauth::OPENID);
 
         let access_bytes = serde_json::to_vec(&Value::Object(access))
             .map_err(|_| internal("token serialisation"))?;
-        let id_bytes =
-            serde_json::to_vec(&Value::Object(id)).map_err(|_| internal("token serialisation"))?;
-        // Two RSA signatures: off the async threads, on the bounded crypto pool.
+        // RSA signatures: off the async threads, on the bounded crypto pool.
         let (access_token, id_token) = crate::users::password::bounded(move || {
-            (
-                jwt::sign(&kid, &access_bytes, &key),
-                jwt::sign(&kid, &id_bytes, &key),
-            )
+            let access_token = jwt::sign(&kid, &access_bytes, &key)?;
+            if !with_id {
+                return Some((access_token, None));
+            }
+            if oauth {
+                id.insert("at_hash".into(), json!(at_hash(&access_token)));
+            }
+            let id_bytes = serde_json::to_vec(&Value::Object(id)).ok()?;
+            let id_token = jwt::sign(&kid, &id_bytes, &key)?;
+            Some((access_token, Some(id_token)))
         })
-        .await?;
+        .await?
+        .ok_or_else(|| internal("signing failed"))?;
         Ok(AuthenticationResultType {
-            access_token: Some(access_token.ok_or_else(|| internal("signing failed"))?),
+            access_token: Some(access_token),
             expires_in: Some(v.access as i32),
-            id_token: Some(id_token.ok_or_else(|| internal("signing failed"))?),
+            id_token,
             new_device_metadata: None,
             refresh_token: None,
             token_type: Some("Bearer".into()),

@@ -24,6 +24,8 @@ pub struct AccessClaims {
     pub scope: String,
     pub exp: i64,
     pub iat: i64,
+    /// Absent from client-credentials tokens (they stand for no user).
+    #[serde(default)]
     pub username: String,
     #[serde(skip)]
     pub pool_id: String,
@@ -73,6 +75,15 @@ impl Tessera {
     /// Verifies an access token for a user operation: signature (cached), issuer, use,
     /// expiry, revocation and the `aws.cognito.signin.user.admin` scope.
     pub async fn verify_access_token(&self, token: &str) -> Result<Arc<AccessClaims>, CoreError> {
+        self.verify_access_token_scoped(token, ADMIN_SCOPE).await
+    }
+
+    /// Verifies an access token that must carry `scope` (and a user).
+    pub async fn verify_access_token_scoped(
+        &self,
+        token: &str,
+        scope: &str,
+    ) -> Result<Arc<AccessClaims>, CoreError> {
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
         let mut key = [0u8; 32];
         key.copy_from_slice(digest.as_ref());
@@ -92,7 +103,7 @@ impl Tessera {
                 "Access Token has been revoked".into(),
             ));
         }
-        if !claims.scope.split(' ').any(|s| s == ADMIN_SCOPE) {
+        if claims.username.is_empty() || !claims.scope.split(' ').any(|s| s == scope) {
             return Err(CoreError::NotAuthorized(
                 "Access Token does not have required scopes".into(),
             ));

@@ -3,6 +3,7 @@
 mod auth;
 mod clients;
 mod groups;
+mod oauth;
 mod own;
 mod pools;
 mod tags;
@@ -13,6 +14,7 @@ use tessera_wire::ops::Service::CognitoIdp as Idp;
 use crate::registry::Registry;
 
 pub(crate) fn register(r: &mut Registry) {
+    oauth::register(r);
     r.add(Idp, "CreateUserPool", pools::create_user_pool::handle);
     r.add(Idp, "DescribeUserPool", pools::describe_user_pool::handle);
     r.add(Idp, "UpdateUserPool", pools::update_user_pool::handle);

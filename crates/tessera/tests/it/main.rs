@@ -8,6 +8,7 @@ mod clients;
 mod gate;
 mod groups;
 mod harness;
+mod oauth;
 mod outbox;
 mod pools;
 mod protocol;

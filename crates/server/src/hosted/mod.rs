@@ -1,0 +1,582 @@
+//! Managed login: the hosted OAuth 2.0 / OpenID Connect endpoints and sign-in pages.
+//!
+//! A domain names a pool. Requests reach it by the `Host` header (a custom domain, or a
+//! prefix domain as `<prefix>.localhost` / `<prefix>.auth.<region>.amazoncognito.com`), or
+//! under `/domain/<domain>/` on the server's own address, which needs no DNS. Pages are
+//! server-rendered (minijinja), forms carry a CSRF token that must match a cookie, and the
+//! sign-in session is a sealed, HttpOnly, SameSite=Lax cookie scoped to the domain's path.
+//! The rules (what a request may ask, what a code is worth) live in `tessera_core::oauth`.
+
+mod pages;
+
+use axum::Router;
+use axum::extract::{Form, Query, RawPathParams, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tessera_core::oauth::domains::DomainRoute;
+use tessera_core::oauth::flow::{
+    Authorization, AuthorizeError, AuthorizeParams, OAuthError, TokenParams, basic_client_auth,
+    with_params,
+};
+use tessera_core::{CoreError, Tessera};
+
+use crate::AppState;
+
+const SESSION_COOKIE: &str = "tessera_session";
+const CSRF_COOKIE: &str = "tessera_csrf";
+
+/// The hosted endpoints, mounted at the root (routed by `Host`) and under
+/// `/domain/{domain}` (routed by the path).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/oauth2/authorize", get(authorize))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", get(logout))
+        .route("/oauth2/token", axum::routing::post(token))
+        .route("/oauth2/userInfo", get(user_info).post(user_info))
+        .route("/oauth2/revoke", axum::routing::post(revoke))
+}
+
+/// The pool a hosted request is for, and the path its endpoints live under.
+struct Site {
+    route: DomainRoute,
+    /// `""` when routed by host, `/domain/<domain>` when routed by path.
+    base_path: String,
+    secure: bool,
+}
+
+impl Site {
+    fn cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
+        let path = if self.base_path.is_empty() {
+            "/"
+        } else {
+            &self.base_path
+        };
+        let secure = if self.secure { "; Secure" } else { "" };
+        let v = format!(
+            "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+        );
+        HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+fn not_found() -> Response {
+    pages::error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No sign-in domain here.",
+    )
+}
+
+/// Finds the domain from the path (`/domain/<domain>/...`) or from the `Host` header.
+async fn site(
+    state: &AppState,
+    params: &RawPathParams,
+    headers: &HeaderMap,
+) -> Result<Site, Response> {
+    let secure = state.core.settings().public_url.starts_with("https://");
+    let by_path = params
+        .iter()
+        .find(|(k, _)| *k == "domain")
+        .map(|(_, v)| v.to_string());
+    let (candidates, base_path) = match by_path {
+        Some(d) => (vec![d.clone()], format!("/domain/{d}")),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            let host = host.rsplit_once(':').map_or(host, |(h, p)| {
+                if p.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            });
+            let mut c = vec![host.to_string()];
+            if let Some((prefix, rest)) = host.split_once('.')
+                && (rest == "localhost" || rest.ends_with(".amazoncognito.com"))
+            {
+                c.push(prefix.to_string());
+            }
+            (c, String::new())
+        }
+    };
+    for d in candidates {
+        match state.core.domain_route(&d).await {
+            Ok(Some(route)) => {
+                return Ok(Site {
+                    route,
+                    base_path,
+                    secure,
+                });
+            }
+            Ok(None) => {}
+            Err(_) => {
+                return Err(pages::error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "server_error",
+                    "Try again later.",
+                ));
+            }
+        }
+    }
+    Err(not_found())
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn redirect(location: &str) -> Response {
+    let mut r = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn authorize_error(e: AuthorizeError) -> Response {
+    match e {
+        AuthorizeError::Page { error, description } => {
+            pages::error(StatusCode::BAD_REQUEST, &error, &description)
+        }
+        AuthorizeError::Redirect(location) => redirect(&location),
+    }
+}
+
+/// The login page's URL for an authorization request (same parameters, as Cognito's).
+fn login_url(site: &Site, p: &AuthorizeParams) -> String {
+    let mut params: Vec<(&str, &str)> = Vec::new();
+    let fields = [
+        ("response_type", &p.response_type),
+        ("client_id", &p.client_id),
+        ("redirect_uri", &p.redirect_uri),
+        ("state", &p.state),
+        ("scope", &p.scope),
+        ("code_challenge", &p.code_challenge),
+        ("code_challenge_method", &p.code_challenge_method),
+        ("nonce", &p.nonce),
+        ("lang", &p.lang),
+    ];
+    for (k, v) in &fields {
+        if let Some(v) = v {
+            params.push((k, v.as_str()));
+        }
+    }
+    with_params(&format!("{}/login", site.base_path), &params, false)
+}
+
+fn forces_login(a: &Authorization) -> bool {
+    a.prompt
+        .as_deref()
+        .is_some_and(|p| p.split(' ').any(|x| x == "login" || x == "select_account"))
+}
+
+/// Finishes an authorization for a session: the redirect to the client (or, if the user
+/// can no longer sign in, the sign-in page without the stale session).
+async fn finish(
+    state: &AppState,
+    site: &Site,
+    a: &Authorization,
+    session: &tessera_core::oauth::flow::HostedSession,
+    set_cookie: Option<HeaderValue>,
+) -> Response {
+    match state.core.complete_authorize(a, session).await {
+        Ok(location) => {
+            let mut r = redirect(&location);
+            if let Some(c) = set_cookie {
+                r.headers_mut().append(header::SET_COOKIE, c);
+            }
+            r
+        }
+        Err(CoreError::NotAuthorized(_)) => {
+            let mut r = redirect(&Tessera::authorize_error(
+                a,
+                "access_denied",
+                "The user cannot sign in",
+            ));
+            r.headers_mut()
+                .append(header::SET_COOKIE, site.cookie(SESSION_COOKIE, "", 0));
+            r
+        }
+        Err(_) => redirect(&Tessera::authorize_error(
+            a,
+            "server_error",
+            "Internal error",
+        )),
+    }
+}
+
+fn current_session(
+    state: &AppState,
+    site: &Site,
+    headers: &HeaderMap,
+) -> Option<tessera_core::oauth::flow::HostedSession> {
+    cookie(headers, SESSION_COOKIE)
+        .and_then(|c| state.core.open_hosted_session(&site.route.pool_id, c))
+}
+
+/// `GET /oauth2/authorize`.
+async fn authorize(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let a = match state.core.check_authorize(&site.route, &p).await {
+        Ok(a) => a,
+        Err(e) => return authorize_error(e),
+    };
+    if !forces_login(&a)
+        && let Some(session) = current_session(&state, &site, &headers)
+    {
+        return finish(&state, &site, &a, &session, None).await;
+    }
+    if a.prompt
+        .as_deref()
+        .is_some_and(|x| x.split(' ').any(|v| v == "none"))
+    {
+        return redirect(&Tessera::authorize_error(
+            &a,
+            "login_required",
+            "The user is not signed in",
+        ));
+    }
+    redirect(&login_url(&site, &p))
+}
+
+/// `GET /login`: the sign-in form (or, with a session, straight back to the client).
+async fn login_page(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let a = match state.core.check_authorize(&site.route, &p).await {
+        Ok(a) => a,
+        Err(e) => return authorize_error(e),
+    };
+    if !forces_login(&a)
+        && let Some(session) = current_session(&state, &site, &headers)
+    {
+        return finish(&state, &site, &a, &session, None).await;
+    }
+    pages::login(&site, &login_url(&site, &p), "", None)
+}
+
+/// What the sign-in and new-password forms post.
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    challenge: Option<String>,
+    #[serde(default)]
+    session: Option<String>,
+    #[serde(default)]
+    new_password: Option<String>,
+    #[serde(default)]
+    confirm_password: Option<String>,
+}
+
+/// The message a sign-in error shows on the page (never a secret; storage failures are
+/// not detailed).
+fn page_message(e: &CoreError) -> String {
+    match e {
+        CoreError::Storage(_) => "Something went wrong. Try again.".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `POST /login`: checks the form's CSRF token, proves the password, and signs in.
+async fn login_submit(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    Query(p): Query<AuthorizeParams>,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let a = match state.core.check_authorize(&site.route, &p).await {
+        Ok(a) => a,
+        Err(e) => return authorize_error(e),
+    };
+    let action = login_url(&site, &p);
+    let Ok(Form(form)) = form else {
+        return pages::login(&site, &action, "", Some("The form could not be read."));
+    };
+    if !pages::csrf_ok(&headers, &form.csrf) {
+        return pages::login(
+            &site,
+            &action,
+            &form.username,
+            Some("Your session on this page expired. Try again."),
+        );
+    }
+    let outcome = if form.challenge.as_deref() == Some("NEW_PASSWORD_REQUIRED") {
+        let session = form.session.clone().unwrap_or_default();
+        let new = form.new_password.clone().unwrap_or_default();
+        if form.confirm_password.as_deref() != Some(new.as_str()) {
+            return pages::new_password(
+                &site,
+                &action,
+                &form.username,
+                &session,
+                Some("The passwords do not match."),
+            );
+        }
+        match state.core.hosted_new_password(&a, &session, &new).await {
+            Ok(o) => o,
+            Err(e @ CoreError::InvalidPassword(_)) => {
+                return pages::new_password(
+                    &site,
+                    &action,
+                    &form.username,
+                    &session,
+                    Some(&page_message(&e)),
+                );
+            }
+            Err(e) => return pages::login(&site, &action, &form.username, Some(&page_message(&e))),
+        }
+    } else {
+        match state
+            .core
+            .hosted_sign_in(&a, &form.username, &form.password)
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => return pages::login(&site, &action, &form.username, Some(&page_message(&e))),
+        }
+    };
+    if let Some(sub) = outcome.signed_in {
+        let session = state.core.new_hosted_session(&site.route.pool_id, &sub);
+        let sealed = state.core.seal_hosted_session(&session);
+        let max_age = tessera_core::oauth::flow::SESSION_TTL_MS / 1000;
+        let cookie = site.cookie(SESSION_COOKIE, &sealed, max_age);
+        return finish(&state, &site, &a, &session, Some(cookie)).await;
+    }
+    match (outcome.challenge_name.as_deref(), outcome.session) {
+        (Some("NEW_PASSWORD_REQUIRED"), Some(session)) => {
+            pages::new_password(&site, &action, &form.username, &session, None)
+        }
+        _ => pages::login(
+            &site,
+            &action,
+            &form.username,
+            Some("This sign-in step is not available on this page."),
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LogoutParams {
+    client_id: Option<String>,
+    logout_uri: Option<String>,
+    redirect_uri: Option<String>,
+}
+
+/// `GET /logout`: ends the session, then goes to the client's sign-out URL or, given an
+/// authorization request's parameters, back to the sign-in page.
+async fn logout(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    Query(q): Query<LogoutParams>,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let target = match (&q.client_id, &q.logout_uri, &q.redirect_uri) {
+        (Some(c), Some(uri), _) => state.core.logout_target(&site.route, c, uri).await,
+        (Some(_), None, Some(_)) => match state.core.check_authorize(&site.route, &p).await {
+            Ok(_) => Ok(login_url(&site, &p)),
+            Err(e) => Err(e),
+        },
+        _ => Err(AuthorizeError::Page {
+            error: "invalid_request".into(),
+            description: "client_id and logout_uri are required.".into(),
+        }),
+    };
+    match target {
+        Ok(location) => {
+            let mut r = redirect(&location);
+            r.headers_mut()
+                .append(header::SET_COOKIE, site.cookie(SESSION_COOKIE, "", 0));
+            r
+        }
+        Err(AuthorizeError::Page { error, description }) => {
+            pages::error(StatusCode::BAD_REQUEST, &error, &description)
+        }
+        Err(AuthorizeError::Redirect(location)) => redirect(&location),
+    }
+}
+
+/// An OAuth error as JSON (RFC 6749 §5.2), with `WWW-Authenticate` on a 401.
+fn oauth_error(e: OAuthError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let body = serde_json::json!({ "error": e.error, "error_description": e.description });
+    let mut r = (status, body.to_string()).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        let v = format!(
+            "Bearer error=\"{}\", error_description=\"{}\"",
+            e.error,
+            e.description.replace('"', "'")
+        );
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    r
+}
+
+fn json_ok(body: String) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    r
+}
+
+fn basic_auth(headers: &HeaderMap) -> Option<tessera_core::oauth::flow::ClientAuth> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(basic_client_auth)
+}
+
+fn bad_form() -> Response {
+    oauth_error(OAuthError::new(
+        400,
+        "invalid_request",
+        "The body must be application/x-www-form-urlencoded.",
+    ))
+}
+
+/// `POST /oauth2/token`.
+async fn token(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    form: Result<Form<TokenParams>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(Form(p)) = form else { return bad_form() };
+    match state
+        .core
+        .token_grant(&site.route, basic_auth(&headers), p)
+        .await
+    {
+        Ok(answer) => json_ok(serde_json::to_string(&answer).unwrap_or_default()),
+        Err(e) => oauth_error(e),
+    }
+}
+
+/// `GET|POST /oauth2/userInfo`.
+async fn user_info(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = site(&state, &params, &headers).await {
+        return r;
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    let Some(token) = token else {
+        return oauth_error(OAuthError::new(
+            401,
+            "invalid_request",
+            "Bad OAuth2 request at UserInfo Endpoint",
+        ));
+    };
+    match state.core.user_info(token.trim()).await {
+        Ok(claims) => json_ok(serde_json::Value::Object(claims).to_string()),
+        Err(e) => oauth_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokeForm {
+    token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// `POST /oauth2/revoke`.
+async fn revoke(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    form: Result<Form<RevokeForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(Form(f)) = form else { return bad_form() };
+    let auth = basic_auth(&headers).or_else(|| {
+        f.client_secret
+            .clone()
+            .zip(f.client_id.clone())
+            .map(|(secret, id)| tessera_core::oauth::flow::ClientAuth {
+                client_id: id,
+                secret: Some(secret),
+                basic: false,
+            })
+    });
+    match state
+        .core
+        .oauth_revoke(&site.route, auth, f.client_id, f.token)
+        .await
+    {
+        Ok(()) => json_ok(String::new()),
+        Err(e) => oauth_error(e),
+    }
+}
