@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # JavaScript end-to-end suites: amazon-cognito-identity-js and aws-jwt-verify in Node, the AWS
-# SDK for JavaScript v3, and Amplify JS v6 bundled by esbuild in Debian's Chromium (driven by
-# playwright-core, which never downloads a browser here).
+# SDK for JavaScript v3, Amplify JS v6 bundled by esbuild in Debian's Chromium (driven by
+# playwright-core, which never downloads a browser here), and openid-client as the relying
+# party of the managed login, with the user in that same Chromium.
 #
 # Needs a running tessera: TESSERA_URL, TESSERA_AKID and TESSERA_SECRET, as e2e/run.sh exports
 # them. Installs what it needs itself: the npm packages pinned in package-lock.json, and
@@ -51,4 +52,4 @@ node build.mjs
 # versions; keep it out of the test output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node --test --test-concurrency=1 --test-timeout=180000 \
-  smoke.test.mjs identity-js.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs
+  smoke.test.mjs identity-js.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs oauth.test.mjs
