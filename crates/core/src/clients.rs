@@ -462,7 +462,35 @@ impl Tessera {
         if !self.store.delete_client(pool_id, client_id).await? {
             return Err(client_not_found(client_id));
         }
+        self.forget_client_documents(pool_id, client_id).await?;
         self.changed(ChangeKind::Client, pool_id, client_id).await
+    }
+
+    /// Removes the client's terms, UI customisation and branding style with it.
+    async fn forget_client_documents(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+    ) -> Result<(), CoreError> {
+        use crate::store::DocKind;
+        self.store
+            .delete_document(pool_id, DocKind::UiCustomization, client_id)
+            .await?;
+        for kind in [DocKind::Terms, DocKind::Branding] {
+            for rec in self.all_docs(pool_id, kind).await? {
+                let owner = serde_json::from_str::<serde_json::Value>(&rec.doc)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("ClientId")
+                            .and_then(|c| c.as_str())
+                            .map(str::to_owned)
+                    });
+                if owner.as_deref() == Some(client_id) {
+                    self.store.delete_document(pool_id, kind, &rec.key).await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `ListUserPoolClients`: one page ordered by client id.

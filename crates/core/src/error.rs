@@ -35,6 +35,12 @@ pub enum CoreError {
     AliasExists(String),
     #[error("{0}")]
     GroupExists(String),
+    /// An app client already has terms of this name.
+    #[error("{0}")]
+    TermsExists(String),
+    /// An app client already has a managed login branding style.
+    #[error("{0}")]
+    ManagedLoginBrandingExists(String),
     #[error("{0}")]
     CodeMismatch(String),
     #[error("{0}")]

@@ -65,6 +65,10 @@ impl From<CoreError> for ApiError {
             CoreError::UsernameExists(m) => ApiError::new("UsernameExistsException", m),
             CoreError::AliasExists(m) => ApiError::new("AliasExistsException", m),
             CoreError::GroupExists(m) => ApiError::new("GroupExistsException", m),
+            CoreError::TermsExists(m) => ApiError::new("TermsExistsException", m),
+            CoreError::ManagedLoginBrandingExists(m) => {
+                ApiError::new("ManagedLoginBrandingExistsException", m)
+            }
             CoreError::CodeMismatch(m) => ApiError::new("CodeMismatchException", m),
             CoreError::ExpiredCode(m) => ApiError::new("ExpiredCodeException", m),
             CoreError::InvalidPassword(m) => ApiError::new("InvalidPasswordException", m),

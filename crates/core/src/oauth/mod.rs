@@ -6,9 +6,12 @@
 //! resource servers", and the API reference for the domain and resource-server operations.
 //! The HTTP side (forms, cookies, redirects) lives in the server crate; the rules live here.
 
+pub mod account;
+pub mod branding;
 pub mod domains;
 pub mod flow;
 pub mod resource_servers;
+pub mod terms;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
