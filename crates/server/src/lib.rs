@@ -11,7 +11,7 @@
 
 mod dispatch;
 pub mod error;
-pub mod hosted;
+mod hosted;
 mod idp;
 pub mod outbox;
 pub mod registry;

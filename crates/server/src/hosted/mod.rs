@@ -7,6 +7,7 @@
 //! sign-in session is a sealed, HttpOnly, SameSite=Lax cookie scoped to the domain's path.
 //! The rules (what a request may ask, what a code is worth) live in `tessera_core::oauth`.
 
+mod account;
 mod pages;
 
 use axum::Router;
@@ -34,17 +35,35 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth2/authorize", get(authorize))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", get(logout))
+        .route("/signup", get(account::signup).post(account::signup_submit))
+        .route(
+            "/confirm",
+            get(account::confirm).post(account::confirm_submit),
+        )
+        .route(
+            "/forgotPassword",
+            get(account::forgot).post(account::forgot_submit),
+        )
+        .route(
+            "/confirmForgotPassword",
+            axum::routing::post(account::reset_submit),
+        )
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userInfo", get(user_info).post(user_info))
         .route("/oauth2/revoke", axum::routing::post(revoke))
 }
 
 /// The pool a hosted request is for, and the path its endpoints live under.
-struct Site {
+pub(super) struct Site {
     route: DomainRoute,
     /// `""` when routed by host, `/domain/<domain>` when routed by path.
     base_path: String,
     secure: bool,
+    /// The request's CSRF cookie, reused by the pages it renders (so several open pages
+    /// stay valid together).
+    csrf: Option<String>,
+    /// The client's UI customisation and branding, once the request names a client.
+    style: Option<tessera_core::oauth::branding::PageStyle>,
 }
 
 impl Site {
@@ -111,6 +130,10 @@ async fn site(
                     route,
                     base_path,
                     secure,
+                    csrf: cookie(headers, CSRF_COOKIE)
+                        .filter(|c| c.len() >= 22)
+                        .map(str::to_string),
+                    style: None,
                 });
             }
             Ok(None) => {}
@@ -137,7 +160,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn redirect(location: &str) -> Response {
+pub(super) fn redirect(location: &str) -> Response {
     let mut r = StatusCode::FOUND.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -158,6 +181,11 @@ fn authorize_error(e: AuthorizeError) -> Response {
 
 /// The login page's URL for an authorization request (same parameters, as Cognito's).
 fn login_url(site: &Site, p: &AuthorizeParams) -> String {
+    page_url(site, "/login", p)
+}
+
+/// A hosted page's URL carrying the authorization request's parameters.
+pub(super) fn page_url(site: &Site, page: &str, p: &AuthorizeParams) -> String {
     let mut params: Vec<(&str, &str)> = Vec::new();
     let fields = [
         ("response_type", &p.response_type),
@@ -175,7 +203,48 @@ fn login_url(site: &Site, p: &AuthorizeParams) -> String {
             params.push((k, v.as_str()));
         }
     }
-    with_params(&format!("{}/login", site.base_path), &params, false)
+    with_params(&format!("{}{page}", site.base_path), &params, false)
+}
+
+/// The domain's site and the checked authorization request a page is for.
+pub(super) async fn begin(
+    state: &AppState,
+    params: &RawPathParams,
+    headers: &HeaderMap,
+    p: &AuthorizeParams,
+) -> Result<(Site, Authorization), Response> {
+    let mut site = site(state, params, headers).await?;
+    let a = state
+        .core
+        .check_authorize(&site.route, p)
+        .await
+        .map_err(authorize_error)?;
+    // A broken style must not keep anyone from signing in: the plain page is used.
+    site.style = state
+        .core
+        .page_style(&a.pool.id, &a.client.client_id)
+        .await
+        .ok();
+    Ok((site, a))
+}
+
+/// The hosted pages an authorization request can go through.
+pub(super) struct Urls {
+    pub login: String,
+    pub signup: Option<String>,
+    pub forgot: String,
+}
+
+pub(super) fn urls(state: &AppState, site: &Site, a: &Authorization, p: &AuthorizeParams) -> Urls {
+    Urls {
+        login: login_url(site, p),
+        signup: state
+            .core
+            .sign_up_fields(a)
+            .open
+            .then(|| page_url(site, "/signup", p)),
+        forgot: page_url(site, "/forgotPassword", p),
+    }
 }
 
 fn forces_login(a: &Authorization) -> bool {
@@ -235,13 +304,9 @@ async fn authorize(
     headers: HeaderMap,
     Query(p): Query<AuthorizeParams>,
 ) -> Response {
-    let site = match site(&state, &params, &headers).await {
-        Ok(s) => s,
+    let (site, a) = match begin(&state, &params, &headers, &p).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let a = match state.core.check_authorize(&site.route, &p).await {
-        Ok(a) => a,
-        Err(e) => return authorize_error(e),
     };
     if !forces_login(&a)
         && let Some(session) = current_session(&state, &site, &headers)
@@ -268,20 +333,16 @@ async fn login_page(
     headers: HeaderMap,
     Query(p): Query<AuthorizeParams>,
 ) -> Response {
-    let site = match site(&state, &params, &headers).await {
-        Ok(s) => s,
+    let (site, a) = match begin(&state, &params, &headers, &p).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let a = match state.core.check_authorize(&site.route, &p).await {
-        Ok(a) => a,
-        Err(e) => return authorize_error(e),
     };
     if !forces_login(&a)
         && let Some(session) = current_session(&state, &site, &headers)
     {
         return finish(&state, &site, &a, &session, None).await;
     }
-    pages::login(&site, &login_url(&site, &p), "", None)
+    pages::login(&site, &urls(&state, &site, &a, &p), "", None, None)
 }
 
 /// What the sign-in and new-password forms post.
@@ -305,7 +366,7 @@ struct LoginForm {
 
 /// The message a sign-in error shows on the page (never a secret; storage failures are
 /// not detailed).
-fn page_message(e: &CoreError) -> String {
+pub(super) fn page_message(e: &CoreError) -> String {
     match e {
         CoreError::Storage(_) => "Something went wrong. Try again.".into(),
         other => other.to_string(),
@@ -320,24 +381,22 @@ async fn login_submit(
     Query(p): Query<AuthorizeParams>,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let site = match site(&state, &params, &headers).await {
-        Ok(s) => s,
+    let (site, a) = match begin(&state, &params, &headers, &p).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let a = match state.core.check_authorize(&site.route, &p).await {
-        Ok(a) => a,
-        Err(e) => return authorize_error(e),
-    };
-    let action = login_url(&site, &p);
+    let urls = urls(&state, &site, &a, &p);
+    let action = urls.login.clone();
     let Ok(Form(form)) = form else {
-        return pages::login(&site, &action, "", Some("The form could not be read."));
+        return pages::login(&site, &urls, "", Some("The form could not be read."), None);
     };
     if !pages::csrf_ok(&headers, &form.csrf) {
         return pages::login(
             &site,
-            &action,
+            &urls,
             &form.username,
             Some("Your session on this page expired. Try again."),
+            None,
         );
     }
     let outcome = if form.challenge.as_deref() == Some("NEW_PASSWORD_REQUIRED") {
@@ -363,7 +422,9 @@ async fn login_submit(
                     Some(&page_message(&e)),
                 );
             }
-            Err(e) => return pages::login(&site, &action, &form.username, Some(&page_message(&e))),
+            Err(e) => {
+                return pages::login(&site, &urls, &form.username, Some(&page_message(&e)), None);
+            }
         }
     } else {
         match state
@@ -372,7 +433,12 @@ async fn login_submit(
             .await
         {
             Ok(o) => o,
-            Err(e) => return pages::login(&site, &action, &form.username, Some(&page_message(&e))),
+            Err(CoreError::UserNotConfirmed(_)) => {
+                return redirect(&account::confirm_url(&site, &p, &form.username));
+            }
+            Err(e) => {
+                return pages::login(&site, &urls, &form.username, Some(&page_message(&e)), None);
+            }
         }
     };
     if let Some(sub) = outcome.signed_in {
@@ -388,9 +454,10 @@ async fn login_submit(
         }
         _ => pages::login(
             &site,
-            &action,
+            &urls,
             &form.username,
             Some("This sign-in step is not available on this page."),
+            None,
         ),
     }
 }

@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use minijinja::{Environment, context};
 
-use super::{CSRF_COOKIE, Site, cookie};
+use super::{CSRF_COOKIE, Site, Urls, cookie};
 
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -24,6 +24,16 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("templates/new_password.html"),
             ),
             ("error.html", include_str!("templates/error.html")),
+            ("signup.html", include_str!("templates/signup.html")),
+            ("confirm.html", include_str!("templates/confirm.html")),
+            (
+                "forgot_password.html",
+                include_str!("templates/forgot_password.html"),
+            ),
+            (
+                "reset_password.html",
+                include_str!("templates/reset_password.html"),
+            ),
         ];
         for (name, source) in all {
             // The templates are part of the binary; a broken one fails the tests.
@@ -76,6 +86,13 @@ pub(super) fn error(status: StatusCode, error: &str, description: &str) -> Respo
     html(status, "error.html", context! { error, description })
 }
 
+/// A branding colour (`rrggbb` or `rrggbbaa`, as the branding editor writes them) as CSS.
+fn colour(v: Option<&serde_json::Value>) -> Option<String> {
+    let hex = v?.as_str()?;
+    let ok = matches!(hex.len(), 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    ok.then(|| format!("#{hex}"))
+}
+
 /// A new CSRF token for a page (its cookie is set with the page).
 fn csrf_token() -> String {
     let mut raw = [0u8; 24];
@@ -95,24 +112,56 @@ pub(super) fn csrf_ok(headers: &HeaderMap, given: &str) -> bool {
 }
 
 fn with_csrf(site: &Site, mut r: Response, token: &str) -> Response {
-    r.headers_mut()
-        .append(header::SET_COOKIE, site.cookie(CSRF_COOKIE, token, 3600));
+    if site.csrf.as_deref() != Some(token) {
+        r.headers_mut()
+            .append(header::SET_COOKIE, site.cookie(CSRF_COOKIE, token, 3600));
+    }
     r
 }
 
-pub(super) fn login(site: &Site, action: &str, username: &str, error: Option<&str>) -> Response {
-    let csrf = csrf_token();
+/// Renders a page with a form: the CSRF token of the cookie (a new one, and the cookie, if
+/// there is none) in the page.
+pub(super) fn form(
+    site: &Site,
+    name: &str,
+    error: Option<&str>,
+    ctx: minijinja::Value,
+) -> Response {
+    let csrf = site.csrf.clone().unwrap_or_else(csrf_token);
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
+    let style = site.style.as_ref();
+    let custom_css = style.and_then(|s| s.css.clone());
+    let logo = style.and_then(|s| s.logo_data_url.clone());
+    let settings = style.and_then(|s| s.settings.as_ref());
+    let accent = settings.and_then(|v| {
+        colour(v.pointer("/components/primaryButton/lightMode/defaults/backgroundColor"))
+    });
+    let page_background =
+        settings.and_then(|v| colour(v.pointer("/components/pageBackground/lightMode/color")));
     let r = html(
         status,
-        "login.html",
-        context! { action, username, error, csrf },
+        name,
+        context! { csrf, error, custom_css, logo, accent, page_background, ..ctx },
     );
     with_csrf(site, r, &csrf)
+}
+
+pub(super) fn login(
+    site: &Site,
+    urls: &Urls,
+    username: &str,
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> Response {
+    let ctx = context! {
+        action => urls.login, username, notice,
+        signup_url => urls.signup, forgot_url => urls.forgot,
+    };
+    form(site, "login.html", error, ctx)
 }
 
 pub(super) fn new_password(
@@ -122,16 +171,10 @@ pub(super) fn new_password(
     session: &str,
     error: Option<&str>,
 ) -> Response {
-    let csrf = csrf_token();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let r = html(
-        status,
+    form(
+        site,
         "new_password.html",
-        context! { action, username, session, error, csrf },
-    );
-    with_csrf(site, r, &csrf)
+        error,
+        context! { action, username, session },
+    )
 }

@@ -2,6 +2,8 @@
 //! driven by the AWS SDK (settings) and by a cookie-keeping HTTP client that never
 //! follows redirects (the browser's part).
 
+mod account;
+mod branding;
 mod endpoints;
 mod settings;
 
@@ -133,7 +135,7 @@ impl Answer {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&marker)? + marker.len();
         let end = self.body[start..].find('"')? + start;
-        Some(self.body[start..end].replace("&amp;", "&"))
+        Some(unescape(&self.body[start..end]))
     }
 }
 
@@ -206,6 +208,16 @@ impl Browser {
             .unwrap();
         self.finish(r).await
     }
+}
+
+/// Undoes the HTML escaping of an attribute value.
+pub fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// `base + path + ?params`.
