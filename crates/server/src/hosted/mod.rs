@@ -219,12 +219,23 @@ pub(super) async fn begin(
         .check_authorize(&site.route, p)
         .await
         .map_err(authorize_error)?;
-    // A broken style must not keep anyone from signing in: the plain page is used.
+    // A broken style must not keep anyone from signing in: the plain page is used. The
+    // classic hosted UI (ManagedLoginVersion 1) takes SetUICustomization's CSS and logo,
+    // managed login (2) its branding style, as in Cognito.
     site.style = state
         .core
         .page_style(&a.pool.id, &a.client.client_id)
         .await
-        .ok();
+        .ok()
+        .map(|mut s| {
+            if site.route.managed_login_version >= 2 {
+                s.css = None;
+                s.logo_data_url = None;
+            } else {
+                s.settings = None;
+            }
+            s
+        });
     Ok((site, a))
 }
 

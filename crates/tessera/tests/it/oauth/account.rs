@@ -253,5 +253,46 @@ crate::harness::both!(
                 .contains("class=\"logo-customizable\" src=\"data:image")
         );
         assert!(page.body.contains("class=\"submitButton-customizable\""));
+
+        // Managed login (version 2) takes the branding style instead of the classic CSS.
+        use aws_smithy_types::Document;
+        let obj = |k: &str, v: Document| Document::Object([(k.to_string(), v)].into());
+        let settings = obj(
+            "components",
+            obj(
+                "primaryButton",
+                obj(
+                    "lightMode",
+                    obj(
+                        "defaults",
+                        obj("backgroundColor", Document::String("0b7a3eff".into())),
+                    ),
+                ),
+            ),
+        );
+        srv.idp
+            .create_managed_login_branding()
+            .user_pool_id(&f.pool)
+            .client_id(&f.code_client)
+            .settings(settings)
+            .send()
+            .await
+            .unwrap();
+        let before = b.get(&url(&f.base, "/login", &params(&f))).await;
+        assert!(
+            !before.body.contains("#0b7a3eff"),
+            "version 1 ignores branding"
+        );
+        srv.idp
+            .update_user_pool_domain()
+            .user_pool_id(&f.pool)
+            .domain(&f.domain)
+            .managed_login_version(2)
+            .send()
+            .await
+            .unwrap();
+        let v2 = b.get(&url(&f.base, "/login", &params(&f))).await;
+        assert!(v2.body.contains("--accent: #0b7a3eff"), "{}", v2.body);
+        assert!(!v2.body.contains("#aa3300") && !v2.body.contains("logo-customizable\" src"));
     }
 );
