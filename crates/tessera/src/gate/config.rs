@@ -37,6 +37,17 @@
 //! # secret_access_key = "..."        # or TESSERA_GATE_REVOCATION_SECRET
 //! poll_secs = 2
 //!
+//! # Optional browser mode: the gate runs the code + PKCE sign-in itself and keeps tokens in
+//! # sealed HttpOnly cookies; routes then accept a signed-in browser without a bearer token.
+//! [browser]
+//! client_id = "1example23456789"
+//! # client_secret = "..."          # or TESSERA_GATE_CLIENT_SECRET
+//! public_url = "https://app.example.com"   # the gate as browsers reach it
+//! scopes = ["openid", "email"]
+//! # login_path = "/_tessera/login"; callback_path = "/_tessera/callback"
+//! # logout_path = "/_tessera/logout"; after_logout = "/"
+//! # cookie_key = "<base64 of 32 bytes>"   # or TESSERA_GATE_COOKIE_KEY; shared by replicas
+//!
 //! [[route]]
 //! methods = ["GET"]
 //! path = "/orders/*"
@@ -65,6 +76,67 @@ pub struct GateConfig {
     pub routes: Vec<RouteConfig>,
     #[serde(default)]
     pub revocation: Option<RevocationConfig>,
+    #[serde(default)]
+    pub browser: Option<BrowserConfig>,
+}
+
+/// Browser mode: the gate signs browsers in through the issuer's hosted login and keeps
+/// their tokens in sealed HttpOnly cookies, so page JavaScript never holds a token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserConfig {
+    /// An app client allowing the code flow, with `<public_url><callback_path>` among its
+    /// CallbackURLs and `<public_url><after_logout>` among its LogoutURLs.
+    pub client_id: String,
+    /// Its secret; `TESSERA_GATE_CLIENT_SECRET` in the environment overrides it.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// The gate's own URL as browsers reach it (`https://app.example.com`).
+    pub public_url: String,
+    #[serde(default = "default_browser_scopes")]
+    pub scopes: Vec<String>,
+    #[serde(default = "default_login_path")]
+    pub login_path: String,
+    #[serde(default = "default_callback_path")]
+    pub callback_path: String,
+    #[serde(default = "default_logout_path")]
+    pub logout_path: String,
+    /// Where the browser lands after signing out (a path of the gate).
+    #[serde(default = "default_after_logout")]
+    pub after_logout: String,
+    /// Base64 of 32 bytes sealing the cookies; `TESSERA_GATE_COOKIE_KEY` overrides it.
+    /// Without one, a key is made at start and sessions end with the process.
+    #[serde(default)]
+    pub cookie_key: Option<String>,
+    /// How long the session cookie lives (hours; the refresh token may end it sooner).
+    #[serde(default = "default_session_hours")]
+    pub session_hours: i64,
+    /// Refresh the access token this long before it expires (seconds).
+    #[serde(default = "default_refresh_before")]
+    pub refresh_before_secs: i64,
+}
+
+fn default_refresh_before() -> i64 {
+    30
+}
+
+fn default_browser_scopes() -> Vec<String> {
+    vec!["openid".into()]
+}
+fn default_login_path() -> String {
+    "/_tessera/login".into()
+}
+fn default_callback_path() -> String {
+    "/_tessera/callback".into()
+}
+fn default_logout_path() -> String {
+    "/_tessera/logout".into()
+}
+fn default_after_logout() -> String {
+    "/".into()
+}
+fn default_session_hours() -> i64 {
+    12
 }
 
 /// Where the gate learns of revoked sign-ins: Tessera's admin-only `/tessera/revocations`.
@@ -174,6 +246,24 @@ impl GateConfig {
             && !(r.poll_secs > 0.0 && r.poll_secs <= 3600.0)
         {
             bail!("revocation.poll_secs must be between 0 and 3600");
+        }
+        if let Some(b) = &cfg.browser {
+            if !(b.public_url.starts_with("http://") || b.public_url.starts_with("https://")) {
+                bail!("browser.public_url must be an http:// or https:// URL");
+            }
+            for p in [
+                &b.login_path,
+                &b.callback_path,
+                &b.logout_path,
+                &b.after_logout,
+            ] {
+                if !p.starts_with('/') {
+                    bail!("browser paths must start with /: {p:?}");
+                }
+            }
+            if !(1..=24 * 90).contains(&b.session_hours) {
+                bail!("browser.session_hours must be between 1 and 2160");
+            }
         }
         for h in cfg.claim_headers.values() {
             axum::http::HeaderName::try_from(h.as_str())

@@ -3,6 +3,7 @@
 //! the backend in headers. It also answers forward-auth checks for nginx `auth_request`,
 //! Traefik ForwardAuth and Envoy's HTTP ext_authz.
 
+mod browser;
 pub mod config;
 mod revoked;
 mod route;
@@ -57,6 +58,8 @@ struct Shared {
     client: Client<HttpConnector, Body>,
     /// Revoked sign-ins, when the gate follows Tessera's revocation feed.
     revoked: Arc<tessera_core::tokens::revocation::RevocationSet>,
+    /// Browser mode, when configured.
+    browser: Option<browser::Browser>,
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded.
@@ -105,7 +108,12 @@ pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
         Some(r) => Some(revoked::follow(r, revoked.clone())?),
         None => None,
     };
+    let browser = match &cfg.browser {
+        Some(b) => Some(browser::Browser::new(b, &cfg.issuer.issuer)?),
+        None => None,
+    };
     let shared = Arc::new(Shared {
+        browser,
         verifier: Verifier::new(vc),
         routes,
         forward_auth_path: cfg.forward_auth_path.clone(),
@@ -135,11 +143,21 @@ pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
     })
 }
 
-async fn handle(State(g): State<Arc<Shared>>, req: Request) -> Response {
+async fn handle(State(g): State<Arc<Shared>>, mut req: Request) -> Response {
     if let Some(p) = &g.forward_auth_path
         && (req.uri().path() == p || req.uri().path().starts_with(&format!("{p}/")))
     {
         return forward_auth(&g, p, req).await;
+    }
+    if let Some(b) = &g.browser
+        && b.owns(req.uri().path())
+    {
+        let (method, uri, headers) = (
+            req.method().clone(),
+            req.uri().clone(),
+            req.headers().clone(),
+        );
+        return browser_endpoint(&g, b, &method, &uri, &headers).await;
     }
     let Some(route) = g
         .routes
@@ -149,11 +167,92 @@ async fn handle(State(g): State<Arc<Shared>>, req: Request) -> Response {
         // API Gateway's answer for a path and method no route has.
         return json_error(StatusCode::FORBIDDEN, "Missing Authentication Token");
     };
+    let mut set_cookies = Vec::new();
+    if let Some(b) = &g.browser {
+        let (uri, headers) = (req.uri().clone(), req.headers().clone());
+        match browser_token(b, route, &uri, &headers).await {
+            Ok(Some((token, cookies))) => {
+                if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                    req.headers_mut().insert(header::AUTHORIZATION, v);
+                }
+                set_cookies = cookies;
+            }
+            Ok(None) => {}
+            Err(r) => return r,
+        }
+        browser::Browser::strip_cookies(req.headers_mut());
+    }
     let claims = match authorize(&g, route, req.headers()).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    proxy(&g, route, claims, req).await
+    let mut resp = proxy(&g, route, claims, req).await;
+    for c in set_cookies {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// Browser mode's own endpoints (sign in, callback, sign out).
+async fn browser_endpoint(
+    g: &Shared,
+    b: &browser::Browser,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response {
+    if method != Method::GET {
+        return json_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    }
+    let path = uri.path();
+    let query = uri.query();
+    if path == b.login_path() {
+        b.login(query).await
+    } else if path == b.callback_path() {
+        b.callback(query, headers, &g.verifier).await
+    } else {
+        b.logout().await
+    }
+}
+
+/// For a browser without a bearer token on a route that needs one: the signed-in session's
+/// token (refreshed if due, with the new cookies), or the way to sign in. `Ok(None)` leaves
+/// the request as it is.
+async fn browser_token(
+    b: &browser::Browser,
+    route: &Route,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Option<(String, Vec<HeaderValue>)>, Response> {
+    if route.auth == Auth::Public || tessera_verify::bearer(headers).is_some() {
+        return Ok(None);
+    }
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    let Some(session) = b.session(headers) else {
+        return match b.sign_in_first(headers, path_and_query) {
+            Some(r) => Err(r),
+            None => Ok(None),
+        };
+    };
+    match b.live(session).await {
+        Ok((s, cookies)) => {
+            let token = match route.auth {
+                Auth::Id => s.id.clone().unwrap_or(s.access),
+                _ => s.access,
+            };
+            Ok(Some((token, cookies.unwrap_or_default())))
+        }
+        Err(()) => {
+            // The sign-in ended (refresh refused): forget it, and start again.
+            let mut r = b
+                .sign_in_first(headers, path_and_query)
+                .unwrap_or_else(|| refusal(&VerifyError::Missing));
+            for c in b.clear_cookies() {
+                r.headers_mut().append(header::SET_COOKIE, c);
+            }
+            Err(r)
+        }
+    }
 }
 
 /// What a route lets through: `Ok(None)` for a public route, the claims otherwise.

@@ -11,7 +11,7 @@ use crate::auth::{PASSWORD, login, setup, user};
 use crate::harness::{TestServer, both, both_clocked};
 
 /// A backend that answers every request with what it received, as JSON.
-async fn echo_backend() -> String {
+pub async fn echo_backend() -> String {
     let app = axum::Router::new().fallback(|req: axum::extract::Request| async move {
         let headers: serde_json::Map<String, Value> = req
             .headers()

@@ -6,6 +6,7 @@
 mod auth;
 mod clients;
 mod gate;
+mod gate_browser;
 mod groups;
 mod harness;
 mod oauth;
