@@ -18,6 +18,7 @@
 //! [claim_headers]
 //! sub = "x-auth-sub"
 //! username = "x-auth-username"
+//! "cognito:username" = "x-auth-username"   # ID tokens' name for it
 //! "cognito:groups" = "x-auth-groups"
 //! scope = "x-auth-scope"
 //! client_id = "x-auth-client-id"
@@ -205,6 +206,8 @@ fn default_claim_headers() -> BTreeMap<String, String> {
     [
         ("sub", "x-auth-sub"),
         ("username", "x-auth-username"),
+        // ID tokens name the user `cognito:username`.
+        ("cognito:username", "x-auth-username"),
         ("cognito:groups", "x-auth-groups"),
         ("scope", "x-auth-scope"),
         ("client_id", "x-auth-client-id"),
