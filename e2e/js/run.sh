@@ -5,8 +5,9 @@
 # party of the managed login, with the user in that same Chromium.
 #
 # Needs a running tessera: TESSERA_URL, TESSERA_AKID and TESSERA_SECRET, as e2e/run.sh exports
-# them. Installs what it needs itself: the npm packages pinned in package-lock.json, and
-# Debian's chromium package when it is missing and we are root.
+# them, and TESSERA_BIN, the tessera binary (gate-browser.test.mjs starts `tessera gate`).
+# Installs what it needs itself: the npm packages pinned in package-lock.json, and Debian's
+# chromium package when it is missing and we are root.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -17,6 +18,12 @@ for var in TESSERA_URL TESSERA_AKID TESSERA_SECRET; do
     exit 2
   fi
 done
+if [ -z "${TESSERA_BIN:-}" ] || [ ! -x "$TESSERA_BIN" ]; then
+  echo "TESSERA_BIN is not set or not executable (${TESSERA_BIN:-unset}): run e2e/run.sh, or export" >&2
+  echo "TESSERA_BIN=<path to the tessera binary, e.g. target/debug/tessera> for gate-browser.test.mjs" >&2
+  exit 2
+fi
+export TESSERA_BIN
 
 major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
 if [ "$major" -lt 20 ]; then
@@ -52,4 +59,4 @@ node build.mjs
 # versions; keep it out of the test output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node --test --test-concurrency=1 --test-timeout=180000 \
-  smoke.test.mjs identity-js.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs oauth.test.mjs
+  smoke.test.mjs identity-js.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs oauth.test.mjs gate-browser.test.mjs
