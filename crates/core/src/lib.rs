@@ -17,6 +17,7 @@ pub mod groups;
 pub mod ids;
 mod lock;
 pub mod messages;
+pub mod mfa;
 pub mod oauth;
 pub mod page;
 pub mod pools;

@@ -30,6 +30,8 @@ pub enum Purpose {
     ClientSecret,
     /// The hosted sign-in session cookie.
     HostedSession,
+    /// Software-token (TOTP) secrets at rest and in setup sessions.
+    TotpSecret,
 }
 
 impl Purpose {
@@ -42,6 +44,7 @@ impl Purpose {
             Purpose::UserExistence => b"tessera user existence v1",
             Purpose::ClientSecret => b"tessera client secret v1",
             Purpose::HostedSession => b"tessera hosted session v1",
+            Purpose::TotpSecret => b"tessera totp secret v1",
         }
     }
 }
@@ -62,6 +65,7 @@ pub struct Sealer {
     signing: LessSafeKey,
     client_secret: LessSafeKey,
     hosted: LessSafeKey,
+    totp: LessSafeKey,
     existence: aws_lc_rs::hmac::Key,
 }
 
@@ -103,6 +107,7 @@ impl Sealer {
             signing: aead(m, Purpose::SigningKey)?,
             client_secret: aead(m, Purpose::ClientSecret)?,
             hosted: aead(m, Purpose::HostedSession)?,
+            totp: aead(m, Purpose::TotpSecret)?,
             existence: aws_lc_rs::hmac::Key::new(
                 aws_lc_rs::hmac::HMAC_SHA256,
                 &derive(m, Purpose::UserExistence),
@@ -118,6 +123,7 @@ impl Sealer {
             Purpose::SigningKey | Purpose::UserExistence => &self.signing,
             Purpose::ClientSecret => &self.client_secret,
             Purpose::HostedSession => &self.hosted,
+            Purpose::TotpSecret => &self.totp,
         }
     }
 

@@ -10,7 +10,7 @@
 mod lockout;
 pub(crate) mod password_flow;
 pub(crate) mod refresh;
-mod session;
+pub(crate) mod session;
 mod srp_flow;
 
 use std::collections::HashMap;
@@ -38,6 +38,15 @@ pub struct AuthOutcome {
 }
 
 impl AuthOutcome {
+    pub(crate) fn challenge(name: &str, session: String, params: HashMap<String, String>) -> Self {
+        AuthOutcome {
+            challenge_name: Some(name.into()),
+            session: Some(session),
+            challenge_parameters: Some(params),
+            ..Default::default()
+        }
+    }
+
     fn tokens(result: AuthenticationResultType) -> Self {
         AuthOutcome {
             challenge_parameters: Some(HashMap::new()),
@@ -273,7 +282,7 @@ impl Tessera {
         .await
     }
 
-    async fn respond(
+    pub(crate) async fn respond(
         &self,
         api: Api,
         pool_id: Option<&str>,
@@ -288,6 +297,14 @@ impl Tessera {
             "NEW_PASSWORD_REQUIRED" => {
                 let session = session.ok_or_else(session::expired_session)?;
                 self.new_password(&pool, &client, session, responses, api)
+                    .await
+            }
+            crate::mfa::SMS_MFA
+            | crate::mfa::EMAIL_OTP
+            | crate::mfa::SOFTWARE_TOKEN_MFA
+            | crate::mfa::SELECT_MFA_TYPE
+            | crate::mfa::MFA_SETUP => {
+                self.answer_mfa(&pool, &client, challenge, session, responses, api)
                     .await
             }
             _ => Err(CoreError::InvalidParameter(format!(

@@ -110,11 +110,14 @@ impl Tessera {
             }
             _ => {}
         }
+        if let Some(challenge) = self.mfa_step(pool, client, &user).await? {
+            return Ok(challenge);
+        }
         self.finish(pool, client, &user, api).await
     }
 
     /// The end of a sign-in: tokens, or for the hosted pages the user it proved.
-    async fn finish(
+    pub(crate) async fn finish(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
@@ -156,8 +159,7 @@ impl Tessera {
             u: user.username.clone(),
             ch: NEW_PASSWORD_REQUIRED.into(),
             x: self.clock.now_millis() + session_ttl_ms(client),
-            k: None,
-            pw: None,
+            ..Default::default()
         };
         let mut params = HashMap::new();
         params.insert("USER_ID_FOR_SRP".into(), user.username.clone());

@@ -11,7 +11,7 @@ use crate::sealing::Purpose;
 use crate::store::ClientRecord;
 use crate::{CoreError, Tessera};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct SessionState {
     /// Pool id.
     pub p: String,
@@ -31,6 +31,15 @@ pub(crate) struct SessionState {
     /// SRP: when the user's password was set, as of the challenge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pw: Option<i64>,
+    /// MFA_SETUP: the software-token secret being set up (base32), and whether a code from
+    /// it was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+    /// SELECT_MFA_TYPE: the factors the user may choose from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<Vec<String>>,
 }
 
 pub(crate) fn expired_session() -> CoreError {

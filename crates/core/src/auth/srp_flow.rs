@@ -116,6 +116,7 @@ impl Tessera {
             x: self.clock.now_millis() + session_ttl_ms(client),
             k: Some(hex::encode(key)),
             pw: user.as_ref().and_then(|u| u.password_set_ms),
+            ..Default::default()
         };
         let mut challenge = HashMap::new();
         challenge.insert("SALT".into(), srp::to_hex(&stored.salt));

@@ -23,6 +23,8 @@ pub enum DocKind {
     UiCustomization,
     /// `ManagedLoginBrandingType`; key: the branding id.
     Branding,
+    /// `GetUserPoolMfaConfigResponse`; key: `mfa`.
+    MfaConfig,
 }
 
 impl DocKind {
@@ -33,6 +35,7 @@ impl DocKind {
             DocKind::Terms => "terms",
             DocKind::UiCustomization => "ui_customization",
             DocKind::Branding => "branding",
+            DocKind::MfaConfig => "mfa_config",
         }
     }
 }

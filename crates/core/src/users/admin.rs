@@ -287,6 +287,8 @@ impl Tessera {
     ) -> Result<AdminGetUserResponse, CoreError> {
         let pool = self.load_pool(pool_id).await?;
         let u = self.require_user(&pool, username).await?;
+        let (mfa_options, preferred_mfa_setting, user_mfa_setting_list) =
+            crate::mfa::user_settings(&u);
         Ok(AdminGetUserResponse {
             username: u.username.clone(),
             user_attributes: Some(attribute_list(&u, None)),
@@ -294,9 +296,9 @@ impl Tessera {
             user_last_modified_date: Some(u.modified_ms as f64 / 1000.0),
             enabled: Some(u.enabled),
             user_status: Some(u.status.clone()),
-            mfa_options: None,
-            preferred_mfa_setting: None,
-            user_mfa_setting_list: None,
+            mfa_options,
+            preferred_mfa_setting,
+            user_mfa_setting_list,
         })
     }
 

@@ -80,6 +80,24 @@ impl Tessera {
         delivery: &Delivery,
         ttl_ms: i64,
     ) -> Result<(), CoreError> {
+        let (subject, template) = verification_template(pool, delivery.channel);
+        self.issue_code_with(pool, user, purpose_key, purpose, delivery, ttl_ms, subject, template)
+            .await
+    }
+
+    /// [`Tessera::issue_code`] with the message's subject and template given.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn issue_code_with(
+        &self,
+        pool: &PoolRecord,
+        user: &UserRecord,
+        purpose_key: &str,
+        purpose: Purpose,
+        delivery: &Delivery,
+        ttl_ms: i64,
+        subject: Option<String>,
+        template: String,
+    ) -> Result<(), CoreError> {
         let code = random_string(self.rng.as_ref(), b"0123456789", 6);
         let now = self.clock.now_millis();
         self.store
@@ -93,7 +111,6 @@ impl Tessera {
                 created_ms: now,
             })
             .await?;
-        let (subject, template) = verification_template(pool, delivery.channel);
         self.deliver(OutgoingMessage {
             pool_id: pool.id.clone(),
             username: user.username.clone(),

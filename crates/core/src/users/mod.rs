@@ -4,7 +4,7 @@
 
 mod admin;
 pub(crate) mod attributes;
-mod codes;
+pub(crate) mod codes;
 mod list;
 mod own;
 pub mod password;
@@ -97,7 +97,7 @@ pub(crate) fn user_type(u: &UserRecord, only: Option<&[String]>) -> UserType {
         user_last_modified_date: Some(u.modified_ms as f64 / 1000.0),
         enabled: Some(u.enabled),
         user_status: Some(u.status.clone()),
-        mfa_options: None,
+        mfa_options: crate::mfa::user_settings(u).0,
     }
 }
 

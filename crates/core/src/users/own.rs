@@ -55,12 +55,14 @@ impl Tessera {
     /// `GetUser`.
     pub async fn get_user(&self, access_token: &str) -> Result<GetUserResponse, CoreError> {
         let c = self.caller(access_token).await?;
+        let (mfa_options, preferred_mfa_setting, user_mfa_setting_list) =
+            crate::mfa::user_settings(&c.user);
         Ok(GetUserResponse {
             username: c.user.username.clone(),
             user_attributes: attribute_list(&c.user, None),
-            mfa_options: None,
-            preferred_mfa_setting: None,
-            user_mfa_setting_list: None,
+            mfa_options,
+            preferred_mfa_setting,
+            user_mfa_setting_list,
         })
     }
 

@@ -3,6 +3,7 @@
 mod auth;
 mod clients;
 mod groups;
+mod mfa;
 mod oauth;
 mod own;
 mod pools;
@@ -15,6 +16,7 @@ use crate::registry::Registry;
 
 pub(crate) fn register(r: &mut Registry) {
     oauth::register(r);
+    mfa::register(r);
     r.add(Idp, "CreateUserPool", pools::create_user_pool::handle);
     r.add(Idp, "DescribeUserPool", pools::describe_user_pool::handle);
     r.add(Idp, "UpdateUserPool", pools::update_user_pool::handle);

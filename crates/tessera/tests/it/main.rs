@@ -9,6 +9,7 @@ mod gate;
 mod gate_browser;
 mod groups;
 mod harness;
+mod mfa;
 mod oauth;
 mod outbox;
 mod pools;
