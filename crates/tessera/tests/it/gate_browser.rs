@@ -195,7 +195,11 @@ both!(
         let profile = b.get(&format!("{gate_url}/profile")).await;
         assert_eq!(profile.status, 200);
         assert_eq!(profile.json()["headers"]["x-auth-email"], "bea@example.com");
-    assert_eq!(profile.json()["headers"]["x-auth-username"], "bea", "from cognito:username");
+        assert_eq!(
+            profile.json()["headers"]["x-auth-username"],
+            "bea",
+            "from cognito:username"
+        );
 
         // Sign out: the gate forgets the session and sends the browser to Tessera's logout.
         let out = b.get(&format!("{gate_url}/_tessera/logout")).await;
