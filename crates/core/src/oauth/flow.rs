@@ -441,6 +441,26 @@ impl Tessera {
             .await
     }
 
+    /// Answers a sign-in challenge on the hosted pages (MFA codes, the factor choice,
+    /// MFA setup once its token is verified).
+    pub async fn hosted_respond(
+        &self,
+        a: &Authorization,
+        challenge: &str,
+        session: &str,
+        responses: HashMap<String, String>,
+    ) -> Result<crate::auth::AuthOutcome, CoreError> {
+        self.respond(
+            Api::Hosted,
+            Some(&a.pool.id),
+            &a.client.client_id,
+            challenge,
+            Some(session),
+            &responses,
+        )
+        .await
+    }
+
     /// A new hosted session for a user who just signed in.
     pub fn new_hosted_session(&self, pool_id: &str, sub: &str) -> HostedSession {
         let now = self.clock.now_millis();

@@ -8,6 +8,7 @@
 //! The rules (what a request may ask, what a code is worth) live in `tessera_core::oauth`.
 
 mod account;
+mod challenge;
 mod pages;
 
 use axum::Router;
@@ -358,7 +359,7 @@ async fn login_page(
 
 /// What the sign-in and new-password forms post.
 #[derive(Debug, Deserialize)]
-struct LoginForm {
+pub(super) struct LoginForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -373,6 +374,15 @@ struct LoginForm {
     new_password: Option<String>,
     #[serde(default)]
     confirm_password: Option<String>,
+    /// An MFA code.
+    #[serde(default)]
+    code: Option<String>,
+    /// SELECT_MFA_TYPE's choice.
+    #[serde(default)]
+    answer: Option<String>,
+    /// MFA_SETUP: the key shown, to show it again after a wrong code.
+    #[serde(default)]
+    secret: Option<String>,
 }
 
 /// The message a sign-in error shows on the page (never a secret; storage failures are
@@ -410,32 +420,10 @@ async fn login_submit(
             None,
         );
     }
-    let outcome = if form.challenge.as_deref() == Some("NEW_PASSWORD_REQUIRED") {
-        let session = form.session.clone().unwrap_or_default();
-        let new = form.new_password.clone().unwrap_or_default();
-        if form.confirm_password.as_deref() != Some(new.as_str()) {
-            return pages::new_password(
-                &site,
-                &action,
-                &form.username,
-                &session,
-                Some("The passwords do not match."),
-            );
-        }
-        match state.core.hosted_new_password(&a, &session, &new).await {
+    let outcome = if form.challenge.is_some() {
+        match challenge::answer(&state, &site, &a, &action, &form).await {
             Ok(o) => o,
-            Err(e @ CoreError::InvalidPassword(_)) => {
-                return pages::new_password(
-                    &site,
-                    &action,
-                    &form.username,
-                    &session,
-                    Some(&page_message(&e)),
-                );
-            }
-            Err(e) => {
-                return pages::login(&site, &urls, &form.username, Some(&page_message(&e)), None);
-            }
+            Err(page) => return page,
         }
     } else {
         match state
@@ -459,18 +447,7 @@ async fn login_submit(
         let cookie = site.cookie(SESSION_COOKIE, &sealed, max_age);
         return finish(&state, &site, &a, &session, Some(cookie)).await;
     }
-    match (outcome.challenge_name.as_deref(), outcome.session) {
-        (Some("NEW_PASSWORD_REQUIRED"), Some(session)) => {
-            pages::new_password(&site, &action, &form.username, &session, None)
-        }
-        _ => pages::login(
-            &site,
-            &urls,
-            &form.username,
-            Some("This sign-in step is not available on this page."),
-            None,
-        ),
-    }
+    challenge::show(&state, &site, &a, &action, &form.username, outcome).await
 }
 
 #[derive(Debug, Deserialize)]

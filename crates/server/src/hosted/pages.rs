@@ -34,6 +34,9 @@ fn templates() -> &'static Environment<'static> {
                 "reset_password.html",
                 include_str!("templates/reset_password.html"),
             ),
+            ("mfa_code.html", include_str!("templates/mfa_code.html")),
+            ("select_mfa.html", include_str!("templates/select_mfa.html")),
+            ("mfa_setup.html", include_str!("templates/mfa_setup.html")),
         ];
         for (name, source) in all {
             // The templates are part of the binary; a broken one fails the tests.
@@ -177,4 +180,31 @@ pub(super) fn new_password(
         error,
         context! { action, username, session },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_renders() {
+        let env = templates();
+        for name in [
+            "login.html",
+            "new_password.html",
+            "error.html",
+            "signup.html",
+            "confirm.html",
+            "forgot_password.html",
+            "reset_password.html",
+            "mfa_code.html",
+            "select_mfa.html",
+            "mfa_setup.html",
+        ] {
+            let t = env.get_template(name);
+            assert!(t.is_ok(), "{name}: {:?}", t.err());
+            let out = t.and_then(|t| t.render(context! { csrf => "x", action => "/login" }));
+            assert!(out.is_ok(), "{name}: {:?}", out.err());
+        }
+    }
 }

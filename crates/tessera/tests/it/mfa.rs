@@ -33,7 +33,7 @@ fn base32(s: &str) -> Vec<u8> {
 }
 
 /// RFC 6238 (HMAC-SHA1, 30 s, 6 digits) at `unix_ms`.
-fn totp(secret_b32: &str, unix_ms: i64) -> String {
+pub fn totp(secret_b32: &str, unix_ms: i64) -> String {
     use aws_lc_rs::hmac;
     let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &base32(secret_b32));
     let counter = ((unix_ms / 1000) / 30) as u64;

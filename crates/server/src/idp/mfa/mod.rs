@@ -14,13 +14,33 @@ use tessera_wire::ops::Service::CognitoIdp as Idp;
 use crate::registry::Registry;
 
 pub(crate) fn register(r: &mut Registry) {
-    r.add(Idp, "SetUserPoolMfaConfig", set_user_pool_mfa_config::handle);
-    r.add(Idp, "GetUserPoolMfaConfig", get_user_pool_mfa_config::handle);
+    r.add(
+        Idp,
+        "SetUserPoolMfaConfig",
+        set_user_pool_mfa_config::handle,
+    );
+    r.add(
+        Idp,
+        "GetUserPoolMfaConfig",
+        get_user_pool_mfa_config::handle,
+    );
     r.add(Idp, "SetUserMFAPreference", set_user_mfa_preference::handle);
-    r.add(Idp, "AdminSetUserMFAPreference", admin_set_user_mfa_preference::handle);
+    r.add(
+        Idp,
+        "AdminSetUserMFAPreference",
+        admin_set_user_mfa_preference::handle,
+    );
     r.add(Idp, "SetUserSettings", set_user_settings::handle);
     r.add(Idp, "AdminSetUserSettings", admin_set_user_settings::handle);
-    r.add(Idp, "AssociateSoftwareToken", associate_software_token::handle);
+    r.add(
+        Idp,
+        "AssociateSoftwareToken",
+        associate_software_token::handle,
+    );
     r.add(Idp, "VerifySoftwareToken", verify_software_token::handle);
-    r.add(Idp, "AdminDeleteSoftwareToken", admin_delete_software_token::handle);
+    r.add(
+        Idp,
+        "AdminDeleteSoftwareToken",
+        admin_delete_software_token::handle,
+    );
 }

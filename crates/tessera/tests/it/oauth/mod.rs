@@ -5,6 +5,7 @@
 mod account;
 mod branding;
 mod endpoints;
+mod mfa_pages;
 mod settings;
 
 use std::collections::HashMap;
