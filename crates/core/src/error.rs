@@ -43,6 +43,9 @@ pub enum CoreError {
     ManagedLoginBrandingExists(String),
     #[error("{0}")]
     CodeMismatch(String),
+    /// A wrong code while verifying a new software token.
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
     #[error("{0}")]
     ExpiredCode(String),
     #[error("{0}")]

@@ -70,6 +70,9 @@ impl From<CoreError> for ApiError {
                 ApiError::new("ManagedLoginBrandingExistsException", m)
             }
             CoreError::CodeMismatch(m) => ApiError::new("CodeMismatchException", m),
+            CoreError::EnableSoftwareTokenMfa(m) => {
+                ApiError::new("EnableSoftwareTokenMFAException", m)
+            }
             CoreError::ExpiredCode(m) => ApiError::new("ExpiredCodeException", m),
             CoreError::InvalidPassword(m) => ApiError::new("InvalidPasswordException", m),
             CoreError::UserNotConfirmed(m) => ApiError::new("UserNotConfirmedException", m),

@@ -7,7 +7,7 @@
 //! user-state checks in [`Tessera::after_password`], which either issue tokens or answer
 //! with the next challenge.
 
-mod lockout;
+pub(crate) mod lockout;
 pub(crate) mod password_flow;
 pub(crate) mod refresh;
 pub(crate) mod session;

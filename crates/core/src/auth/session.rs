@@ -40,6 +40,9 @@ pub(crate) struct SessionState {
     /// SELECT_MFA_TYPE: the factors the user may choose from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can: Option<Vec<String>>,
+    /// A single-use session's id: spent (in the store) when its challenge is answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub j: Option<String>,
 }
 
 pub(crate) fn expired_session() -> CoreError {

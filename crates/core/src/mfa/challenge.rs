@@ -12,7 +12,8 @@ use super::{
 use crate::auth::session::{SessionState, expired_session, session_ttl_ms};
 use crate::auth::{Api, AuthOutcome};
 use crate::messages::{Channel, Purpose, mask_destination};
-use crate::store::{ClientRecord, PoolRecord, UserRecord};
+use crate::auth::lockout::lock_key;
+use crate::store::{AuthCodeRecord, ClientRecord, PoolRecord, UserRecord};
 use crate::users::codes::Delivery;
 use crate::{CoreError, Tessera};
 
@@ -25,6 +26,10 @@ const SETUP_CONTEXT: &str = "mfa_setup";
 
 pub(crate) fn invalid_session() -> CoreError {
     expired_session()
+}
+
+fn once_key(j: &str) -> String {
+    format!("session:{j}")
 }
 
 fn code_mismatch() -> CoreError {
@@ -40,7 +45,33 @@ impl Tessera {
             u: user.username.clone(),
             ch: ch.into(),
             x: self.clock.now_millis() + session_ttl_ms(client),
+            j: Some(self.random_id()),
             ..Default::default()
+        }
+    }
+
+    /// Records a single-use session so that answering its challenge can spend it.
+    async fn issue_once(&self, state: &SessionState) -> Result<(), CoreError> {
+        let Some(j) = &state.j else { return Ok(()) };
+        self.store
+            .insert_code(&AuthCodeRecord {
+                code_hash: once_key(j),
+                pool_id: state.p.clone(),
+                expires_ms: state.x,
+                payload: String::new(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Spends a single-use session: a second answer to the same challenge is refused.
+    async fn spend(&self, state: &SessionState) -> Result<(), CoreError> {
+        let j = state.j.as_deref().ok_or_else(invalid_session)?;
+        match self.store.take_code(&once_key(j)).await? {
+            Some(_) => Ok(()),
+            None => Err(CoreError::NotAuthorized(
+                "Invalid session for the user, session can only be used once.".into(),
+            )),
         }
     }
 
@@ -97,7 +128,7 @@ impl Tessera {
             } else if pf.email && has(user, "email") {
                 choices.push(EMAIL_OTP);
             } else if pf.totp {
-                return Ok(Some(self.setup_challenge(pool, client, user)));
+                return Ok(Some(self.setup_challenge(pool, client, user).await?));
             } else {
                 return Err(CoreError::InvalidParameter(
                     "MFA is required, but the user has no phone number or email address for the MFA the pool offers."
@@ -113,6 +144,7 @@ impl Tessera {
             None => {
                 let mut state = self.mfa_state(pool, client, user, SELECT_MFA_TYPE);
                 state.can = Some(choices.iter().map(|c| c.to_string()).collect());
+                self.issue_once(&state).await?;
                 let mut params = HashMap::new();
                 params.insert(
                     "MFAS_CAN_CHOOSE".into(),
@@ -128,15 +160,25 @@ impl Tessera {
         }
     }
 
-    fn setup_challenge(&self, pool: &PoolRecord, client: &ClientRecord, user: &UserRecord) -> AuthOutcome {
+    async fn setup_challenge(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        user: &UserRecord,
+    ) -> Result<AuthOutcome, CoreError> {
         let state = self.mfa_state(pool, client, user, MFA_SETUP);
+        self.issue_once(&state).await?;
         let mut params = HashMap::new();
         params.insert(
             "MFAS_CAN_SETUP".into(),
             serde_json::Value::from(vec![SOFTWARE_TOKEN_MFA]).to_string(),
         );
         params.insert("USER_ID_FOR_SRP".into(), user.username.clone());
-        AuthOutcome::challenge(MFA_SETUP, self.seal_setup_session(&state), params)
+        Ok(AuthOutcome::challenge(
+            MFA_SETUP,
+            self.seal_setup_session(&state),
+            params,
+        ))
     }
 
     /// Starts one factor's challenge (sending the code for SMS and email).
@@ -200,6 +242,7 @@ impl Tessera {
             );
         }
         let state = self.mfa_state(pool, client, user, factor);
+        self.issue_once(&state).await?;
         Ok(AuthOutcome::challenge(factor, self.seal_session(&state), params))
     }
 
@@ -244,7 +287,11 @@ impl Tessera {
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| CoreError::InvalidParameter(format!("Missing required parameter {key}")))
         };
-        match challenge {
+        // Wrong codes count as failed sign-ins: the lockout that guards passwords guards
+        // codes too.
+        let lock = lock_key(client, Some(&user), &user.username);
+        let counted = self.check_lockout(&pool.id, lock.as_deref()).await?;
+        let checked = match challenge {
             SMS_MFA | EMAIL_OTP => {
                 let key = if challenge == SMS_MFA { "SMS_MFA_CODE" } else { "EMAIL_OTP_CODE" };
                 self.redeem_code(pool, &user, MFA_CODE, code(key)?)
@@ -252,10 +299,10 @@ impl Tessera {
                     .map_err(|e| match e {
                         CoreError::CodeMismatch(_) => code_mismatch(),
                         other => other,
-                    })?;
+                    })
             }
             SOFTWARE_TOKEN_MFA => {
-                self.check_totp(pool, &user, code("SOFTWARE_TOKEN_MFA_CODE")?).await?;
+                self.check_totp(pool, &user, code("SOFTWARE_TOKEN_MFA_CODE")?).await
             }
             SELECT_MFA_TYPE => {
                 let answer = code("ANSWER")?;
@@ -265,6 +312,7 @@ impl Tessera {
                     .ok_or_else(|| {
                         CoreError::InvalidParameter(format!("{answer} is not one of MFAS_CAN_CHOOSE."))
                     })?;
+                self.spend(&state).await?;
                 return self.start_factor(pool, client, &user, factor).await;
             }
             _ => {
@@ -274,8 +322,17 @@ impl Tessera {
                         "Verify a software token with VerifySoftwareToken first.".into(),
                     ));
                 }
+                Ok(())
             }
+        };
+        if let Err(e) = checked {
+            if matches!(e, CoreError::CodeMismatch(_)) {
+                self.record_failure(&pool.id, lock.as_deref()).await?;
+            }
+            return Err(e);
         }
+        self.spend(&state).await?;
+        self.clear_failures(&pool.id, lock.as_deref(), counted).await?;
         self.finish(pool, client, &user, api).await
     }
 }

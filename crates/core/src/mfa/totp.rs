@@ -57,6 +57,16 @@ fn mismatch() -> CoreError {
     CoreError::CodeMismatch("Invalid code received for user".into())
 }
 
+/// VerifySoftwareToken's answer to a wrong code (Cognito's exception, which clients check).
+fn enable_failed(e: CoreError) -> CoreError {
+    match e {
+        CoreError::CodeMismatch(_) => {
+            CoreError::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into())
+        }
+        other => other,
+    }
+}
+
 impl Tessera {
     fn new_totp_secret(&self) -> Vec<u8> {
         let mut s = vec![0u8; 20];
@@ -183,7 +193,8 @@ impl Tessera {
                         )
                     })?;
                 self.accept_step(&pool, &user, &secret, &req.user_code, true)
-                    .await?;
+                    .await
+                    .map_err(enable_failed)?;
                 Ok(VerifySoftwareTokenResponse {
                     session: None,
                     status: Some("SUCCESS".into()),
@@ -207,7 +218,8 @@ impl Tessera {
                     .await?
                     .ok_or_else(super::challenge::invalid_session)?;
                 self.accept_step(&pool, &user, &secret, &req.user_code, true)
-                    .await?;
+                    .await
+                    .map_err(enable_failed)?;
                 // Set up during sign-in: the new factor is on, and preferred.
                 self.set_preferences(
                     &pool,

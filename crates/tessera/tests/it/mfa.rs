@@ -198,7 +198,7 @@ both_clocked!(
             .user_code("000000")
             .send()
             .await;
-        assert_eq!(code(r), "CodeMismatchException");
+        assert_eq!(code(r), "EnableSoftwareTokenMFAException");
         let ok = c
             .verify_software_token()
             .access_token(access)
@@ -282,6 +282,43 @@ both_clocked!(
         .await
         .unwrap();
         assert!(done.authentication_result().is_some());
+        // A session answers its challenge once.
+        clock.advance_millis(60_000);
+        let later = totp(&secret, clock.now_millis());
+        let r = answer(
+            srv,
+            &client,
+            ChallengeNameType::SoftwareTokenMfa,
+            again.session().unwrap(),
+            "SOFTWARE_TOKEN_MFA_CODE",
+            &later,
+        )
+        .await;
+        assert_eq!(r.unwrap_err(), "NotAuthorizedException");
+        // Wrong codes count as failed sign-ins: after five, the user is locked out.
+        let step = start(srv, &client, "mia").await;
+        for _ in 0..5 {
+            let r = answer(
+                srv,
+                &client,
+                ChallengeNameType::SoftwareTokenMfa,
+                step.session().unwrap(),
+                "SOFTWARE_TOKEN_MFA_CODE",
+                "000000",
+            )
+            .await;
+            assert_eq!(r.unwrap_err(), "CodeMismatchException");
+        }
+        let r = answer(
+            srv,
+            &client,
+            ChallengeNameType::SoftwareTokenMfa,
+            step.session().unwrap(),
+            "SOFTWARE_TOKEN_MFA_CODE",
+            &later,
+        )
+        .await;
+        assert_eq!(r.unwrap_err(), "NotAuthorizedException");
     }
 );
 
@@ -468,6 +505,17 @@ both_clocked!(
         )
         .await
         .unwrap();
+        // The setup session gives tokens once.
+        let r = answer(
+            srv,
+            &client,
+            ChallengeNameType::MfaSetup,
+            verified.session().unwrap(),
+            "USERNAME",
+            "mia",
+        )
+        .await;
+        assert_eq!(r.unwrap_err(), "NotAuthorizedException");
         let access = done
             .authentication_result()
             .unwrap()
