@@ -9,10 +9,10 @@ use super::{
     EMAIL_OTP, MFA_SETUP, SELECT_MFA_TYPE, SMS_MFA, SOFTWARE_TOKEN_MFA, has, preferred,
     user_factors,
 };
+use crate::auth::lockout::lock_key;
 use crate::auth::session::{SessionState, expired_session, session_ttl_ms};
 use crate::auth::{Api, AuthOutcome};
 use crate::messages::{Channel, Purpose, mask_destination};
-use crate::auth::lockout::lock_key;
 use crate::store::{AuthCodeRecord, ClientRecord, PoolRecord, UserRecord};
 use crate::users::codes::Delivery;
 use crate::{CoreError, Tessera};
@@ -37,7 +37,13 @@ fn code_mismatch() -> CoreError {
 }
 
 impl Tessera {
-    fn mfa_state(&self, pool: &PoolRecord, client: &ClientRecord, user: &UserRecord, ch: &str) -> SessionState {
+    fn mfa_state(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        user: &UserRecord,
+        ch: &str,
+    ) -> SessionState {
         SessionState {
             p: pool.id.clone(),
             c: client.client_id.clone(),
@@ -85,7 +91,11 @@ impl Tessera {
     }
 
     /// Opens a session that answers `challenge` without knowing the client (MFA_SETUP).
-    pub(crate) fn open_any_session(&self, sealed: &str, challenge: &str) -> Result<SessionState, CoreError> {
+    pub(crate) fn open_any_session(
+        &self,
+        sealed: &str,
+        challenge: &str,
+    ) -> Result<SessionState, CoreError> {
         let mut s = self.open_session(sealed, SETUP_CONTEXT, challenge)?;
         let (client, user) = s.u.split_once('\u{0}').ok_or_else(invalid_session)?;
         let (client, user) = (client.to_string(), user.to_string());
@@ -234,7 +244,12 @@ impl Tessera {
             .await?;
             params.insert(
                 "CODE_DELIVERY_DELIVERY_MEDIUM".into(),
-                if channel == Channel::Sms { "SMS" } else { "EMAIL" }.into(),
+                if channel == Channel::Sms {
+                    "SMS"
+                } else {
+                    "EMAIL"
+                }
+                .into(),
             );
             params.insert(
                 "CODE_DELIVERY_DESTINATION".into(),
@@ -243,7 +258,11 @@ impl Tessera {
         }
         let state = self.mfa_state(pool, client, user, factor);
         self.issue_once(&state).await?;
-        Ok(AuthOutcome::challenge(factor, self.seal_session(&state), params))
+        Ok(AuthOutcome::challenge(
+            factor,
+            self.seal_session(&state),
+            params,
+        ))
     }
 
     /// Answers SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE or MFA_SETUP.
@@ -278,14 +297,20 @@ impl Tessera {
             let name = responses
                 .get("USERNAME")
                 .map_or(state.u.as_str(), String::as_str);
-            Self::check_secret_hash(client, name, responses.get("SECRET_HASH").map(String::as_str))?;
+            Self::check_secret_hash(
+                client,
+                name,
+                responses.get("SECRET_HASH").map(String::as_str),
+            )?;
         }
         let code = |key: &str| {
             responses
                 .get(key)
                 .map(String::as_str)
                 .filter(|c| !c.is_empty())
-                .ok_or_else(|| CoreError::InvalidParameter(format!("Missing required parameter {key}")))
+                .ok_or_else(|| {
+                    CoreError::InvalidParameter(format!("Missing required parameter {key}"))
+                })
         };
         // Wrong codes count as failed sign-ins: the lockout that guards passwords guards
         // codes too.
@@ -293,7 +318,11 @@ impl Tessera {
         let counted = self.check_lockout(&pool.id, lock.as_deref()).await?;
         let checked = match challenge {
             SMS_MFA | EMAIL_OTP => {
-                let key = if challenge == SMS_MFA { "SMS_MFA_CODE" } else { "EMAIL_OTP_CODE" };
+                let key = if challenge == SMS_MFA {
+                    "SMS_MFA_CODE"
+                } else {
+                    "EMAIL_OTP_CODE"
+                };
                 self.redeem_code(pool, &user, MFA_CODE, code(key)?)
                     .await
                     .map_err(|e| match e {
@@ -302,7 +331,8 @@ impl Tessera {
                     })
             }
             SOFTWARE_TOKEN_MFA => {
-                self.check_totp(pool, &user, code("SOFTWARE_TOKEN_MFA_CODE")?).await
+                self.check_totp(pool, &user, code("SOFTWARE_TOKEN_MFA_CODE")?)
+                    .await
             }
             SELECT_MFA_TYPE => {
                 let answer = code("ANSWER")?;
@@ -310,7 +340,9 @@ impl Tessera {
                     .into_iter()
                     .find(|f| *f == answer && state.can.iter().flatten().any(|c| c == f))
                     .ok_or_else(|| {
-                        CoreError::InvalidParameter(format!("{answer} is not one of MFAS_CAN_CHOOSE."))
+                        CoreError::InvalidParameter(format!(
+                            "{answer} is not one of MFAS_CAN_CHOOSE."
+                        ))
                     })?;
                 self.spend(&state).await?;
                 return self.start_factor(pool, client, &user, factor).await;
@@ -332,7 +364,8 @@ impl Tessera {
             return Err(e);
         }
         self.spend(&state).await?;
-        self.clear_failures(&pool.id, lock.as_deref(), counted).await?;
+        self.clear_failures(&pool.id, lock.as_deref(), counted)
+            .await?;
         self.finish(pool, client, &user, api).await
     }
 }

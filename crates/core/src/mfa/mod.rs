@@ -90,7 +90,11 @@ pub(crate) fn preferred(u: &UserRecord) -> Option<&'static str> {
 /// `MFAOptions`, `PreferredMfaSetting` and `UserMFASettingList` of GetUser/AdminGetUser.
 pub(crate) fn user_settings(
     u: &UserRecord,
-) -> (Option<Vec<MFAOptionType>>, Option<String>, Option<Vec<String>>) {
+) -> (
+    Option<Vec<MFAOptionType>>,
+    Option<String>,
+    Option<Vec<String>>,
+) {
     let legacy = (u.extra["mfa"]["legacy_sms"].as_bool() == Some(true)).then(|| {
         vec![MFAOptionType {
             delivery_medium: Some("SMS".into()),
@@ -107,7 +111,10 @@ pub(crate) fn user_settings(
 
 impl Tessera {
     /// The pool's MFA configuration as `GetUserPoolMfaConfig` answers it.
-    async fn mfa_config(&self, pool: &PoolRecord) -> Result<GetUserPoolMfaConfigResponse, CoreError> {
+    async fn mfa_config(
+        &self,
+        pool: &PoolRecord,
+    ) -> Result<GetUserPoolMfaConfigResponse, CoreError> {
         let stored = self
             .store
             .get_document(&pool.id, DocKind::MfaConfig, MFA_KEY)
@@ -290,13 +297,19 @@ impl Tessera {
             .await?
             .ok_or_else(crate::users::user_not_found)?;
         let settings = [
-            (SMS_MFA, req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
+            (
+                SMS_MFA,
+                req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+            ),
             (
                 SOFTWARE_TOKEN_MFA,
                 req.software_token_mfa_settings
                     .map(|s| (s.enabled, s.preferred_mfa)),
             ),
-            (EMAIL_OTP, req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
+            (
+                EMAIL_OTP,
+                req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+            ),
         ];
         self.set_preferences(&pool, &user.username, settings).await
     }
@@ -308,13 +321,19 @@ impl Tessera {
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(&req.user_pool_id).await?;
         let settings = [
-            (SMS_MFA, req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
+            (
+                SMS_MFA,
+                req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+            ),
             (
                 SOFTWARE_TOKEN_MFA,
                 req.software_token_mfa_settings
                     .map(|s| (s.enabled, s.preferred_mfa)),
             ),
-            (EMAIL_OTP, req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
+            (
+                EMAIL_OTP,
+                req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+            ),
         ];
         self.set_preferences(&pool, &req.username, settings).await
     }

@@ -48,8 +48,11 @@ pub fn matching_step(secret: &[u8], code: &str, now_secs: u64) -> Option<u64> {
         .into_iter()
         .find(|step| {
             let want = t.generate(step * STEP);
-            aws_lc_rs::constant_time::verify_slices_are_equal(want.as_bytes(), code.trim().as_bytes())
-                .is_ok()
+            aws_lc_rs::constant_time::verify_slices_are_equal(
+                want.as_bytes(),
+                code.trim().as_bytes(),
+            )
+            .is_ok()
         })
 }
 
@@ -60,9 +63,9 @@ fn mismatch() -> CoreError {
 /// VerifySoftwareToken's answer to a wrong code (Cognito's exception, which clients check).
 fn enable_failed(e: CoreError) -> CoreError {
     match e {
-        CoreError::CodeMismatch(_) => {
-            CoreError::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into())
-        }
+        CoreError::CodeMismatch(_) => CoreError::EnableSoftwareTokenMfa(
+            "Code mismatch and fail enable Software Token MFA".into(),
+        ),
         other => other,
     }
 }
@@ -75,16 +78,28 @@ impl Tessera {
     }
 
     fn seal_totp(&self, pool_id: &str, secret: &[u8]) -> String {
-        STANDARD.encode(self.sealer.seal(Purpose::TotpSecret, pool_id.as_bytes(), secret, self.rng.as_ref()))
+        STANDARD.encode(self.sealer.seal(
+            Purpose::TotpSecret,
+            pool_id.as_bytes(),
+            secret,
+            self.rng.as_ref(),
+        ))
     }
 
     fn open_totp(&self, pool_id: &str, sealed: &Value) -> Option<Vec<u8>> {
         let bytes = STANDARD.decode(sealed.as_str()?).ok()?;
-        self.sealer.open(Purpose::TotpSecret, pool_id.as_bytes(), &bytes).ok()
+        self.sealer
+            .open(Purpose::TotpSecret, pool_id.as_bytes(), &bytes)
+            .ok()
     }
 
     /// Checks a code against the user's verified software token and remembers its step.
-    pub(crate) async fn check_totp(&self, pool: &PoolRecord, user: &UserRecord, code: &str) -> Result<(), CoreError> {
+    pub(crate) async fn check_totp(
+        &self,
+        pool: &PoolRecord,
+        user: &UserRecord,
+        code: &str,
+    ) -> Result<(), CoreError> {
         let secret = self
             .open_totp(&pool.id, &user.extra["mfa"]["totp_secret"])
             .ok_or_else(mismatch)?;
@@ -202,15 +217,11 @@ impl Tessera {
             }
             (None, Some(session)) => {
                 let mut state = self.open_any_session(&session, MFA_SETUP)?;
-                let secret = state
-                    .totp
-                    .as_deref()
-                    .and_then(decode)
-                    .ok_or_else(|| {
-                        CoreError::InvalidParameter(
-                            "Call AssociateSoftwareToken before VerifySoftwareToken.".into(),
-                        )
-                    })?;
+                let secret = state.totp.as_deref().and_then(decode).ok_or_else(|| {
+                    CoreError::InvalidParameter(
+                        "Call AssociateSoftwareToken before VerifySoftwareToken.".into(),
+                    )
+                })?;
                 let pool = self.load_pool(&state.p).await?;
                 let user = self
                     .store

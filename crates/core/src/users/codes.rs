@@ -81,8 +81,17 @@ impl Tessera {
         ttl_ms: i64,
     ) -> Result<(), CoreError> {
         let (subject, template) = verification_template(pool, delivery.channel);
-        self.issue_code_with(pool, user, purpose_key, purpose, delivery, ttl_ms, subject, template)
-            .await
+        self.issue_code_with(
+            pool,
+            user,
+            purpose_key,
+            purpose,
+            delivery,
+            ttl_ms,
+            subject,
+            template,
+        )
+        .await
     }
 
     /// [`Tessera::issue_code`] with the message's subject and template given.
