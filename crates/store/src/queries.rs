@@ -87,6 +87,7 @@ macro_rules! impl_store {
         $crate::groups::impl_group_store!($store, $db);
         $crate::tokens::impl_token_store!($store, $db);
         $crate::documents::impl_document_store!($store, $db);
+        $crate::devices::impl_device_store!($store, $db);
 
         #[async_trait::async_trait]
         impl tessera_core::store::PoolStore for $store {

@@ -36,6 +36,7 @@ macro_rules! impl_token_store {
                 generation: row.try_get("generation").map_err($crate::backend)?,
                 previous_valid_until_ms: row.try_get("previous_valid_until_ms").map_err($crate::backend)?,
                 scopes: row.try_get("scopes").map_err($crate::backend)?,
+                device_key: row.try_get("device_key").map_err($crate::backend)?,
             })
         }
 
@@ -101,8 +102,8 @@ macro_rules! impl_token_store {
             async fn insert_family(&self, f: &tessera_core::store::RefreshFamily) -> Result<(), tessera_core::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO token_families (pool_id, origin_jti, sub, client_id, auth_time, created_ms, \
-                     expires_ms, revoked_ms, generation, previous_valid_until_ms, scopes) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     expires_ms, revoked_ms, generation, previous_valid_until_ms, scopes, device_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(&f.pool_id)
                 .bind(&f.origin_jti)
@@ -115,6 +116,7 @@ macro_rules! impl_token_store {
                 .bind(f.generation)
                 .bind(f.previous_valid_until_ms)
                 .bind(&f.scopes)
+                .bind(&f.device_key)
                 .execute(&self.pool)
                 .await
                 .map_err($crate::backend)?;

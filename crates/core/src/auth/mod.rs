@@ -299,6 +299,10 @@ impl Tessera {
                 self.new_password(&pool, &client, session, responses, api)
                     .await
             }
+            crate::devices::DEVICE_SRP_AUTH | crate::devices::DEVICE_PASSWORD_VERIFIER => {
+                self.answer_device(&pool, &client, challenge, session, responses, api)
+                    .await
+            }
             crate::mfa::SMS_MFA
             | crate::mfa::EMAIL_OTP
             | crate::mfa::SOFTWARE_TOKEN_MFA

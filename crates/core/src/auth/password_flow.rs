@@ -69,7 +69,8 @@ impl Tessera {
         };
         self.clear_failures(&pool.id, key.as_deref(), counted)
             .await?;
-        self.after_password(pool, client, user, api).await
+        let device = params.get("DEVICE_KEY").cloned();
+        self.after_password(pool, client, user, api, device).await
     }
 
     /// What follows a proven password: the user-state errors, the temporary-password
@@ -80,6 +81,7 @@ impl Tessera {
         client: &ClientRecord,
         user: UserRecord,
         api: Api,
+        device: Option<String>,
     ) -> Result<AuthOutcome, CoreError> {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
@@ -106,14 +108,24 @@ impl Tessera {
                             .into(),
                     ));
                 }
-                return Ok(self.new_password_challenge(pool, client, &user));
+                return Ok(self.new_password_challenge(pool, client, &user, device));
             }
             _ => {}
         }
-        if let Some(challenge) = self.mfa_step(pool, client, &user).await? {
+        if let Some(challenge) = self
+            .device_step(pool, client, &user, device.as_deref())
+            .await?
+        {
             return Ok(challenge);
         }
-        self.finish(pool, client, &user, api).await
+        if let Some(challenge) = self
+            .mfa_step(pool, client, &user, device.as_deref())
+            .await?
+        {
+            return Ok(challenge);
+        }
+        self.finish(pool, client, &user, api, device.as_deref())
+            .await
     }
 
     /// The end of a sign-in: tokens, or for the hosted pages the user it proved.
@@ -123,6 +135,7 @@ impl Tessera {
         client: &ClientRecord,
         user: &UserRecord,
         api: Api,
+        device: Option<&str>,
     ) -> Result<AuthOutcome, CoreError> {
         if api == Api::Hosted {
             return Ok(AuthOutcome {
@@ -131,7 +144,7 @@ impl Tessera {
             });
         }
         Ok(AuthOutcome::tokens(
-            self.issue_tokens(pool, client, user).await?,
+            self.issue_tokens_on(pool, client, user, device).await?,
         ))
     }
 
@@ -140,6 +153,7 @@ impl Tessera {
         pool: &PoolRecord,
         client: &ClientRecord,
         user: &UserRecord,
+        device: Option<String>,
     ) -> AuthOutcome {
         let required: Vec<String> = attributes::required_names(pool)
             .into_iter()
@@ -159,6 +173,7 @@ impl Tessera {
             u: user.username.clone(),
             ch: NEW_PASSWORD_REQUIRED.into(),
             x: self.clock.now_millis() + session_ttl_ms(client),
+            d: device,
             ..Default::default()
         };
         let mut params = HashMap::new();
@@ -234,6 +249,13 @@ impl Tessera {
                 Ok(())
             })
             .await?;
-        self.finish(pool, client, &user, api).await
+        if let Some(challenge) = self
+            .mfa_step(pool, client, &user, state.d.as_deref())
+            .await?
+        {
+            return Ok(challenge);
+        }
+        self.finish(pool, client, &user, api, state.d.as_deref())
+            .await
     }
 }

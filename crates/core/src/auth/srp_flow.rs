@@ -116,6 +116,7 @@ impl Tessera {
             x: self.clock.now_millis() + session_ttl_ms(client),
             k: Some(hex::encode(key)),
             pw: user.as_ref().and_then(|u| u.password_set_ms),
+            d: params.get("DEVICE_KEY").cloned(),
             ..Default::default()
         };
         let mut challenge = HashMap::new();
@@ -196,7 +197,14 @@ impl Tessera {
         };
         self.clear_failures(&pool.id, lock.as_deref(), counted)
             .await?;
-        self.after_password(pool, client, std::sync::Arc::unwrap_or_clone(user), api)
-            .await
+        let device = state.d.clone();
+        self.after_password(
+            pool,
+            client,
+            std::sync::Arc::unwrap_or_clone(user),
+            api,
+            device,
+        )
+        .await
     }
 }

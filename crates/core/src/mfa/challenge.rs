@@ -43,6 +43,7 @@ impl Tessera {
         client: &ClientRecord,
         user: &UserRecord,
         ch: &str,
+        device: Option<&str>,
     ) -> SessionState {
         SessionState {
             p: pool.id.clone(),
@@ -52,6 +53,7 @@ impl Tessera {
             ch: ch.into(),
             x: self.clock.now_millis() + session_ttl_ms(client),
             j: Some(self.random_id()),
+            d: device.map(str::to_string),
             ..Default::default()
         }
     }
@@ -115,6 +117,7 @@ impl Tessera {
         pool: &PoolRecord,
         client: &ClientRecord,
         user: &UserRecord,
+        device: Option<&str>,
     ) -> Result<Option<AuthOutcome>, CoreError> {
         let pf = self.pool_factors(pool).await?;
         if pf.mode == "OFF" {
@@ -138,7 +141,9 @@ impl Tessera {
             } else if pf.email && has(user, "email") {
                 choices.push(EMAIL_OTP);
             } else if pf.totp {
-                return Ok(Some(self.setup_challenge(pool, client, user).await?));
+                return Ok(Some(
+                    self.setup_challenge(pool, client, user, device).await?,
+                ));
             } else {
                 return Err(CoreError::InvalidParameter(
                     "MFA is required, but the user has no phone number or email address for the MFA the pool offers."
@@ -150,9 +155,12 @@ impl Tessera {
             .filter(|p| choices.contains(p))
             .or_else(|| (choices.len() == 1).then(|| choices[0]));
         match pick {
-            Some(f) => self.start_factor(pool, client, user, f).await.map(Some),
+            Some(f) => self
+                .start_factor(pool, client, user, f, device)
+                .await
+                .map(Some),
             None => {
-                let mut state = self.mfa_state(pool, client, user, SELECT_MFA_TYPE);
+                let mut state = self.mfa_state(pool, client, user, SELECT_MFA_TYPE, device);
                 state.can = Some(choices.iter().map(|c| c.to_string()).collect());
                 self.issue_once(&state).await?;
                 let mut params = HashMap::new();
@@ -175,8 +183,9 @@ impl Tessera {
         pool: &PoolRecord,
         client: &ClientRecord,
         user: &UserRecord,
+        device: Option<&str>,
     ) -> Result<AuthOutcome, CoreError> {
-        let state = self.mfa_state(pool, client, user, MFA_SETUP);
+        let state = self.mfa_state(pool, client, user, MFA_SETUP, device);
         self.issue_once(&state).await?;
         let mut params = HashMap::new();
         params.insert(
@@ -198,6 +207,7 @@ impl Tessera {
         client: &ClientRecord,
         user: &UserRecord,
         factor: &'static str,
+        device: Option<&str>,
     ) -> Result<AuthOutcome, CoreError> {
         let mut params = HashMap::new();
         params.insert("USER_ID_FOR_SRP".into(), user.username.clone());
@@ -256,7 +266,7 @@ impl Tessera {
                 mask_destination(channel, &destination),
             );
         }
-        let state = self.mfa_state(pool, client, user, factor);
+        let state = self.mfa_state(pool, client, user, factor, device);
         self.issue_once(&state).await?;
         Ok(AuthOutcome::challenge(
             factor,
@@ -345,7 +355,9 @@ impl Tessera {
                         ))
                     })?;
                 self.spend(&state).await?;
-                return self.start_factor(pool, client, &user, factor).await;
+                return self
+                    .start_factor(pool, client, &user, factor, state.d.as_deref())
+                    .await;
             }
             _ => {
                 // MFA_SETUP: answered once VerifySoftwareToken accepted a code.
@@ -366,6 +378,7 @@ impl Tessera {
         self.spend(&state).await?;
         self.clear_failures(&pool.id, lock.as_deref(), counted)
             .await?;
-        self.finish(pool, client, &user, api).await
+        self.finish(pool, client, &user, api, state.d.as_deref())
+            .await
     }
 }

@@ -538,6 +538,7 @@ impl Tessera {
                     auth_time: session.t,
                     scopes: Some(a.scopes.join(" ")),
                     nonce: a.nonce.clone(),
+                    device_key: None,
                 };
                 let result = self
                     .issue_tokens_for(&a.pool, &a.client, &user, grant)
@@ -717,6 +718,7 @@ impl Tessera {
             auth_time: payload.t,
             scopes: Some(payload.sc.join(" ")),
             nonce: payload.n,
+            device_key: None,
         };
         let result = self.issue_tokens_for(pool, client, &user, grant).await?;
         Ok(TokenAnswer {

@@ -44,10 +44,12 @@ pub struct ClientRecord {
     pub config: UserPoolClientType,
 }
 
+mod devices;
 mod documents;
 mod groups;
 mod tokens;
 mod users;
+pub use devices::*;
 pub use documents::*;
 pub use groups::*;
 pub use tokens::*;
@@ -56,7 +58,15 @@ pub use users::*;
 /// Everything Tessera stores. Each area has its own trait; adapters implement them all.
 #[async_trait]
 pub trait Store:
-    PoolStore + UserStore + GroupStore + TokenStore + DocumentStore + Send + Sync + 'static
+    PoolStore
+    + UserStore
+    + GroupStore
+    + TokenStore
+    + DocumentStore
+    + DeviceStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Deletes every record (test mode only). Every table cascades from `user_pools`.
     async fn reset(&self) -> Result<(), StoreError>;

@@ -42,6 +42,8 @@ pub struct RefreshFamily {
     pub previous_valid_until_ms: i64,
     /// The scopes an OAuth sign-in granted, space-separated; `None` for API sign-ins.
     pub scopes: Option<String>,
+    /// The device the sign-in was made on, if the pool tracks devices.
+    pub device_key: Option<String>,
 }
 
 /// A revoked family, as the revocation feed carries it.

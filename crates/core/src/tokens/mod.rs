@@ -70,6 +70,8 @@ pub(crate) struct Grant {
     pub scopes: Option<String>,
     /// The authorization request's `nonce`, echoed in the ID token.
     pub nonce: Option<String>,
+    /// The device the sign-in was made on.
+    pub device_key: Option<String>,
 }
 
 /// `at_hash`: base64url of the left half of the SHA-256 of the access token (OIDC Core
@@ -131,19 +133,37 @@ impl Tessera {
             .to_string()
     }
 
-    /// Starts a sign-in: a new refresh-token family, and the first tokens of it.
-    pub(crate) async fn issue_tokens(
+    /// Starts an API sign-in, on `device` when the sign-in proved one, else (when the pool
+    /// tracks devices) on a new device whose metadata the result carries.
+    pub(crate) async fn issue_tokens_on(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
         user: &UserRecord,
+        device: Option<&str>,
     ) -> Result<AuthenticationResultType, CoreError> {
         let now = self.clock.now_millis();
+        let known = match device {
+            Some(k) => self
+                .store
+                .get_device(&pool.id, k)
+                .await?
+                .filter(|d| d.sub == user.sub)
+                .map(|d| d.device_key),
+            None => None,
+        };
+        let new_device = match known {
+            Some(_) => None,
+            None => self.track_new_device(pool, user).await?,
+        };
         let grant = Grant {
             auth_time: now.div_euclid(1000),
+            device_key: known.or_else(|| new_device.as_ref().and_then(|d| d.device_key.clone())),
             ..Grant::default()
         };
-        self.issue_tokens_for(pool, client, user, grant).await
+        let mut result = self.issue_tokens_for(pool, client, user, grant).await?;
+        result.new_device_metadata = new_device;
+        Ok(result)
     }
 
     /// Starts a sign-in with what an OAuth grant decided (scopes, `auth_time`, `nonce`).
@@ -168,6 +188,7 @@ impl Tessera {
             generation: 0,
             previous_valid_until_ms: 0,
             scopes: grant.scopes,
+            device_key: grant.device_key,
         };
         self.store.insert_family(&family).await?;
         let mut result = self
@@ -238,6 +259,9 @@ impl Tessera {
         access.insert("iat".into(), json!(now));
         access.insert("jti".into(), json!(self.random_id()));
         access.insert("username".into(), json!(user.username));
+        if let Some(d) = &family.device_key {
+            access.insert("device_key".into(), json!(d));
+        }
 
         let mut id = Map::new();
         id.insert("sub".into(), json!(user.sub));

@@ -2,6 +2,7 @@
 
 mod auth;
 mod clients;
+mod devices;
 mod groups;
 mod mfa;
 mod oauth;
@@ -17,6 +18,7 @@ use crate::registry::Registry;
 pub(crate) fn register(r: &mut Registry) {
     oauth::register(r);
     mfa::register(r);
+    devices::register(r);
     r.add(Idp, "CreateUserPool", pools::create_user_pool::handle);
     r.add(Idp, "DescribeUserPool", pools::describe_user_pool::handle);
     r.add(Idp, "UpdateUserPool", pools::update_user_pool::handle);

@@ -5,6 +5,7 @@
 
 mod auth;
 mod clients;
+mod devices;
 mod gate;
 mod gate_browser;
 mod groups;
