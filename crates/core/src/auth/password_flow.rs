@@ -188,6 +188,7 @@ impl Tessera {
         );
         AuthOutcome {
             signed_in: None,
+            available_challenges: None,
             challenge_name: Some(NEW_PASSWORD_REQUIRED.into()),
             session: Some(self.seal_session(&state)),
             challenge_parameters: Some(params),
@@ -249,13 +250,13 @@ impl Tessera {
                 Ok(())
             })
             .await?;
-        if let Some(challenge) = self
-            .mfa_step(pool, client, &user, state.d.as_deref())
-            .await?
-        {
+        let device = responses
+            .get("DEVICE_KEY")
+            .map(String::as_str)
+            .or(state.d.as_deref());
+        if let Some(challenge) = self.mfa_step(pool, client, &user, device).await? {
             return Ok(challenge);
         }
-        self.finish(pool, client, &user, api, state.d.as_deref())
-            .await
+        self.finish(pool, client, &user, api, device).await
     }
 }

@@ -127,6 +127,7 @@ impl Tessera {
         challenge.insert("USER_ID_FOR_SRP".into(), user_id);
         Ok(AuthOutcome {
             signed_in: None,
+            available_challenges: None,
             challenge_name: Some(PASSWORD_VERIFIER.into()),
             session: None,
             challenge_parameters: Some(challenge),
@@ -197,7 +198,9 @@ impl Tessera {
         };
         self.clear_failures(&pool.id, lock.as_deref(), counted)
             .await?;
-        let device = state.d.clone();
+        // identity-js names a cached device only in this answer (it reads its storage after
+        // InitiateAuth), as Cognito accepts.
+        let device = responses.get("DEVICE_KEY").cloned().or(state.d.clone());
         self.after_password(
             pool,
             client,
