@@ -7,6 +7,7 @@
 //! user-state checks in [`Tessera::after_password`], which either issue tokens or answer
 //! with the next challenge.
 
+pub(crate) mod choice;
 pub(crate) mod lockout;
 pub(crate) mod password_flow;
 pub(crate) mod refresh;
@@ -32,6 +33,8 @@ pub struct AuthOutcome {
     pub session: Option<String>,
     pub challenge_parameters: Option<HashMap<String, String>>,
     pub authentication_result: Option<AuthenticationResultType>,
+    /// USER_AUTH's SELECT_CHALLENGE: the first factors the user may choose from.
+    pub available_challenges: Option<Vec<String>>,
     /// A hosted sign-in that proved who the user is: the user's `sub` (no tokens yet; the
     /// OAuth grant that follows decides them).
     pub signed_in: Option<String>,
@@ -241,7 +244,12 @@ impl Tessera {
             ("CUSTOM_AUTH", _) => Err(CoreError::InvalidParameter(
                 "Custom auth lambda trigger is not configured for the user pool.".into(),
             )),
-            ("USER_AUTH", _) => Err(flow_not_enabled("USER_AUTH")),
+            ("USER_AUTH", _) => {
+                if !flow_allowed(&client, "ALLOW_USER_AUTH", None) {
+                    return Err(flow_not_enabled("USER_AUTH"));
+                }
+                self.user_auth(&pool, &client, params, api).await
+            }
             _ => Err(CoreError::InvalidParameter(
                 "Initiate Auth method not supported.".into(),
             )),
@@ -303,7 +311,12 @@ impl Tessera {
                 self.answer_device(&pool, &client, challenge, session, responses, api)
                     .await
             }
+            choice::SELECT_CHALLENGE => {
+                self.answer_select_challenge(&pool, &client, session, responses, api)
+                    .await
+            }
             crate::mfa::SMS_MFA
+            | choice::SMS_OTP
             | crate::mfa::EMAIL_OTP
             | crate::mfa::SOFTWARE_TOKEN_MFA
             | crate::mfa::SELECT_MFA_TYPE

@@ -9,6 +9,7 @@ use super::{
     EMAIL_OTP, MFA_SETUP, SELECT_MFA_TYPE, SMS_MFA, SOFTWARE_TOKEN_MFA, has, preferred,
     user_factors,
 };
+use crate::auth::choice::SMS_OTP;
 use crate::auth::lockout::lock_key;
 use crate::auth::session::{SessionState, expired_session, session_ttl_ms};
 use crate::auth::{Api, AuthOutcome};
@@ -201,7 +202,7 @@ impl Tessera {
     }
 
     /// Starts one factor's challenge (sending the code for SMS and email).
-    async fn start_factor(
+    pub(crate) async fn start_factor(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
@@ -212,7 +213,7 @@ impl Tessera {
         let mut params = HashMap::new();
         params.insert("USER_ID_FOR_SRP".into(), user.username.clone());
         if factor != SOFTWARE_TOKEN_MFA {
-            let (channel, attribute) = if factor == SMS_MFA {
+            let (channel, attribute) = if factor == SMS_MFA || factor == SMS_OTP {
                 (Channel::Sms, "phone_number")
             } else {
                 (Channel::Email, "email")
@@ -327,13 +328,9 @@ impl Tessera {
         let lock = lock_key(client, Some(&user), &user.username);
         let counted = self.check_lockout(&pool.id, lock.as_deref()).await?;
         let checked = match challenge {
-            SMS_MFA | EMAIL_OTP => {
-                let key = if challenge == SMS_MFA {
-                    "SMS_MFA_CODE"
-                } else {
-                    "EMAIL_OTP_CODE"
-                };
-                self.redeem_code(pool, &user, MFA_CODE, code(key)?)
+            SMS_MFA | SMS_OTP | EMAIL_OTP => {
+                let key = format!("{challenge}_CODE");
+                self.redeem_code(pool, &user, MFA_CODE, code(&key)?)
                     .await
                     .map_err(|e| match e {
                         CoreError::CodeMismatch(_) => code_mismatch(),
@@ -378,7 +375,10 @@ impl Tessera {
         self.spend(&state).await?;
         self.clear_failures(&pool.id, lock.as_deref(), counted)
             .await?;
-        self.finish(pool, client, &user, api, state.d.as_deref())
-            .await
+        let device = responses
+            .get("DEVICE_KEY")
+            .map(String::as_str)
+            .or(state.d.as_deref());
+        self.finish(pool, client, &user, api, device).await
     }
 }

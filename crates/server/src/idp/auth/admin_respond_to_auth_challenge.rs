@@ -13,6 +13,6 @@ pub(crate) async fn handle(
         session: out.session,
         challenge_parameters: out.challenge_parameters,
         authentication_result: out.authentication_result,
-        available_challenges: None,
+        available_challenges: out.available_challenges,
     })
 }

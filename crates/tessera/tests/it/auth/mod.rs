@@ -3,6 +3,7 @@
 //! none).
 
 mod cache;
+mod choice;
 mod claims;
 mod flows;
 mod own;

@@ -1,0 +1,245 @@
+//! Choice-based sign-in (`USER_AUTH`): the first factor is a password (PASSWORD, or
+//! PASSWORD_SRP), or a code by email or text message (EMAIL_OTP, SMS_OTP), among those the
+//! pool's SignInPolicy allows and the user has. With `PREFERRED_CHALLENGE` the sign-in
+//! starts there; otherwise it answers SELECT_CHALLENGE with `AvailableChallenges`. A
+//! passwordless first factor is not followed by MFA, as in Cognito.
+
+use std::collections::HashMap;
+
+use super::session::{SessionState, expired_session, session_ttl_ms};
+use super::{Api, AuthOutcome, param};
+use crate::store::{ClientRecord, PoolRecord, UserRecord};
+use crate::{CoreError, Tessera};
+
+pub const SELECT_CHALLENGE: &str = "SELECT_CHALLENGE";
+pub const SMS_OTP: &str = "SMS_OTP";
+
+/// The first factors the pool allows (its SignInPolicy; PASSWORD when unset).
+fn allowed_first_factors(pool: &PoolRecord) -> Vec<String> {
+    pool.config
+        .policies
+        .as_ref()
+        .and_then(|p| p.sign_in_policy.as_ref())
+        .and_then(|s| s.allowed_first_auth_factors.clone())
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| vec!["PASSWORD".into()])
+}
+
+fn verified(u: &UserRecord, attr: &str) -> bool {
+    u.attributes.get(attr).is_some_and(|v| !v.is_empty())
+        && u.attributes
+            .get(&format!("{attr}_verified"))
+            .map(String::as_str)
+            == Some("true")
+}
+
+/// The factors a user has set up, as GetUserAuthFactors reports them.
+pub(crate) fn configured_factors(u: &UserRecord) -> Vec<String> {
+    let mut out = Vec::new();
+    if u.password_hash.is_some() {
+        out.push("PASSWORD".to_string());
+    }
+    if verified(u, "email") {
+        out.push("EMAIL_OTP".into());
+    }
+    if verified(u, "phone_number") {
+        out.push("SMS_OTP".into());
+    }
+    out
+}
+
+/// The challenges a USER_AUTH sign-in may start with, for a user (or, for a user who does
+/// not exist behind PreventUserExistenceErrors, as for one with a password).
+fn available(pool: &PoolRecord, user: Option<&UserRecord>) -> Vec<String> {
+    let allowed = allowed_first_factors(pool);
+    let has = user
+        .map(configured_factors)
+        .unwrap_or_else(|| vec!["PASSWORD".into()]);
+    let mut out = Vec::new();
+    for f in &allowed {
+        match f.as_str() {
+            "PASSWORD" if has.iter().any(|h| h == "PASSWORD") => {
+                out.push("PASSWORD".to_string());
+                out.push("PASSWORD_SRP".to_string());
+            }
+            "EMAIL_OTP" | "SMS_OTP" if has.contains(f) => out.push(f.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
+impl Tessera {
+    /// `InitiateAuth` / `AdminInitiateAuth` with `AuthFlow: USER_AUTH`.
+    pub(super) async fn user_auth(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        params: &HashMap<String, String>,
+        api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        let username = param(params, "USERNAME")?;
+        if api != Api::Hosted {
+            Self::check_secret_hash(
+                client,
+                username,
+                params.get("SECRET_HASH").map(String::as_str),
+            )?;
+        }
+        let user = self.find_user(pool, username).await?;
+        if user.is_none() && !crate::users::signup::hides_users(client) {
+            return Err(crate::users::user_not_found());
+        }
+        let choices = available(pool, user.as_ref());
+        if choices.is_empty() {
+            return Err(CoreError::NotAuthorized(
+                "The user has no sign-in factor this user pool allows.".into(),
+            ));
+        }
+        match params.get("PREFERRED_CHALLENGE").map(String::as_str) {
+            Some(p) if choices.iter().any(|c| c == p) => {
+                self.start_choice(pool, client, user.as_ref(), username, p, params, api)
+                    .await
+            }
+            _ => {
+                let state = SessionState {
+                    p: pool.id.clone(),
+                    c: client.client_id.clone(),
+                    s: user.as_ref().map(|u| u.sub.clone()).unwrap_or_default(),
+                    u: username.to_string(),
+                    ch: SELECT_CHALLENGE.into(),
+                    x: self.clock.now_millis() + session_ttl_ms(client),
+                    can: Some(choices.clone()),
+                    ..Default::default()
+                };
+                let mut outcome = AuthOutcome::challenge(
+                    SELECT_CHALLENGE,
+                    self.seal_session(&state),
+                    HashMap::new(),
+                );
+                outcome.available_challenges = Some(choices);
+                Ok(outcome)
+            }
+        }
+    }
+
+    /// Starts the chosen first factor. `params` carries what it needs (`PASSWORD`, `SRP_A`).
+    #[allow(clippy::too_many_arguments)]
+    async fn start_choice(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        user: Option<&UserRecord>,
+        username: &str,
+        choice: &str,
+        params: &HashMap<String, String>,
+        api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        let mut p = params.clone();
+        p.insert("USERNAME".into(), username.to_string());
+        match choice {
+            "PASSWORD" => self.password_auth(pool, client, &p, api).await,
+            "PASSWORD_SRP" => self.srp_start(pool, client, &p).await,
+            "EMAIL_OTP" | "SMS_OTP" => {
+                let user = user.ok_or_else(expired_session)?;
+                let factor = if choice == SMS_OTP {
+                    SMS_OTP
+                } else {
+                    crate::mfa::EMAIL_OTP
+                };
+                self.start_factor(pool, client, user, factor, None).await
+            }
+            _ => Err(CoreError::InvalidParameter(format!(
+                "Unsupported challenge: {choice}"
+            ))),
+        }
+    }
+
+    /// `RespondToAuthChallenge` with `SELECT_CHALLENGE`: `ANSWER` is the factor (with
+    /// `PASSWORD` or `SRP_A` when it needs one).
+    pub(super) async fn answer_select_challenge(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        session: Option<&str>,
+        responses: &HashMap<String, String>,
+        api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        let state = self.open_session(
+            session.ok_or_else(expired_session)?,
+            &client.client_id,
+            SELECT_CHALLENGE,
+        )?;
+        if state.p != pool.id {
+            return Err(expired_session());
+        }
+        let answer = param(responses, "ANSWER")?;
+        if !state.can.iter().flatten().any(|c| c == answer) {
+            return Err(CoreError::InvalidParameter(format!(
+                "{answer} is not one of the available challenges."
+            )));
+        }
+        let user = if state.s.is_empty() {
+            None
+        } else {
+            self.store.get_user_by_sub(&pool.id, &state.s).await?
+        };
+        if api != Api::Hosted {
+            let name = responses
+                .get("USERNAME")
+                .map_or(state.u.as_str(), String::as_str);
+            Self::check_secret_hash(
+                client,
+                name,
+                responses.get("SECRET_HASH").map(String::as_str),
+            )?;
+        }
+        self.start_choice(
+            pool,
+            client,
+            user.as_ref(),
+            &state.u,
+            answer,
+            responses,
+            api,
+        )
+        .await
+    }
+}
+
+impl Tessera {
+    fn auth_factors(&self, u: &UserRecord) -> tessera_wire::idp::GetUserAuthFactorsResponse {
+        let (_, preferred, list) = crate::mfa::user_settings(u);
+        tessera_wire::idp::GetUserAuthFactorsResponse {
+            username: u.username.clone(),
+            preferred_mfa_setting: preferred,
+            user_mfa_setting_list: list,
+            configured_user_auth_factors: Some(configured_factors(u)),
+        }
+    }
+
+    /// `GetUserAuthFactors`.
+    pub async fn get_user_auth_factors(
+        &self,
+        access_token: &str,
+    ) -> Result<tessera_wire::idp::GetUserAuthFactorsResponse, CoreError> {
+        let claims = self.verify_access_token(access_token).await?;
+        let user = self
+            .store
+            .get_user_by_sub(&claims.pool_id, &claims.sub)
+            .await?
+            .ok_or_else(crate::users::user_not_found)?;
+        Ok(self.auth_factors(&user))
+    }
+
+    /// `AdminGetUserAuthFactors`.
+    pub async fn admin_get_user_auth_factors(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> Result<tessera_wire::idp::GetUserAuthFactorsResponse, CoreError> {
+        let pool = self.load_pool(pool_id).await?;
+        let user = self.require_user(&pool, username).await?;
+        Ok(self.auth_factors(&user))
+    }
+}
