@@ -4,5 +4,6 @@
 # the real binary with other clients (e2e/run.sh installs what they need).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/build-deps.sh
 cargo test --workspace
 e2e/run.sh

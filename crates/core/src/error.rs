@@ -43,6 +43,9 @@ pub enum CoreError {
     ManagedLoginBrandingExists(String),
     #[error("{0}")]
     CodeMismatch(String),
+    /// A passkey operation failed: the exception's name, and the message.
+    #[error("{1}")]
+    WebAuthn(&'static str, String),
     /// A wrong code while verifying a new software token.
     #[error("{0}")]
     EnableSoftwareTokenMfa(String),

@@ -21,6 +21,7 @@ pub mod messages;
 pub mod mfa;
 pub mod oauth;
 pub mod page;
+pub mod passkeys;
 pub mod pools;
 pub mod rand;
 pub mod schema;

@@ -70,6 +70,7 @@ impl From<CoreError> for ApiError {
                 ApiError::new("ManagedLoginBrandingExistsException", m)
             }
             CoreError::CodeMismatch(m) => ApiError::new("CodeMismatchException", m),
+            CoreError::WebAuthn(kind, m) => ApiError::new(kind, m),
             CoreError::EnableSoftwareTokenMfa(m) => {
                 ApiError::new("EnableSoftwareTokenMFAException", m)
             }

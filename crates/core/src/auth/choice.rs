@@ -13,9 +13,10 @@ use crate::{CoreError, Tessera};
 
 pub const SELECT_CHALLENGE: &str = "SELECT_CHALLENGE";
 pub const SMS_OTP: &str = "SMS_OTP";
+pub const WEB_AUTHN: &str = "WEB_AUTHN";
 
 /// The first factors the pool allows (its SignInPolicy; PASSWORD when unset).
-fn allowed_first_factors(pool: &PoolRecord) -> Vec<String> {
+pub(crate) fn allowed_first_factors(pool: &PoolRecord) -> Vec<String> {
     pool.config
         .policies
         .as_ref()
@@ -50,11 +51,14 @@ pub(crate) fn configured_factors(u: &UserRecord) -> Vec<String> {
 
 /// The challenges a USER_AUTH sign-in may start with, for a user (or, for a user who does
 /// not exist behind PreventUserExistenceErrors, as for one with a password).
-fn available(pool: &PoolRecord, user: Option<&UserRecord>) -> Vec<String> {
+fn available(pool: &PoolRecord, user: Option<&UserRecord>, passkey: bool) -> Vec<String> {
     let allowed = allowed_first_factors(pool);
-    let has = user
+    let mut has = user
         .map(configured_factors)
         .unwrap_or_else(|| vec!["PASSWORD".into()]);
+    if passkey {
+        has.push(WEB_AUTHN.into());
+    }
     let mut out = Vec::new();
     for f in &allowed {
         match f.as_str() {
@@ -62,7 +66,7 @@ fn available(pool: &PoolRecord, user: Option<&UserRecord>) -> Vec<String> {
                 out.push("PASSWORD".to_string());
                 out.push("PASSWORD_SRP".to_string());
             }
-            "EMAIL_OTP" | "SMS_OTP" if has.contains(f) => out.push(f.clone()),
+            "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN" if has.contains(f) => out.push(f.clone()),
             _ => {}
         }
     }
@@ -90,7 +94,11 @@ impl Tessera {
         if user.is_none() && !crate::users::signup::hides_users(client) {
             return Err(crate::users::user_not_found());
         }
-        let choices = available(pool, user.as_ref());
+        let passkey = match &user {
+            Some(u) => self.has_passkey(&pool.id, &u.sub).await?,
+            None => false,
+        };
+        let choices = available(pool, user.as_ref(), passkey);
         if choices.is_empty() {
             return Err(CoreError::NotAuthorized(
                 "The user has no sign-in factor this user pool allows.".into(),
@@ -148,6 +156,31 @@ impl Tessera {
                     crate::mfa::EMAIL_OTP
                 };
                 self.start_factor(pool, client, user, factor, None).await
+            }
+            WEB_AUTHN => {
+                let user = user.ok_or_else(expired_session)?;
+                let (options, state) = self.start_passkey_assertion(pool, user).await?;
+                let st = SessionState {
+                    p: pool.id.clone(),
+                    c: client.client_id.clone(),
+                    s: user.sub.clone(),
+                    u: user.username.clone(),
+                    ch: WEB_AUTHN.into(),
+                    x: self.clock.now_millis() + session_ttl_ms(client),
+                    wa: Some(state),
+                    j: Some(self.random_id()),
+                    ..Default::default()
+                };
+                // An assertion answers once (authenticators without a counter could
+                // otherwise be replayed within the session).
+                self.issue_once(&st).await?;
+                let mut params = HashMap::new();
+                params.insert("CREDENTIAL_REQUEST_OPTIONS".into(), options.to_string());
+                Ok(AuthOutcome::challenge(
+                    WEB_AUTHN,
+                    self.seal_session(&st),
+                    params,
+                ))
             }
             _ => Err(CoreError::InvalidParameter(format!(
                 "Unsupported challenge: {choice}"
@@ -208,14 +241,63 @@ impl Tessera {
 }
 
 impl Tessera {
-    fn auth_factors(&self, u: &UserRecord) -> tessera_wire::idp::GetUserAuthFactorsResponse {
+    async fn auth_factors(
+        &self,
+        u: &UserRecord,
+    ) -> Result<tessera_wire::idp::GetUserAuthFactorsResponse, CoreError> {
         let (_, preferred, list) = crate::mfa::user_settings(u);
-        tessera_wire::idp::GetUserAuthFactorsResponse {
+        let mut factors = configured_factors(u);
+        if self.has_passkey(&u.pool_id, &u.sub).await? {
+            factors.push(WEB_AUTHN.into());
+        }
+        Ok(tessera_wire::idp::GetUserAuthFactorsResponse {
             username: u.username.clone(),
             preferred_mfa_setting: preferred,
             user_mfa_setting_list: list,
-            configured_user_auth_factors: Some(configured_factors(u)),
+            configured_user_auth_factors: Some(factors),
+        })
+    }
+
+    /// `RespondToAuthChallenge` with `WEB_AUTHN`: the authenticator's assertion
+    /// (`CREDENTIAL`, JSON). A passkey is a whole sign-in: no MFA follows.
+    pub(super) async fn answer_web_authn(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        session: Option<&str>,
+        responses: &HashMap<String, String>,
+        api: Api,
+    ) -> Result<AuthOutcome, CoreError> {
+        let state = self.open_session(
+            session.ok_or_else(expired_session)?,
+            &client.client_id,
+            WEB_AUTHN,
+        )?;
+        let user = self
+            .store
+            .get_user_by_sub(&pool.id, &state.s)
+            .await?
+            .ok_or_else(expired_session)?;
+        if api != Api::Hosted {
+            let name = responses
+                .get("USERNAME")
+                .map_or(state.u.as_str(), String::as_str);
+            Self::check_secret_hash(
+                client,
+                name,
+                responses.get("SECRET_HASH").map(String::as_str),
+            )?;
         }
+        if !user.enabled {
+            return Err(CoreError::NotAuthorized("User is disabled.".into()));
+        }
+        let credential = param(responses, "CREDENTIAL")?;
+        let wa = state.wa.as_deref().unwrap_or_default();
+        self.finish_passkey_assertion(pool, &user, wa, credential)
+            .await?;
+        self.spend(&state).await?;
+        let device = responses.get("DEVICE_KEY").map(String::as_str);
+        self.finish(pool, client, &user, api, device).await
     }
 
     /// `GetUserAuthFactors`.
@@ -229,7 +311,7 @@ impl Tessera {
             .get_user_by_sub(&claims.pool_id, &claims.sub)
             .await?
             .ok_or_else(crate::users::user_not_found)?;
-        Ok(self.auth_factors(&user))
+        self.auth_factors(&user).await
     }
 
     /// `AdminGetUserAuthFactors`.
@@ -240,6 +322,6 @@ impl Tessera {
     ) -> Result<tessera_wire::idp::GetUserAuthFactorsResponse, CoreError> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.require_user(&pool, username).await?;
-        Ok(self.auth_factors(&user))
+        self.auth_factors(&user).await
     }
 }

@@ -311,6 +311,10 @@ impl Tessera {
                 self.answer_device(&pool, &client, challenge, session, responses, api)
                     .await
             }
+            choice::WEB_AUTHN => {
+                self.answer_web_authn(&pool, &client, session, responses, api)
+                    .await
+            }
             choice::SELECT_CHALLENGE => {
                 self.answer_select_challenge(&pool, &client, session, responses, api)
                     .await

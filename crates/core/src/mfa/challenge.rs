@@ -60,7 +60,7 @@ impl Tessera {
     }
 
     /// Records a single-use session so that answering its challenge can spend it.
-    async fn issue_once(&self, state: &SessionState) -> Result<(), CoreError> {
+    pub(crate) async fn issue_once(&self, state: &SessionState) -> Result<(), CoreError> {
         let Some(j) = &state.j else { return Ok(()) };
         self.store
             .insert_code(&AuthCodeRecord {
@@ -74,7 +74,7 @@ impl Tessera {
     }
 
     /// Spends a single-use session: a second answer to the same challenge is refused.
-    async fn spend(&self, state: &SessionState) -> Result<(), CoreError> {
+    pub(crate) async fn spend(&self, state: &SessionState) -> Result<(), CoreError> {
         let j = state.j.as_deref().ok_or_else(invalid_session)?;
         match self.store.take_code(&once_key(j)).await? {
             Some(_) => Ok(()),

@@ -25,6 +25,8 @@ pub enum DocKind {
     Branding,
     /// `GetUserPoolMfaConfigResponse`; key: `mfa`.
     MfaConfig,
+    /// A user's passkey; key: `<sub>/<credential id>`.
+    Passkey,
 }
 
 impl DocKind {
@@ -36,6 +38,7 @@ impl DocKind {
             DocKind::UiCustomization => "ui_customization",
             DocKind::Branding => "branding",
             DocKind::MfaConfig => "mfa_config",
+            DocKind::Passkey => "passkey",
         }
     }
 }

@@ -7,6 +7,7 @@ mod groups;
 mod mfa;
 mod oauth;
 mod own;
+mod passkeys;
 mod pools;
 mod tags;
 mod users;
@@ -19,6 +20,7 @@ pub(crate) fn register(r: &mut Registry) {
     oauth::register(r);
     mfa::register(r);
     devices::register(r);
+    passkeys::register(r);
     r.add(Idp, "CreateUserPool", pools::create_user_pool::handle);
     r.add(Idp, "DescribeUserPool", pools::describe_user_pool::handle);
     r.add(Idp, "UpdateUserPool", pools::update_user_pool::handle);

@@ -13,6 +13,7 @@ mod harness;
 mod mfa;
 mod oauth;
 mod outbox;
+mod passkeys;
 mod pools;
 mod protocol;
 mod restart;
