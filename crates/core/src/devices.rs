@@ -188,15 +188,7 @@ impl Tessera {
         responses: &HashMap<String, String>,
         api: Api,
     ) -> Result<AuthOutcome, CoreError> {
-        let param = |k: &str| {
-            responses
-                .get(k)
-                .map(String::as_str)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| {
-                    CoreError::InvalidParameter(format!("Missing required parameter {k}"))
-                })
-        };
+        let param = |k: &str| crate::auth::param(responses, k);
         if challenge == DEVICE_SRP_AUTH {
             let state = self.open_session(
                 session.ok_or_else(expired_session)?,
@@ -316,13 +308,7 @@ impl Tessera {
         &self,
         req: ConfirmDeviceRequest,
     ) -> Result<ConfirmDeviceResponse, CoreError> {
-        let claims = self.verify_access_token(&req.access_token).await?;
-        let pool = self.load_pool(&claims.pool_id).await?;
-        let user = self
-            .store
-            .get_user_by_sub(&pool.id, &claims.sub)
-            .await?
-            .ok_or_else(crate::users::user_not_found)?;
+        let (pool, user) = self.token_user(&req.access_token).await?;
         let (mut rec, mut doc) = self
             .users_device(&pool, &user, &req.device_key)
             .await?
@@ -369,18 +355,6 @@ impl Tessera {
         Ok(ConfirmDeviceResponse {
             user_confirmation_necessary: Some(on_prompt),
         })
-    }
-
-    /// The user an access token belongs to, with its pool.
-    async fn token_user(&self, access_token: &str) -> Result<(PoolRecord, UserRecord), CoreError> {
-        let claims = self.verify_access_token(access_token).await?;
-        let pool = self.load_pool(&claims.pool_id).await?;
-        let user = self
-            .store
-            .get_user_by_sub(&pool.id, &claims.sub)
-            .await?
-            .ok_or_else(crate::users::user_not_found)?;
-        Ok((pool, user))
     }
 
     /// The user an admin call names, with its pool.

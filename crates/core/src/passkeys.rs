@@ -123,23 +123,12 @@ impl Tessera {
         }
     }
 
-    async fn caller_user(&self, access_token: &str) -> Result<(PoolRecord, UserRecord), CoreError> {
-        let claims = self.verify_access_token(access_token).await?;
-        let pool = self.load_pool(&claims.pool_id).await?;
-        let user = self
-            .store
-            .get_user_by_sub(&pool.id, &claims.sub)
-            .await?
-            .ok_or_else(crate::users::user_not_found)?;
-        Ok((pool, user))
-    }
-
     /// `StartWebAuthnRegistration`: the options for `navigator.credentials.create()`.
     pub async fn start_web_authn_registration(
         &self,
         access_token: &str,
     ) -> Result<Value, CoreError> {
-        let (pool, user) = self.caller_user(access_token).await?;
+        let (pool, user) = self.token_user(access_token).await?;
         let enabled = crate::auth::choice::allowed_first_factors(&pool)
             .iter()
             .any(|f| f == crate::auth::choice::WEB_AUTHN);
@@ -188,7 +177,7 @@ impl Tessera {
         access_token: &str,
         credential: Value,
     ) -> Result<(), CoreError> {
-        let (pool, user) = self.caller_user(access_token).await?;
+        let (pool, user) = self.token_user(access_token).await?;
         let pending = &user.extra["webauthn_registration"];
         let state: PasskeyRegistration = pending
             .get("state")
@@ -264,7 +253,7 @@ impl Tessera {
         max_results: Option<i32>,
         next_token: Option<&str>,
     ) -> Result<(Vec<WebAuthnCredentialDescription>, Option<String>), CoreError> {
-        let (pool, user) = self.caller_user(access_token).await?;
+        let (pool, user) = self.token_user(access_token).await?;
         let all = self.passkeys_of(&pool.id, &user.sub).await?;
         let after = next_token.map(page::decode).transpose()?;
         let rows: Vec<_> = all
@@ -293,7 +282,7 @@ impl Tessera {
         access_token: &str,
         credential_id: &str,
     ) -> Result<(), CoreError> {
-        let (pool, user) = self.caller_user(access_token).await?;
+        let (pool, user) = self.token_user(access_token).await?;
         if self
             .store
             .delete_document(

@@ -217,16 +217,7 @@ impl Tessera {
         } else {
             self.store.get_user_by_sub(&pool.id, &state.s).await?
         };
-        if api != Api::Hosted {
-            let name = responses
-                .get("USERNAME")
-                .map_or(state.u.as_str(), String::as_str);
-            Self::check_secret_hash(
-                client,
-                name,
-                responses.get("SECRET_HASH").map(String::as_str),
-            )?;
-        }
+        Self::check_answer_secret(client, &state.u, responses, api)?;
         self.start_choice(
             pool,
             client,
@@ -278,16 +269,7 @@ impl Tessera {
             .get_user_by_sub(&pool.id, &state.s)
             .await?
             .ok_or_else(expired_session)?;
-        if api != Api::Hosted {
-            let name = responses
-                .get("USERNAME")
-                .map_or(state.u.as_str(), String::as_str);
-            Self::check_secret_hash(
-                client,
-                name,
-                responses.get("SECRET_HASH").map(String::as_str),
-            )?;
-        }
+        Self::check_answer_secret(client, &state.u, responses, api)?;
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
@@ -305,12 +287,7 @@ impl Tessera {
         &self,
         access_token: &str,
     ) -> Result<tessera_wire::idp::GetUserAuthFactorsResponse, CoreError> {
-        let claims = self.verify_access_token(access_token).await?;
-        let user = self
-            .store
-            .get_user_by_sub(&claims.pool_id, &claims.sub)
-            .await?
-            .ok_or_else(crate::users::user_not_found)?;
+        let (_, user) = self.token_user(access_token).await?;
         self.auth_factors(&user).await
     }
 

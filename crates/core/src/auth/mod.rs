@@ -98,7 +98,10 @@ fn flow_not_enabled(flow: &str) -> CoreError {
     CoreError::InvalidParameter(format!("{flow} flow not enabled for this client"))
 }
 
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, CoreError> {
+pub(crate) fn param<'a>(
+    params: &'a HashMap<String, String>,
+    name: &str,
+) -> Result<&'a str, CoreError> {
     params
         .get(name)
         .map(String::as_str)
@@ -191,6 +194,25 @@ impl Tessera {
                 client.client_id
             )))
         }
+    }
+
+    /// Checks the SECRET_HASH of a challenge answer (made with the answer's `USERNAME`, else
+    /// the name the sign-in began with). The hosted pages act for the client: no hash.
+    pub(crate) fn check_answer_secret(
+        client: &ClientRecord,
+        started_as: &str,
+        responses: &HashMap<String, String>,
+        api: Api,
+    ) -> Result<(), CoreError> {
+        if api == Api::Hosted {
+            return Ok(());
+        }
+        let name = responses.get("USERNAME").map_or(started_as, String::as_str);
+        Self::check_secret_hash(
+            client,
+            name,
+            responses.get("SECRET_HASH").map(String::as_str),
+        )
     }
 
     async fn start(

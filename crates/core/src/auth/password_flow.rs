@@ -207,16 +207,7 @@ impl Tessera {
     ) -> Result<AuthOutcome, CoreError> {
         let state = self.open_session(session, &client.client_id, NEW_PASSWORD_REQUIRED)?;
         let new = param(responses, "NEW_PASSWORD")?;
-        let username = responses
-            .get("USERNAME")
-            .map_or(state.u.as_str(), String::as_str);
-        if api != Api::Hosted {
-            Self::check_secret_hash(
-                client,
-                username,
-                responses.get("SECRET_HASH").map(String::as_str),
-            )?;
-        }
+        Self::check_answer_secret(client, &state.u, responses, api)?;
         let user = self
             .store
             .get_user_by_sub(&pool.id, &state.s)

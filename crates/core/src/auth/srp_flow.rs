@@ -149,14 +149,8 @@ impl Tessera {
         if state.p != pool.id {
             return Err(expired_session());
         }
-        let username = responses
-            .get("USERNAME")
-            .map_or(state.u.as_str(), String::as_str);
-        Self::check_secret_hash(
-            client,
-            username,
-            responses.get("SECRET_HASH").map(String::as_str),
-        )?;
+        // USER_SRP_AUTH always checks SECRET_HASH (hosted pages use the password flow).
+        Self::check_answer_secret(client, &state.u, responses, Api::Client)?;
         let Some(secs) = srp::parse_timestamp(timestamp) else {
             return Err(CoreError::InvalidParameter(
                 "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.".into(),

@@ -304,25 +304,8 @@ impl Tessera {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
-        if api != Api::Hosted {
-            let name = responses
-                .get("USERNAME")
-                .map_or(state.u.as_str(), String::as_str);
-            Self::check_secret_hash(
-                client,
-                name,
-                responses.get("SECRET_HASH").map(String::as_str),
-            )?;
-        }
-        let code = |key: &str| {
-            responses
-                .get(key)
-                .map(String::as_str)
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| {
-                    CoreError::InvalidParameter(format!("Missing required parameter {key}"))
-                })
-        };
+        Self::check_answer_secret(client, &state.u, responses, api)?;
+        let code = |key: &str| crate::auth::param(responses, key);
         // Wrong codes count as failed sign-ins: the lockout that guards passwords guards
         // codes too.
         let lock = lock_key(client, Some(&user), &user.username);

@@ -289,13 +289,7 @@ impl Tessera {
         &self,
         req: SetUserMFAPreferenceRequest,
     ) -> Result<(), CoreError> {
-        let claims = self.verify_access_token(&req.access_token).await?;
-        let pool = self.load_pool(&claims.pool_id).await?;
-        let user = self
-            .store
-            .get_user_by_sub(&pool.id, &claims.sub)
-            .await?
-            .ok_or_else(crate::users::user_not_found)?;
+        let (pool, user) = self.token_user(&req.access_token).await?;
         let settings = [
             (
                 SMS_MFA,
@@ -378,13 +372,7 @@ impl Tessera {
         access_token: &str,
         options: &[MFAOptionType],
     ) -> Result<(), CoreError> {
-        let claims = self.verify_access_token(access_token).await?;
-        let pool = self.load_pool(&claims.pool_id).await?;
-        let user = self
-            .store
-            .get_user_by_sub(&pool.id, &claims.sub)
-            .await?
-            .ok_or_else(crate::users::user_not_found)?;
+        let (pool, user) = self.token_user(access_token).await?;
         self.set_legacy_sms(&pool, &user.username, options).await
     }
 

@@ -150,13 +150,7 @@ impl Tessera {
         let code = encode(&secret);
         match (req.access_token, req.session) {
             (Some(token), _) => {
-                let claims = self.verify_access_token(&token).await?;
-                let pool = self.load_pool(&claims.pool_id).await?;
-                let user = self
-                    .store
-                    .get_user_by_sub(&pool.id, &claims.sub)
-                    .await?
-                    .ok_or_else(crate::users::user_not_found)?;
+                let (pool, user) = self.token_user(&token).await?;
                 let sealed = self.seal_totp(&pool.id, &secret);
                 self.modify_user(&pool, &user.username, |u| {
                     if !u.extra["mfa"].is_object() {
@@ -193,13 +187,7 @@ impl Tessera {
     ) -> Result<VerifySoftwareTokenResponse, CoreError> {
         match (req.access_token, req.session) {
             (Some(token), _) => {
-                let claims = self.verify_access_token(&token).await?;
-                let pool = self.load_pool(&claims.pool_id).await?;
-                let user = self
-                    .store
-                    .get_user_by_sub(&pool.id, &claims.sub)
-                    .await?
-                    .ok_or_else(crate::users::user_not_found)?;
+                let (pool, user) = self.token_user(&token).await?;
                 let secret = self
                     .open_totp(&pool.id, &user.extra["mfa"]["totp_pending"])
                     .ok_or_else(|| {

@@ -31,6 +31,21 @@ struct Caller {
 }
 
 impl Tessera {
+    /// The pool and user an access token stands for, read from the store (for writes).
+    pub(crate) async fn token_user(
+        &self,
+        access_token: &str,
+    ) -> Result<(PoolRecord, UserRecord), CoreError> {
+        let claims = self.verify_access_token(access_token).await?;
+        let pool = self.load_pool(&claims.pool_id).await?;
+        let user = self
+            .store
+            .get_user_by_sub(&pool.id, &claims.sub)
+            .await?
+            .ok_or_else(crate::users::user_not_found)?;
+        Ok((pool, user))
+    }
+
     async fn caller(&self, access_token: &str) -> Result<Caller, CoreError> {
         let claims = self.verify_access_token(access_token).await?;
         let pool = self.cached_pool(&claims.pool_id).await?.ok_or_else(gone)?;

@@ -194,7 +194,9 @@ pub(super) async fn signup_submit(
     }
 }
 
-fn confirm_page(
+/// A code page (`confirm.html` or `reset_password.html`): the form, a notice, an error.
+fn code_page(
+    template: &str,
     site: &Site,
     login_url: &str,
     action: &str,
@@ -204,7 +206,7 @@ fn confirm_page(
 ) -> Response {
     pages::form(
         site,
-        "confirm.html",
+        template,
         error,
         context! { action, login_url, username, notice },
     )
@@ -224,7 +226,8 @@ pub(super) async fn confirm(
     };
     let login = urls(&state, &site, &a, &p).login;
     let notice = "We sent a code to your account's address. Enter it to confirm your account.";
-    confirm_page(
+    code_page(
+        "confirm.html",
         &site,
         &login,
         &page_url(&site, "/confirm", &p),
@@ -250,7 +253,15 @@ pub(super) async fn confirm_submit(
     let urls = urls(&state, &site, &a, &p);
     let action = page_url(&site, "/confirm", &p);
     let page = |error: Option<&str>, notice: Option<&str>| {
-        confirm_page(&site, &urls.login, &action, &form.username, error, notice)
+        code_page(
+            "confirm.html",
+            &site,
+            &urls.login,
+            &action,
+            &form.username,
+            error,
+            notice,
+        )
     };
     if !pages::csrf_ok(&headers, &form.csrf) {
         return page(Some("Your session on this page expired. Try again."), None);
@@ -313,22 +324,6 @@ pub(super) async fn forgot(
     )
 }
 
-fn reset_page(
-    site: &Site,
-    login_url: &str,
-    action: &str,
-    username: &str,
-    error: Option<&str>,
-    notice: Option<&str>,
-) -> Response {
-    pages::form(
-        site,
-        "reset_password.html",
-        error,
-        context! { action, login_url, username, notice },
-    )
-}
-
 /// `POST /forgotPassword`: sends the code, then asks for it with the new password.
 pub(super) async fn forgot_submit(
     State(state): State<AppState>,
@@ -353,7 +348,15 @@ pub(super) async fn forgot_submit(
             let to = d.destination.unwrap_or_default();
             let notice = format!("We sent a code to {to}.");
             let reset = page_url(&site, "/confirmForgotPassword", &p);
-            reset_page(&site, &login, &reset, &form.username, None, Some(&notice))
+            code_page(
+                "reset_password.html",
+                &site,
+                &login,
+                &reset,
+                &form.username,
+                None,
+                Some(&notice),
+            )
         }
         Err(e) => forgot_page(
             &site,
@@ -381,7 +384,8 @@ pub(super) async fn reset_submit(
     let urls = urls(&state, &site, &a, &p);
     let action = page_url(&site, "/confirmForgotPassword", &p);
     let page = |error: &str| {
-        reset_page(
+        code_page(
+            "reset_password.html",
             &site,
             &urls.login,
             &action,

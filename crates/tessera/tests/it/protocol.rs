@@ -142,8 +142,8 @@ both!(
         // Modeled but not implemented: a clear error naming the operation.
         let (_, v) = raw(
             srv,
-            "CompleteWebAuthnRegistration",
-            r#"{"AccessToken":"x","Credential":{}}"#,
+            "UpdateAuthEventFeedback",
+            r#"{"UserPoolId":"us-east-1_abc","Username":"u","EventId":"e","FeedbackToken":"t","FeedbackValue":"Valid"}"#,
         )
         .await;
         assert_eq!(v["__type"], "UnsupportedOperationException");
@@ -151,7 +151,7 @@ both!(
             v["message"]
                 .as_str()
                 .unwrap()
-                .contains("CompleteWebAuthnRegistration"),
+                .contains("UpdateAuthEventFeedback"),
             "{v}"
         );
 
