@@ -41,6 +41,10 @@ pub struct PageStyle {
     pub logo_data_url: Option<String>,
     /// The `Settings` document of the client's managed login branding style.
     pub settings: Option<Value>,
+    /// That style's form or header logo, as a data URL.
+    pub branding_logo: Option<String>,
+    /// That style's page background image, as a data URL.
+    pub background_data_url: Option<String>,
 }
 
 /// A branding style as stored: the style and the app client it is assigned to (which
@@ -455,15 +459,35 @@ impl Tessera {
     /// one) and the settings of its branding style.
     pub async fn page_style(&self, pool_id: &str, client_id: &str) -> Result<PageStyle, CoreError> {
         let ui = self.effective_ui(pool_id, client_id).await?;
-        let settings = self
+        let branding = self
             .branding_of_client(pool_id, client_id)
             .await?
-            .and_then(|(_, b)| b.branding.settings);
+            .map(|(_, b)| b.branding);
+        // The branding style's light-mode (or dynamic) images, as data URLs.
+        let asset = |categories: &[&str]| {
+            branding.as_ref().and_then(|b| {
+                b.assets.iter().flatten().find_map(|a| {
+                    let fits = categories.contains(&a.category.as_str()) && a.color_mode != "DARK";
+                    let mime = match a.extension.as_str() {
+                        "PNG" => "image/png",
+                        "JPEG" => "image/jpeg",
+                        "SVG" => "image/svg+xml",
+                        "WEBP" => "image/webp",
+                        "ICO" => "image/x-icon",
+                        _ => return None,
+                    };
+                    let bytes = a.bytes.as_deref().filter(|_| fits)?;
+                    Some(format!("data:{mime};base64,{bytes}"))
+                })
+            })
+        };
         let (css, logo_data_url) = ui.map_or((None, None), |u| (u.css, u.image_url));
         Ok(PageStyle {
             css,
             logo_data_url,
-            settings,
+            branding_logo: asset(&["FORM_LOGO", "PAGE_HEADER_LOGO"]),
+            background_data_url: asset(&["PAGE_BACKGROUND"]),
+            settings: branding.and_then(|b| b.settings),
         })
     }
 }

@@ -231,9 +231,11 @@ pub(super) async fn begin(
         .map(|mut s| {
             if site.route.managed_login_version >= 2 {
                 s.css = None;
-                s.logo_data_url = None;
+                s.logo_data_url = s.branding_logo.take();
             } else {
                 s.settings = None;
+                s.branding_logo = None;
+                s.background_data_url = None;
             }
             s
         });

@@ -139,6 +139,7 @@ pub(super) fn form(
     let style = site.style.as_ref();
     let custom_css = style.and_then(|s| s.css.clone());
     let logo = style.and_then(|s| s.logo_data_url.clone());
+    let background = style.and_then(|s| s.background_data_url.clone());
     let settings = style.and_then(|s| s.settings.as_ref());
     let accent = settings.and_then(|v| {
         colour(v.pointer("/components/primaryButton/lightMode/defaults/backgroundColor"))
@@ -148,7 +149,7 @@ pub(super) fn form(
     let r = html(
         status,
         name,
-        context! { csrf, error, custom_css, logo, accent, page_background, ..ctx },
+        context! { csrf, error, custom_css, logo, background, accent, page_background, ..ctx },
     );
     with_csrf(site, r, &csrf)
 }

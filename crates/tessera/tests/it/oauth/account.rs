@@ -237,7 +237,9 @@ crate::harness::both!(
             .user_pool_id(&f.pool)
             .client_id(&f.code_client)
             .css(".submitButton-customizable { background-color: #aa3300; }")
-            .image_file(aws_sdk_cognitoidentityprovider::primitives::Blob::new(png))
+            .image_file(aws_sdk_cognitoidentityprovider::primitives::Blob::new(
+                png.clone(),
+            ))
             .send()
             .await
             .unwrap();
@@ -275,6 +277,15 @@ crate::harness::both!(
             .user_pool_id(&f.pool)
             .client_id(&f.code_client)
             .settings(settings)
+            .assets(
+                aws_sdk_cognitoidentityprovider::types::AssetType::builder()
+                    .category(aws_sdk_cognitoidentityprovider::types::AssetCategoryType::FormLogo)
+                    .color_mode(aws_sdk_cognitoidentityprovider::types::ColorSchemeModeType::Light)
+                    .extension(aws_sdk_cognitoidentityprovider::types::AssetExtensionType::Png)
+                    .bytes(aws_sdk_cognitoidentityprovider::primitives::Blob::new(png))
+                    .build()
+                    .unwrap(),
+            )
             .send()
             .await
             .unwrap();
@@ -293,6 +304,11 @@ crate::harness::both!(
             .unwrap();
         let v2 = b.get(&url(&f.base, "/login", &params(&f))).await;
         assert!(v2.body.contains("--accent: #0b7a3eff"), "{}", v2.body);
-        assert!(!v2.body.contains("#aa3300") && !v2.body.contains("logo-customizable\" src"));
+        assert!(
+            v2.body
+                .contains("class=\"logo-customizable\" src=\"data:image&#x2f;png"),
+            "the branding style's logo"
+        );
+        assert!(!v2.body.contains("#aa3300"), "nor the classic CSS");
     }
 );
