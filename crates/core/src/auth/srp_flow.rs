@@ -117,8 +117,12 @@ impl Tessera {
             k: Some(hex::encode(key)),
             pw: user.as_ref().and_then(|u| u.password_set_ms),
             d: params.get("DEVICE_KEY").cloned(),
+            j: Some(self.random_id()),
             ..Default::default()
         };
+        // A SECRET_BLOCK answers once: a recorded PASSWORD_VERIFIER answer cannot be replayed
+        // within the session's lifetime.
+        self.issue_once(&state).await?;
         let mut challenge = HashMap::new();
         challenge.insert("SALT".into(), srp::to_hex(&stored.salt));
         challenge.insert("SRP_B".into(), srp::to_hex(&big_b));
@@ -190,6 +194,7 @@ impl Tessera {
                 });
             }
         };
+        self.spend(&state).await?;
         self.clear_failures(&pool.id, lock.as_deref(), counted)
             .await?;
         // identity-js names a cached device only in this answer (it reads its storage after

@@ -446,3 +446,19 @@ both!(
             .unwrap();
     }
 );
+
+both!(
+    an_srp_answer_cannot_be_replayed,
+    async |srv: &TestServer| {
+        let (pool, client) = setup(srv).await;
+        user(srv, &pool, "ray").await;
+        let answer =
+            crate::auth::srp_answer(&srv.idp, &pool, &client, "ray", PASSWORD, None, async || {})
+                .await
+                .unwrap();
+        let first = answer.clone().send().await.unwrap();
+        assert!(first.authentication_result().is_some());
+        let again = answer.send().await;
+        assert_eq!(crate::harness::code(again), "NotAuthorizedException");
+    }
+);

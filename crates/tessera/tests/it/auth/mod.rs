@@ -125,10 +125,31 @@ pub async fn srp_login_between(
     secret_hash: Option<&dyn Fn(&str) -> String>,
     between: impl AsyncFnOnce(),
 ) -> Result<AuthenticationResultType, String> {
-    use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
-    let fail = |e: &dyn ProvideErrorMetadata| {
-        format!("{}: {}", e.code().unwrap_or(""), e.message().unwrap_or(""))
-    };
+    let respond = srp_answer(idp, pool, client, name, password, secret_hash, between).await?;
+    let done = respond.send().await.map_err(|e| srp_failure(&e))?;
+    done.authentication_result
+        .ok_or_else(|| format!("challenge {:?}", done.challenge_name))
+}
+
+fn srp_failure(e: &dyn aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata) -> String {
+    format!("{}: {}", e.code().unwrap_or(""), e.message().unwrap_or(""))
+}
+
+/// USER_SRP_AUTH's first round trip, and the PASSWORD_VERIFIER answer ready to send.
+pub async fn srp_answer(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &str,
+    client: &str,
+    name: &str,
+    password: &str,
+    secret_hash: Option<&dyn Fn(&str) -> String>,
+    between: impl AsyncFnOnce(),
+) -> Result<
+    aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::builders::RespondToAuthChallengeFluentBuilder,
+    String,
+>{
+    let fail =
+        |e: &dyn aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata| srp_failure(e);
     let a: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
     let mut start = idp
         .initiate_auth()
@@ -173,9 +194,7 @@ pub async fn srp_login_between(
     if let Some(h) = secret_hash {
         respond = respond.challenge_responses("SECRET_HASH", h(user_id));
     }
-    let done = respond.send().await.map_err(|e| fail(&e))?;
-    done.authentication_result
-        .ok_or_else(|| format!("challenge {:?}", done.challenge_name))
+    Ok(respond)
 }
 
 /// The payload of a JWT, unverified.
