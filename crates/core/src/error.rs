@@ -43,6 +43,15 @@ pub enum CoreError {
     ManagedLoginBrandingExists(String),
     #[error("{0}")]
     CodeMismatch(String),
+    /// A trigger refused the operation (its message).
+    #[error("{0}")]
+    UserLambdaValidation(String),
+    /// A trigger could not be invoked or did not answer in time.
+    #[error("{0}")]
+    UnexpectedLambda(String),
+    /// A trigger's answer is not the event it was given.
+    #[error("{0}")]
+    InvalidLambdaResponse(String),
     /// A passkey operation failed: the exception's name, and the message.
     #[error("{1}")]
     WebAuthn(&'static str, String),

@@ -31,6 +31,7 @@ pub mod srp;
 pub mod store;
 pub mod tags;
 pub mod tokens;
+pub mod triggers;
 pub mod users;
 
 use std::sync::Arc;
@@ -92,6 +93,7 @@ pub struct Tessera {
     pub(crate) verified: Arc<tokens::VerifiedCache>,
     pub(crate) revocations: Arc<tokens::revocation::RevocationSet>,
     pub(crate) cache: Arc<cache::RecordCache>,
+    pub(crate) triggers: Arc<dyn triggers::TriggerInvoker>,
 }
 
 impl Tessera {
@@ -107,7 +109,14 @@ impl Tessera {
             verified: Default::default(),
             revocations: Default::default(),
             cache: Default::default(),
+            triggers: Arc::new(triggers::NoTriggers),
         }
+    }
+
+    /// Where the pools' Lambda triggers go (none by default).
+    pub fn with_triggers(mut self, triggers: Arc<dyn triggers::TriggerInvoker>) -> Self {
+        self.triggers = triggers;
+        self
     }
 
     pub fn settings(&self) -> &Settings {

@@ -14,7 +14,9 @@ pub mod outbox;
 pub mod router;
 pub mod sms_webhook;
 pub mod smtp;
+pub mod triggers;
 
 pub use router::{ChannelRouter, DeliveryConfig, EmailDelivery, SmsDelivery};
 pub use sms_webhook::{SmsWebhookConfig, SmsWebhookSender};
 pub use smtp::{SmtpConfig, SmtpSender, SmtpTls};
+pub use triggers::{TriggerTarget, TriggerTargets};

@@ -71,6 +71,11 @@ impl From<CoreError> for ApiError {
             }
             CoreError::CodeMismatch(m) => ApiError::new("CodeMismatchException", m),
             CoreError::WebAuthn(kind, m) => ApiError::new(kind, m),
+            CoreError::UserLambdaValidation(m) => ApiError::new("UserLambdaValidationException", m),
+            CoreError::UnexpectedLambda(m) => ApiError::new("UnexpectedLambdaException", m),
+            CoreError::InvalidLambdaResponse(m) => {
+                ApiError::new("InvalidLambdaResponseException", m)
+            }
             CoreError::EnableSoftwareTokenMfa(m) => {
                 ApiError::new("EnableSoftwareTokenMFAException", m)
             }

@@ -134,6 +134,22 @@ pub struct FileConfig {
     pub admin: AdminFileConfig,
     #[serde(default)]
     pub messages: MessagesFileConfig,
+    /// `[[trigger]]`: where each Lambda function ARN a pool names is delivered.
+    #[serde(default, rename = "trigger")]
+    pub triggers: Vec<TriggerFileConfig>,
+}
+
+/// One `[[trigger]]`: an ARN and an `http(s)://` URL (with an optional HMAC secret) or a
+/// command (event on stdin, answer on stdout).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerFileConfig {
+    pub arn: String,
+    pub url: Option<String>,
+    pub command: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "de_secret")]
+    pub secret: Option<Secret<String>>,
+    pub secret_file: Option<PathBuf>,
 }
 
 /// `[messages]`: where codes and invitations go.
@@ -202,6 +218,8 @@ pub struct Settings {
     pub server_key_file: Option<PathBuf>,
     /// Where email and text messages go (checked here; the senders are built at start).
     pub messages: DeliveryConfig,
+    /// Trigger targets by Lambda function ARN.
+    pub triggers: std::collections::HashMap<String, tessera_delivery::TriggerTarget>,
 }
 
 fn read_secret_file(path: &Path) -> anyhow::Result<String> {
@@ -372,6 +390,22 @@ impl Settings {
         if log_format != "text" && log_format != "json" {
             anyhow::bail!("log format must be text or json");
         }
+        let mut triggers = std::collections::HashMap::new();
+        for t in file.triggers {
+            let target = match (t.url, t.command) {
+                (Some(url), None) => tessera_delivery::TriggerTarget::Http {
+                    url,
+                    secret: layered_secret(None, None, t.secret, t.secret_file)?,
+                },
+                (None, Some(argv)) if !argv.is_empty() => {
+                    tessera_delivery::TriggerTarget::Command { argv }
+                }
+                _ => anyhow::bail!("trigger {}: give exactly one of url and command", t.arn),
+            };
+            if triggers.insert(t.arn.clone(), target).is_some() {
+                anyhow::bail!("trigger {} is configured twice", t.arn);
+            }
+        }
         Ok(Settings {
             listen: args
                 .listen
@@ -396,6 +430,7 @@ impl Settings {
                 .map(|u| u.trim_end_matches('/').to_string()),
             server_key_file: args.server_key_file.or(file.server_key_file),
             messages,
+            triggers,
         })
     }
 }

@@ -139,20 +139,38 @@ pub async fn start_with_clock(
         sms = messages.sms_kind(),
         "message delivery"
     );
-    let core = Arc::new(Tessera::new(
-        tessera_core::Ports {
-            store,
-            clock,
-            rng: Arc::new(SystemRng),
-            messages: Arc::new(messages),
-            sealer,
-        },
-        tessera_core::Settings {
-            account_id: settings.account_id.clone(),
-            default_region: settings.region.clone(),
-            public_url,
-        },
-    ));
+    let triggers = Arc::new(
+        tessera_delivery::TriggerTargets::new(settings.triggers.clone())
+            .map_err(|e| anyhow::anyhow!(e))
+            .context("configuring triggers")?,
+    );
+    // A pool naming a function no [[trigger]] maps fails at the call; say so now too.
+    for id in store.list_pool_ids().await.context("listing pools")? {
+        if let Some(pool) = store.get_pool(&id).await.context("reading a pool")? {
+            for arn in tessera_core::triggers::configured_arns(&pool) {
+                if !tessera_core::triggers::TriggerInvoker::knows(triggers.as_ref(), &arn) {
+                    tracing::warn!(pool_id = %id, arn = %arn, "the pool names a trigger that no [[trigger]] maps");
+                }
+            }
+        }
+    }
+    let core = Arc::new(
+        Tessera::new(
+            tessera_core::Ports {
+                store,
+                clock,
+                rng: Arc::new(SystemRng),
+                messages: Arc::new(messages),
+                sealer,
+            },
+            tessera_core::Settings {
+                account_id: settings.account_id.clone(),
+                default_region: settings.region.clone(),
+                public_url,
+            },
+        )
+        .with_triggers(triggers),
+    );
     // Load every revocation still in force before serving, then keep up with the feed.
     core.sync_revocations()
         .await

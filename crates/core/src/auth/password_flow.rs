@@ -137,6 +137,18 @@ impl Tessera {
         api: Api,
         device: Option<&str>,
     ) -> Result<AuthOutcome, CoreError> {
+        let firing = crate::triggers::Firing {
+            trigger: crate::triggers::Trigger::PostAuthentication,
+            source: "PostAuthentication_Authentication",
+            user_name: &user.username,
+            client_id: Some(&client.client_id),
+            request: serde_json::json!({
+                "userAttributes": crate::triggers::user_attributes(user),
+                "newDeviceUsed": device.is_none() && pool.config.device_configuration.is_some(),
+                "clientMetadata": {},
+            }),
+        };
+        self.fire(pool, firing).await?;
         if api == Api::Hosted {
             return Ok(AuthOutcome {
                 signed_in: Some(user.sub.clone()),

@@ -119,7 +119,16 @@ impl Tessera {
             if !user.enabled {
                 return Err(CoreError::NotAuthorized("User is disabled.".into()));
             }
-            let mut result = self.sign_tokens(pool, client, &user, &family, None).await?;
+            let mut result = self
+                .sign_tokens(
+                    pool,
+                    client,
+                    &user,
+                    &family,
+                    None,
+                    "TokenGeneration_RefreshTokens",
+                )
+                .await?;
             if let Some(grace) = grace {
                 let next = if current {
                     if !self

@@ -191,8 +191,13 @@ impl Tessera {
             device_key: grant.device_key,
         };
         self.store.insert_family(&family).await?;
+        let source = if family.scopes.is_some() {
+            "TokenGeneration_HostedAuth"
+        } else {
+            "TokenGeneration_Authentication"
+        };
         let mut result = self
-            .sign_tokens(pool, client, user, &family, grant.nonce.as_deref())
+            .sign_tokens(pool, client, user, &family, grant.nonce.as_deref(), source)
             .await?;
         result.refresh_token = Some(self.refresh_token(&family, family.generation));
         Ok(result)
@@ -231,6 +236,7 @@ impl Tessera {
         user: &UserRecord,
         family: &RefreshFamily,
         nonce: Option<&str>,
+        source: &str,
     ) -> Result<AuthenticationResultType, CoreError> {
         let ring = self.key_ring(&pool.id).await?;
         let (kid, key) = ring
@@ -282,6 +288,13 @@ impl Tessera {
         }
         // An OAuth sign-in gets an ID token only with the openid scope; its ID token
         // carries `at_hash`, which needs the access token first.
+        self.customise_tokens(pool, client, user, source, &groups, &mut id, &mut access)
+            .await?;
+        let scope = access
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or(scope)
+            .to_string();
         let oauth = family.scopes.is_some();
         let with_id = !oauth || scope.split(' ').any(|s| s == crate::oauth::OPENID);
 

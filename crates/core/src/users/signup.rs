@@ -94,13 +94,65 @@ impl Tessera {
         let mut user = self.new_user(&pool, &req.username, attrs, status::UNCONFIRMED)?;
         attributes::check_required(&pool, &user.attributes)?;
         password::check_policy(&self.password_policy(&pool), password)?;
+        // PreSignUp may refuse the user, confirm it, or verify its email or phone number.
+        let meta = |m: &Option<std::collections::HashMap<String, String>>| {
+            serde_json::to_value(m.clone().unwrap_or_default()).unwrap_or_default()
+        };
+        let validation: std::collections::HashMap<String, String> = req
+            .validation_data
+            .iter()
+            .flatten()
+            .filter_map(|a| a.value.clone().map(|v| (a.name.clone(), v)))
+            .collect();
+        let mut request_attrs = crate::triggers::user_attributes(&user);
+        if let Some(m) = request_attrs.as_object_mut() {
+            m.remove("sub");
+            m.remove("cognito:user_status");
+        }
+        let firing = crate::triggers::Firing {
+            trigger: crate::triggers::Trigger::PreSignUp,
+            source: "PreSignUp_SignUp",
+            user_name: &user.username,
+            client_id: Some(&client.client_id),
+            request: serde_json::json!({
+                "userAttributes": request_attrs,
+                "validationData": validation,
+                "clientMetadata": meta(&req.client_metadata),
+            }),
+        };
+        let mut auto_confirmed = false;
+        if let Some(r) = self.fire(&pool, firing).await? {
+            let yes = |k: &str| r.get(k).and_then(serde_json::Value::as_bool) == Some(true);
+            if yes("autoConfirmUser") {
+                user.status = status::CONFIRMED.into();
+                auto_confirmed = true;
+                for (flag, attr) in [
+                    ("autoVerifyEmail", "email"),
+                    ("autoVerifyPhone", "phone_number"),
+                ] {
+                    if yes(flag) && user.attributes.contains_key(attr) {
+                        user.attributes
+                            .insert(format!("{attr}_verified"), "true".into());
+                    }
+                }
+                crate::users::refresh_aliases(&pool, &mut user);
+            } else if yes("autoVerifyEmail") || yes("autoVerifyPhone") {
+                return Err(CoreError::InvalidParameter(
+                    "PreSignUp: autoVerifyEmail and autoVerifyPhone need autoConfirmUser.".into(),
+                ));
+            }
+        }
         let created = user.created_ms;
         self.credentials(&pool.id, &user.username, password)
             .await?
             .apply(&mut user, created);
         self.insert_new_user(&user).await?;
 
-        let delivery = Self::verification_target(&pool, &user);
+        let delivery = if auto_confirmed {
+            None
+        } else {
+            Self::verification_target(&pool, &user)
+        };
         if let Some(d) = &delivery {
             self.issue_code(
                 &pool,
@@ -113,7 +165,7 @@ impl Tessera {
             .await?;
         }
         Ok(SignUpResponse {
-            user_confirmed: false,
+            user_confirmed: auto_confirmed,
             user_sub: user.sub.clone(),
             code_delivery_details: delivery.map(|d| d.details()),
             session: None,
@@ -159,14 +211,26 @@ impl Tessera {
         self.redeem_code(&pool, &user, SIGNUP, &req.confirmation_code)
             .await?;
         let verified = Self::verification_target(&pool, &user).map(|d| d.attribute);
-        self.modify_user(&pool, &user.username, |u| {
-            u.status = status::CONFIRMED.into();
-            if let Some(a) = &verified {
-                u.attributes.insert(format!("{a}_verified"), "true".into());
-            }
-            Ok(())
-        })
-        .await?;
+        let confirmed = self
+            .modify_user(&pool, &user.username, |u| {
+                u.status = status::CONFIRMED.into();
+                if let Some(a) = &verified {
+                    u.attributes.insert(format!("{a}_verified"), "true".into());
+                }
+                Ok(())
+            })
+            .await?;
+        let firing = crate::triggers::Firing {
+            trigger: crate::triggers::Trigger::PostConfirmation,
+            source: "PostConfirmation_ConfirmSignUp",
+            user_name: &confirmed.username,
+            client_id: Some(&client.client_id),
+            request: serde_json::json!({
+                "userAttributes": crate::triggers::user_attributes(&confirmed),
+                "clientMetadata": req.client_metadata.clone().unwrap_or_default(),
+            }),
+        };
+        self.fire(&pool, firing).await?;
         Ok(())
     }
 

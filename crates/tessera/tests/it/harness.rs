@@ -80,8 +80,18 @@ impl TestServer {
         backend: Backend,
         clock: std::sync::Arc<dyn tessera_core::clock::Clock>,
     ) -> Option<TestServer> {
+        Self::start_custom(backend, clock, |_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with settings changed by `edit` first.
+    pub async fn start_custom(
+        backend: Backend,
+        clock: std::sync::Arc<dyn tessera_core::clock::Clock>,
+        edit: impl FnOnce(&mut Settings),
+    ) -> Option<TestServer> {
         let dir = tempfile::tempdir().unwrap();
         let mut s = settings(dir.path());
+        edit(&mut s);
         let mut pg = None;
         if let Backend::Postgres = backend {
             let url = postgres_url()?;

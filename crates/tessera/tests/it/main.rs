@@ -18,5 +18,6 @@ mod pools;
 mod protocol;
 mod restart;
 mod tags;
+mod triggers;
 mod users;
 mod verify;

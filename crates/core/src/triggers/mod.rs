@@ -1,0 +1,229 @@
+//! Cognito's Lambda triggers, delivered to whatever target the deployment maps each function
+//! ARN to (an HTTP endpoint or a local command: the `TriggerInvoker` port). The event is the
+//! JSON Cognito sends to Lambda (version, triggerSource, region, userPoolId, userName,
+//! callerContext, request, response), and the answer is read back as Lambda's return value.
+//!
+//! Failures answer as Cognito's do: the target's own error →
+//! `UserLambdaValidationException` "<Trigger> failed with error <message>."; a timeout or an
+//! unreachable or unmapped target → `UnexpectedLambdaException`; an answer that is not the
+//! event JSON → `InvalidLambdaResponseException`.
+
+pub mod token;
+
+use std::time::Instant;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value, json};
+
+use crate::store::PoolRecord;
+use crate::{CoreError, Tessera};
+
+/// Why an invocation gave no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriggerError {
+    /// No target is configured for the ARN.
+    Unmapped,
+    /// No answer within the time limit (5 seconds, as Lambda's for Cognito).
+    Timeout,
+    /// The target could not be reached or run.
+    Unreachable(String),
+    /// The target answered with an error (its message).
+    Failed(String),
+    /// The answer was not JSON.
+    Invalid(String),
+}
+
+/// Where trigger events go.
+#[async_trait]
+pub trait TriggerInvoker: Send + Sync {
+    async fn invoke(&self, arn: &str, event: &Value) -> Result<Value, TriggerError>;
+    /// Whether the ARN has a target (for the warning at start).
+    fn knows(&self, arn: &str) -> bool;
+}
+
+/// No targets: every configured trigger fails clearly.
+pub struct NoTriggers;
+
+#[async_trait]
+impl TriggerInvoker for NoTriggers {
+    async fn invoke(&self, _arn: &str, _event: &Value) -> Result<Value, TriggerError> {
+        Err(TriggerError::Unmapped)
+    }
+    fn knows(&self, _arn: &str) -> bool {
+        false
+    }
+}
+
+/// The triggers Tessera fires, by Cognito's name for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    PreSignUp,
+    PostConfirmation,
+    PreAuthentication,
+    PostAuthentication,
+    PreTokenGeneration,
+}
+
+impl Trigger {
+    pub fn name(self) -> &'static str {
+        match self {
+            Trigger::PreSignUp => "PreSignUp",
+            Trigger::PostConfirmation => "PostConfirmation",
+            Trigger::PreAuthentication => "PreAuthentication",
+            Trigger::PostAuthentication => "PostAuthentication",
+            Trigger::PreTokenGeneration => "PreTokenGeneration",
+        }
+    }
+
+    /// The pool's function ARN for this trigger, and the event version it takes.
+    fn target(self, pool: &PoolRecord) -> Option<(String, &'static str)> {
+        let c = pool.config.lambda_config.as_ref()?;
+        let plain = |v: &Option<String>| v.clone().filter(|a| !a.is_empty()).map(|a| (a, "1"));
+        match self {
+            Trigger::PreSignUp => plain(&c.pre_sign_up),
+            Trigger::PostConfirmation => plain(&c.post_confirmation),
+            Trigger::PreAuthentication => plain(&c.pre_authentication),
+            Trigger::PostAuthentication => plain(&c.post_authentication),
+            Trigger::PreTokenGeneration => match &c.pre_token_generation_config {
+                Some(v) if !v.lambda_arn.is_empty() => Some((
+                    v.lambda_arn.clone(),
+                    match v.lambda_version.as_str() {
+                        "V3_0" => "3",
+                        "V2_0" => "2",
+                        _ => "1",
+                    },
+                )),
+                _ => plain(&c.pre_token_generation),
+            },
+        }
+    }
+}
+
+/// Every function ARN a pool names in its LambdaConfig.
+pub fn configured_arns(pool: &PoolRecord) -> Vec<String> {
+    let Some(c) = pool.config.lambda_config.as_ref() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = [
+        &c.pre_sign_up,
+        &c.post_confirmation,
+        &c.pre_authentication,
+        &c.post_authentication,
+        &c.pre_token_generation,
+        &c.custom_message,
+        &c.user_migration,
+        &c.define_auth_challenge,
+        &c.create_auth_challenge,
+        &c.verify_auth_challenge_response,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    if let Some(v) = &c.pre_token_generation_config {
+        out.push(v.lambda_arn.clone());
+    }
+    out.retain(|a| !a.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What a trigger is fired with.
+pub(crate) struct Firing<'a> {
+    pub trigger: Trigger,
+    pub source: &'a str,
+    pub user_name: &'a str,
+    pub client_id: Option<&'a str>,
+    pub request: Value,
+}
+
+impl Tessera {
+    /// Fires a trigger when the pool configures one: `Ok(None)` when it does not, else the
+    /// event's `response`. The event's version is the configured one.
+    pub(crate) async fn fire(
+        &self,
+        pool: &PoolRecord,
+        f: Firing<'_>,
+    ) -> Result<Option<Map<String, Value>>, CoreError> {
+        let Some((arn, version)) = f.trigger.target(pool) else {
+            return Ok(None);
+        };
+        let event = json!({
+            "version": version,
+            "triggerSource": f.source,
+            "region": pool.region,
+            "userPoolId": pool.id,
+            "userName": f.user_name,
+            "callerContext": {
+                "awsSdkVersion": "aws-sdk-unknown-unknown",
+                "clientId": f.client_id.unwrap_or("CLIENT_ID_NOT_APPLICABLE"),
+            },
+            "request": f.request,
+            "response": {},
+        });
+        let started = Instant::now();
+        let answer = self.triggers.invoke(&arn, &event).await;
+        let outcome = match &answer {
+            Ok(_) => "ok",
+            Err(TriggerError::Failed(_)) => "refused",
+            Err(TriggerError::Timeout) => "timeout",
+            Err(TriggerError::Unmapped) => "unmapped",
+            Err(TriggerError::Unreachable(_)) => "unreachable",
+            Err(TriggerError::Invalid(_)) => "invalid",
+        };
+        // Never the event or the answer: they hold user attributes and codes.
+        tracing::info!(
+            trigger = f.trigger.name(),
+            source = f.source,
+            target = %arn,
+            duration_ms = started.elapsed().as_millis() as u64,
+            outcome,
+            "trigger invoked"
+        );
+        let name = f.trigger.name();
+        match answer {
+            Ok(Value::Object(mut e)) => match e.remove("response") {
+                Some(Value::Object(r)) => Ok(Some(r)),
+                Some(Value::Null) | None => Ok(Some(Map::new())),
+                Some(_) => Err(CoreError::InvalidLambdaResponse(format!(
+                    "Invalid lambda response received: {name} response is not an object."
+                ))),
+            },
+            Ok(_) => Err(CoreError::InvalidLambdaResponse(format!(
+                "Invalid lambda response received: {name} did not return the event."
+            ))),
+            Err(TriggerError::Failed(m)) => Err(CoreError::UserLambdaValidation(format!(
+                "{name} failed with error {m}."
+            ))),
+            Err(TriggerError::Invalid(_)) => Err(CoreError::InvalidLambdaResponse(format!(
+                "Invalid lambda response received: {name} did not return JSON."
+            ))),
+            Err(TriggerError::Timeout) => Err(CoreError::UnexpectedLambda(format!(
+                "{name} invocation failed due to error Socket timeout while invoking Lambda function."
+            ))),
+            Err(TriggerError::Unreachable(_)) => Err(CoreError::UnexpectedLambda(format!(
+                "{name} invocation failed due to error: the trigger target could not be reached."
+            ))),
+            Err(TriggerError::Unmapped) => Err(CoreError::UnexpectedLambda(format!(
+                "{name} invocation failed: no trigger target is configured for {arn}."
+            ))),
+        }
+    }
+}
+
+/// A user's attributes as a trigger's `request.userAttributes` (strings, `sub` included).
+pub(crate) fn user_attributes(u: &crate::store::UserRecord) -> Value {
+    let mut m: Map<String, Value> = u
+        .attributes
+        .iter()
+        .filter(|(k, _)| !k.starts_with("dev:"))
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    m.insert("sub".into(), Value::String(u.sub.clone()));
+    m.insert(
+        "cognito:user_status".into(),
+        Value::String(u.status.clone()),
+    );
+    Value::Object(m)
+}
