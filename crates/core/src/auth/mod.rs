@@ -8,6 +8,7 @@
 //! with the next challenge.
 
 pub(crate) mod choice;
+pub(crate) mod custom;
 pub(crate) mod lockout;
 pub(crate) mod password_flow;
 pub(crate) mod refresh;
@@ -263,9 +264,12 @@ impl Tessera {
                     .await?;
                 Ok(AuthOutcome::tokens(result))
             }
-            ("CUSTOM_AUTH", _) => Err(CoreError::InvalidParameter(
-                "Custom auth lambda trigger is not configured for the user pool.".into(),
-            )),
+            ("CUSTOM_AUTH", _) => {
+                if !flow_allowed(&client, "ALLOW_CUSTOM_AUTH", Some("CUSTOM_AUTH_FLOW_ONLY")) {
+                    return Err(flow_not_enabled("CUSTOM_AUTH"));
+                }
+                self.custom_auth_start(&pool, &client, params, api).await
+            }
             ("USER_AUTH", _) => {
                 if !flow_allowed(&client, "ALLOW_USER_AUTH", None) {
                     return Err(flow_not_enabled("USER_AUTH"));
@@ -331,6 +335,10 @@ impl Tessera {
             }
             crate::devices::DEVICE_SRP_AUTH | crate::devices::DEVICE_PASSWORD_VERIFIER => {
                 self.answer_device(&pool, &client, challenge, session, responses, api)
+                    .await
+            }
+            custom::CUSTOM_CHALLENGE => {
+                self.answer_custom_challenge(&pool, &client, session, responses, api)
                     .await
             }
             choice::WEB_AUTHN => {

@@ -49,6 +49,9 @@ impl Tessera {
             )?;
         }
         let user = self.find_user(pool, username).await?;
+        if let Some(u) = &user {
+            self.pre_authentication(pool, client, u, params).await?;
+        }
         // A missing user goes through the same reads, hash and writes as a wrong password.
         let key = lock_key(client, user.as_ref(), username);
         let counted = self.check_lockout(&pool.id, key.as_deref()).await?;

@@ -43,6 +43,9 @@ pub(crate) struct SessionState {
     /// A single-use session's id: spent (in the store) when its challenge is answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub j: Option<String>,
+    /// CUSTOM_AUTH: the challenges so far and the private parameters of the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<serde_json::Value>,
     /// WEB_AUTHN: the assertion in progress (webauthn-rs state, JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wa: Option<String>,

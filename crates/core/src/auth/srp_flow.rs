@@ -83,6 +83,9 @@ impl Tessera {
             params.get("SECRET_HASH").map(String::as_str),
         )?;
         let user = self.find_user(pool, username).await?;
+        if let Some(u) = &user {
+            self.pre_authentication(pool, client, u, params).await?;
+        }
         if user.is_none() && !super::super::users::signup::hides_users(client) {
             return Err(missing_user(client));
         }

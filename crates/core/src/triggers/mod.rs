@@ -62,6 +62,9 @@ pub enum Trigger {
     PreAuthentication,
     PostAuthentication,
     PreTokenGeneration,
+    DefineAuthChallenge,
+    CreateAuthChallenge,
+    VerifyAuthChallengeResponse,
 }
 
 impl Trigger {
@@ -72,11 +75,14 @@ impl Trigger {
             Trigger::PreAuthentication => "PreAuthentication",
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
+            Trigger::DefineAuthChallenge => "DefineAuthChallenge",
+            Trigger::CreateAuthChallenge => "CreateAuthChallenge",
+            Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
         }
     }
 
     /// The pool's function ARN for this trigger, and the event version it takes.
-    fn target(self, pool: &PoolRecord) -> Option<(String, &'static str)> {
+    pub(crate) fn target(self, pool: &PoolRecord) -> Option<(String, &'static str)> {
         let c = pool.config.lambda_config.as_ref()?;
         let plain = |v: &Option<String>| v.clone().filter(|a| !a.is_empty()).map(|a| (a, "1"));
         match self {
@@ -84,6 +90,9 @@ impl Trigger {
             Trigger::PostConfirmation => plain(&c.post_confirmation),
             Trigger::PreAuthentication => plain(&c.pre_authentication),
             Trigger::PostAuthentication => plain(&c.post_authentication),
+            Trigger::DefineAuthChallenge => plain(&c.define_auth_challenge),
+            Trigger::CreateAuthChallenge => plain(&c.create_auth_challenge),
+            Trigger::VerifyAuthChallengeResponse => plain(&c.verify_auth_challenge_response),
             Trigger::PreTokenGeneration => match &c.pre_token_generation_config {
                 Some(v) if !v.lambda_arn.is_empty() => Some((
                     v.lambda_arn.clone(),
@@ -209,6 +218,41 @@ impl Tessera {
                 "{name} invocation failed: no trigger target is configured for {arn}."
             ))),
         }
+    }
+}
+
+impl Tessera {
+    /// PreAuthentication, before a sign-in checks the password: the trigger may refuse it.
+    pub(crate) async fn pre_authentication(
+        &self,
+        pool: &PoolRecord,
+        client: &crate::store::ClientRecord,
+        user: &crate::store::UserRecord,
+        params: &std::collections::HashMap<String, String>,
+    ) -> Result<(), CoreError> {
+        if Trigger::PreAuthentication.target(pool).is_none() {
+            return Ok(());
+        }
+        let validation: Map<String, Value> = params
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("VALIDATION_DATA_")
+                    .map(|n| (n.to_string(), Value::String(v.clone())))
+            })
+            .collect();
+        let firing = Firing {
+            trigger: Trigger::PreAuthentication,
+            source: "PreAuthentication_Authentication",
+            user_name: &user.username,
+            client_id: Some(&client.client_id),
+            request: json!({
+                "userAttributes": user_attributes(user),
+                "validationData": validation,
+                "userNotFound": false,
+            }),
+        };
+        self.fire(pool, firing).await?;
+        Ok(())
     }
 }
 

@@ -66,6 +66,32 @@ async fn receiver() -> (String, Seen) {
                     e["response"] = json!({"claimsOverrideDetails": {"claimsToAddOrOverride": {"tier": "silver"}}});
                     (200, e.to_string())
                 }
+                // CUSTOM_AUTH: "6 x 7?", three tries.
+                "/define" => {
+                    let history = e["request"]["session"].as_array().cloned().unwrap_or_default();
+                    let last_ok = history.last().is_some_and(|h| h["challengeResult"] == true);
+                    e["response"] = if last_ok {
+                        json!({"issueTokens": true, "failAuthentication": false})
+                    } else if history.len() >= 3 {
+                        json!({"issueTokens": false, "failAuthentication": true})
+                    } else {
+                        json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false})
+                    };
+                    (200, e.to_string())
+                }
+                "/create" => {
+                    e["response"] = json!({
+                        "publicChallengeParameters": {"question": "6 x 7?"},
+                        "privateChallengeParameters": {"answer": "42"},
+                        "challengeMetadata": "MULTIPLY"
+                    });
+                    (200, e.to_string())
+                }
+                "/verify" => {
+                    let ok = e["request"]["challengeAnswer"] == e["request"]["privateChallengeParameters"]["answer"];
+                    e["response"] = json!({"answerCorrect": ok});
+                    (200, e.to_string())
+                }
                 _ => (200, e.to_string()),
             };
             (
@@ -90,6 +116,9 @@ async fn server(backend: Backend, base: &str) -> Option<TestServer> {
         "tokens-v2",
         "tokens-v1",
         "echo",
+        "define",
+        "create",
+        "verify",
     ]
     .into_iter()
     .map(|n| {
@@ -334,6 +363,123 @@ async fn run(backend: Backend) {
     .await;
     let r = login(&srv, &client, "una", PASSWORD).await;
     assert_eq!(r.unwrap_err(), "UserLambdaValidationException");
+
+    // PreAuthentication may refuse a sign-in before the password is checked.
+    set_triggers(
+        &srv,
+        &pool,
+        LambdaConfigType::builder()
+            .pre_authentication(arn("refuse"))
+            .build(),
+    )
+    .await;
+    let r = login(&srv, &client, "una", PASSWORD).await;
+    assert_eq!(r.unwrap_err(), "UserLambdaValidationException");
+    set_triggers(
+        &srv,
+        &pool,
+        LambdaConfigType::builder()
+            .pre_authentication(arn("echo"))
+            .build(),
+    )
+    .await;
+    login(&srv, &client, "una", PASSWORD).await.unwrap();
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().1["triggerSource"],
+        "PreAuthentication_Authentication"
+    );
+
+    // CUSTOM_AUTH: define, create, verify, with the history in the session.
+    let custom = LambdaConfigType::builder()
+        .define_auth_challenge(arn("define"))
+        .create_auth_challenge(arn("create"))
+        .verify_auth_challenge_response(arn("verify"))
+        .build();
+    set_triggers(&srv, &pool, custom).await;
+    let client = srv
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("custom")
+        .explicit_auth_flows(
+            aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowCustomAuth,
+        )
+        .explicit_auth_flows(
+            aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let start = |name: &'static str| {
+        srv.idp
+            .initiate_auth()
+            .client_id(&client)
+            .auth_flow(AuthFlowType::CustomAuth)
+            .auth_parameters("USERNAME", name)
+            .send()
+    };
+    let answer = |session: String, value: &'static str| {
+        srv.idp
+            .respond_to_auth_challenge()
+            .client_id(&client)
+            .challenge_name(
+                aws_sdk_cognitoidentityprovider::types::ChallengeNameType::CustomChallenge,
+            )
+            .session(session)
+            .challenge_responses("USERNAME", "una")
+            .challenge_responses("ANSWER", value)
+            .send()
+    };
+    let step = start("una").await.unwrap();
+    assert_eq!(step.challenge_parameters().unwrap()["question"], "6 x 7?");
+    assert_eq!(step.challenge_parameters().unwrap()["USERNAME"], "una");
+    let wrong = answer(step.session().unwrap().to_string(), "41")
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong.challenge_name().map(|c| c.as_str()),
+        Some("CUSTOM_CHALLENGE")
+    );
+    let define = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|(p, ..)| p == "/define")
+        .cloned()
+        .unwrap()
+        .1;
+    assert_eq!(
+        define["request"]["session"],
+        json!([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false, "challengeMetadata": "MULTIPLY"}])
+    );
+    // The same session cannot be answered twice.
+    let r = answer(step.session().unwrap().to_string(), "42").await;
+    assert_eq!(code(r), "NotAuthorizedException");
+    let right = answer(wrong.session().unwrap().to_string(), "42")
+        .await
+        .unwrap();
+    assert!(
+        right
+            .authentication_result()
+            .unwrap()
+            .access_token()
+            .is_some()
+    );
+    // Three wrong answers fail the sign-in.
+    let mut s1 = start("una").await.unwrap().session().unwrap().to_string();
+    for i in 0..3 {
+        let r = answer(s1.clone(), "0").await;
+        if i < 2 {
+            s1 = r.unwrap().session().unwrap().to_string();
+        } else {
+            assert_eq!(code(r), "NotAuthorizedException");
+        }
+    }
     srv.stop().await;
 }
 
