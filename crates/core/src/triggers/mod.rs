@@ -62,6 +62,7 @@ pub enum Trigger {
     PreAuthentication,
     PostAuthentication,
     PreTokenGeneration,
+    CustomMessage,
     DefineAuthChallenge,
     CreateAuthChallenge,
     VerifyAuthChallengeResponse,
@@ -75,6 +76,7 @@ impl Trigger {
             Trigger::PreAuthentication => "PreAuthentication",
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
+            Trigger::CustomMessage => "CustomMessage",
             Trigger::DefineAuthChallenge => "DefineAuthChallenge",
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
@@ -90,6 +92,7 @@ impl Trigger {
             Trigger::PostConfirmation => plain(&c.post_confirmation),
             Trigger::PreAuthentication => plain(&c.pre_authentication),
             Trigger::PostAuthentication => plain(&c.post_authentication),
+            Trigger::CustomMessage => plain(&c.custom_message),
             Trigger::DefineAuthChallenge => plain(&c.define_auth_challenge),
             Trigger::CreateAuthChallenge => plain(&c.create_auth_challenge),
             Trigger::VerifyAuthChallengeResponse => plain(&c.verify_auth_challenge_response),
@@ -253,6 +256,70 @@ impl Tessera {
         };
         self.fire(pool, firing).await?;
         Ok(())
+    }
+}
+
+impl Tessera {
+    /// CustomMessage: the trigger may replace a code message's text (which must keep the
+    /// `{####}` placeholder) and subject. Returns the subject and template to use.
+    pub(crate) async fn custom_message(
+        &self,
+        pool: &PoolRecord,
+        user: &crate::store::UserRecord,
+        purpose: crate::messages::Purpose,
+        channel: crate::messages::Channel,
+        subject: Option<String>,
+        template: String,
+    ) -> Result<(Option<String>, String), CoreError> {
+        use crate::messages::{Channel, Purpose};
+        if Trigger::CustomMessage.target(pool).is_none() {
+            return Ok((subject, template));
+        }
+        let source = match purpose {
+            Purpose::SignUp => "CustomMessage_SignUp",
+            Purpose::ResendCode => "CustomMessage_ResendCode",
+            Purpose::ForgotPassword => "CustomMessage_ForgotPassword",
+            Purpose::AdminCreateUser => "CustomMessage_AdminCreateUser",
+            Purpose::VerifyUserAttribute => "CustomMessage_VerifyUserAttribute",
+            Purpose::UpdateUserAttribute => "CustomMessage_UpdateUserAttribute",
+            Purpose::Authentication => "CustomMessage_Authentication",
+        };
+        let firing = Firing {
+            trigger: Trigger::CustomMessage,
+            source,
+            user_name: &user.username,
+            client_id: None,
+            request: json!({
+                "userAttributes": user_attributes(user),
+                "codeParameter": "{####}",
+                "usernameParameter": user.username,
+                "linkParameter": "{##Click Here##}",
+                "clientMetadata": {},
+            }),
+        };
+        let Some(r) = self.fire(pool, firing).await? else {
+            return Ok((subject, template));
+        };
+        let text = |k: &str| r.get(k).and_then(Value::as_str).filter(|t| !t.is_empty());
+        let body = match channel {
+            Channel::Email => text("emailMessage"),
+            Channel::Sms => text("smsMessage"),
+        };
+        let template = match body {
+            Some(b) if b.contains("{####}") => b.to_string(),
+            Some(_) => {
+                return Err(CoreError::InvalidLambdaResponse(
+                    "Invalid lambda response received: CustomMessage must keep the {####} code placeholder."
+                        .into(),
+                ));
+            }
+            None => template,
+        };
+        let subject = match channel {
+            Channel::Email => text("emailSubject").map(str::to_owned).or(subject),
+            Channel::Sms => subject,
+        };
+        Ok((subject, template))
     }
 }
 

@@ -107,6 +107,10 @@ impl Tessera {
         subject: Option<String>,
         template: String,
     ) -> Result<(), CoreError> {
+        // CustomMessage may rewrite the message around the code (before anything is stored).
+        let (subject, template) = self
+            .custom_message(pool, user, purpose, delivery.channel, subject, template)
+            .await?;
         let code = random_string(self.rng.as_ref(), b"0123456789", 6);
         let now = self.clock.now_millis();
         self.store

@@ -370,6 +370,17 @@ impl Tessera {
             .await?;
         self.set_password(&pool, &user.username, &req.password, status::CONFIRMED)
             .await?;
+        let firing = crate::triggers::Firing {
+            trigger: crate::triggers::Trigger::PostConfirmation,
+            source: "PostConfirmation_ConfirmForgotPassword",
+            user_name: &user.username,
+            client_id: Some(&client.client_id),
+            request: serde_json::json!({
+                "userAttributes": crate::triggers::user_attributes(&user),
+                "clientMetadata": req.client_metadata.clone().unwrap_or_default(),
+            }),
+        };
+        self.fire(&pool, firing).await?;
         Ok(())
     }
 }

@@ -66,6 +66,14 @@ async fn receiver() -> (String, Seen) {
                     e["response"] = json!({"claimsOverrideDetails": {"claimsToAddOrOverride": {"tier": "silver"}}});
                     (200, e.to_string())
                 }
+                "/message" => {
+                    e["response"] = json!({
+                        "emailSubject": "Welcome to Tessera",
+                        "emailMessage": format!("Hello {}, your code is {{####}}", e["request"]["usernameParameter"].as_str().unwrap()),
+                        "smsMessage": "code {####}"
+                    });
+                    (200, e.to_string())
+                }
                 // CUSTOM_AUTH: "6 x 7?", three tries.
                 "/define" => {
                     let history = e["request"]["session"].as_array().cloned().unwrap_or_default();
@@ -119,6 +127,7 @@ async fn server(backend: Backend, base: &str) -> Option<TestServer> {
         "define",
         "create",
         "verify",
+        "message",
     ]
     .into_iter()
     .map(|n| {
@@ -363,6 +372,43 @@ async fn run(backend: Backend) {
     .await;
     let r = login(&srv, &client, "una", PASSWORD).await;
     assert_eq!(r.unwrap_err(), "UserLambdaValidationException");
+
+    // CustomMessage rewrites the code message; PostConfirmation follows a password reset.
+    set_triggers(
+        &srv,
+        &pool,
+        LambdaConfigType::builder()
+            .custom_message(arn("message"))
+            .post_confirmation(arn("echo"))
+            .build(),
+    )
+    .await;
+    srv.idp
+        .forgot_password()
+        .client_id(&client)
+        .username("una")
+        .send()
+        .await
+        .unwrap();
+    let sent = srv.outbox().last().cloned().unwrap();
+    assert_eq!(sent["subject"], "Welcome to Tessera");
+    let event = seen.lock().unwrap().last().cloned().unwrap().1;
+    assert_eq!(event["triggerSource"], "CustomMessage_ForgotPassword");
+    assert_eq!(event["request"]["codeParameter"], "{####}");
+    let reset_code = srv.last_code("una@example.com");
+    srv.idp
+        .confirm_forgot_password()
+        .client_id(&client)
+        .username("una")
+        .confirmation_code(reset_code)
+        .password(PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().1["triggerSource"],
+        "PostConfirmation_ConfirmForgotPassword"
+    );
 
     // PreAuthentication may refuse a sign-in before the password is checked.
     set_triggers(
