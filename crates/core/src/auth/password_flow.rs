@@ -48,7 +48,13 @@ impl Tessera {
                 params.get("SECRET_HASH").map(String::as_str),
             )?;
         }
-        let user = self.find_user(pool, username).await?;
+        let mut user = self.find_user(pool, username).await?;
+        if user.is_none() {
+            // Not here yet: the pool's UserMigration trigger may bring the user in.
+            user = self
+                .migrate_user(pool, client, username, Some(given))
+                .await?;
+        }
         if let Some(u) = &user {
             self.pre_authentication(pool, client, u, params).await?;
         }

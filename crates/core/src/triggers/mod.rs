@@ -63,6 +63,7 @@ pub enum Trigger {
     PostAuthentication,
     PreTokenGeneration,
     CustomMessage,
+    UserMigration,
     DefineAuthChallenge,
     CreateAuthChallenge,
     VerifyAuthChallengeResponse,
@@ -77,6 +78,7 @@ impl Trigger {
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
             Trigger::CustomMessage => "CustomMessage",
+            Trigger::UserMigration => "UserMigration",
             Trigger::DefineAuthChallenge => "DefineAuthChallenge",
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
@@ -93,6 +95,7 @@ impl Trigger {
             Trigger::PreAuthentication => plain(&c.pre_authentication),
             Trigger::PostAuthentication => plain(&c.post_authentication),
             Trigger::CustomMessage => plain(&c.custom_message),
+            Trigger::UserMigration => plain(&c.user_migration),
             Trigger::DefineAuthChallenge => plain(&c.define_auth_challenge),
             Trigger::CreateAuthChallenge => plain(&c.create_auth_challenge),
             Trigger::VerifyAuthChallengeResponse => plain(&c.verify_auth_challenge_response),
@@ -198,19 +201,19 @@ impl Tessera {
             Ok(Value::Object(mut e)) => match e.remove("response") {
                 Some(Value::Object(r)) => Ok(Some(r)),
                 Some(Value::Null) | None => Ok(Some(Map::new())),
-                Some(_) => Err(CoreError::InvalidLambdaResponse(format!(
-                    "Invalid lambda response received: {name} response is not an object."
-                ))),
+                Some(_) => Err(CoreError::InvalidLambdaResponse(
+                    "Unrecognizable lambda output".into(),
+                )),
             },
-            Ok(_) => Err(CoreError::InvalidLambdaResponse(format!(
-                "Invalid lambda response received: {name} did not return the event."
-            ))),
+            Ok(_) => Err(CoreError::InvalidLambdaResponse(
+                "Unrecognizable lambda output".into(),
+            )),
             Err(TriggerError::Failed(m)) => Err(CoreError::UserLambdaValidation(format!(
                 "{name} failed with error {m}."
             ))),
-            Err(TriggerError::Invalid(_)) => Err(CoreError::InvalidLambdaResponse(format!(
-                "Invalid lambda response received: {name} did not return JSON."
-            ))),
+            Err(TriggerError::Invalid(_)) => Err(CoreError::InvalidLambdaResponse(
+                "Unrecognizable lambda output".into(),
+            )),
             Err(TriggerError::Timeout) => Err(CoreError::UnexpectedLambda(format!(
                 "{name} invocation failed due to error Socket timeout while invoking Lambda function."
             ))),
@@ -320,6 +323,77 @@ impl Tessera {
             Channel::Sms => subject,
         };
         Ok((subject, template))
+    }
+}
+
+impl Tessera {
+    /// UserMigration: a user who is not in the pool yet may be created from the trigger's
+    /// answer (its `userAttributes` and `finalUserStatus`), with `password` when the sign-in
+    /// gave one (UserMigration_Authentication) or in RESET_REQUIRED
+    /// (UserMigration_ForgotPassword). `Ok(None)`: no trigger, or it did not answer with a
+    /// user.
+    pub(crate) async fn migrate_user(
+        &self,
+        pool: &PoolRecord,
+        client: &crate::store::ClientRecord,
+        username: &str,
+        password: Option<&str>,
+    ) -> Result<Option<crate::store::UserRecord>, CoreError> {
+        use crate::users::status;
+        if Trigger::UserMigration.target(pool).is_none() {
+            return Ok(None);
+        }
+        let (source, request) = match password {
+            Some(p) => (
+                "UserMigration_Authentication",
+                json!({ "password": p, "validationData": {}, "clientMetadata": {} }),
+            ),
+            None => (
+                "UserMigration_ForgotPassword",
+                json!({ "validationData": {}, "clientMetadata": {} }),
+            ),
+        };
+        let firing = Firing {
+            trigger: Trigger::UserMigration,
+            source,
+            user_name: username,
+            client_id: Some(&client.client_id),
+            request,
+        };
+        let Some(r) = self.fire(pool, firing).await? else {
+            return Ok(None);
+        };
+        let Some(Value::Object(given)) = r.get("userAttributes") else {
+            return Ok(None);
+        };
+        let attrs: Vec<tessera_wire::idp::AttributeType> = given
+            .iter()
+            .filter(|(k, _)| k.as_str() != "sub" && k.as_str() != "username")
+            .map(|(k, v)| tessera_wire::idp::AttributeType {
+                name: k.clone(),
+                value: Some(v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+            })
+            .collect();
+        let checked = crate::users::attributes::check(
+            pool,
+            &attrs,
+            crate::users::attributes::Writer::Admin,
+            None,
+        )
+        .map_err(|e| CoreError::InvalidLambdaResponse(format!("UserMigration: {e}")))?;
+        let final_status = match (password, r.get("finalUserStatus").and_then(Value::as_str)) {
+            (Some(_), Some("RESET_REQUIRED")) | (None, _) => status::RESET_REQUIRED,
+            _ => status::CONFIRMED,
+        };
+        let mut user = self.new_user(pool, username, checked, final_status)?;
+        if let Some(p) = password {
+            let created = user.created_ms;
+            self.credentials(&pool.id, &user.username, p)
+                .await?
+                .apply(&mut user, created);
+        }
+        self.insert_new_user(&user).await?;
+        Ok(Some(user))
     }
 }
 

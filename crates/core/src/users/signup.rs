@@ -321,7 +321,13 @@ impl Tessera {
         let (client, pool) = self
             .app_client(&req.client_id, &req.username, req.secret_hash.as_deref())
             .await?;
-        let Some(user) = self.find_user(&pool, &req.username).await? else {
+        let mut user = self.find_user(&pool, &req.username).await?;
+        if user.is_none() {
+            user = self
+                .migrate_user(&pool, &client, &req.username, None)
+                .await?;
+        }
+        let Some(user) = user else {
             return if hides_users(&client) {
                 Ok(simulated_delivery())
             } else {

@@ -74,6 +74,20 @@ async fn receiver() -> (String, Seen) {
                     });
                     (200, e.to_string())
                 }
+                "/migrate" => {
+                    let name = e["userName"].as_str().unwrap().to_string();
+                    let pw = e["request"]["password"].clone();
+                    if pw.is_null() || pw == "Legacy-pass1!" {
+                        e["response"] = json!({
+                            "userAttributes": {"email": format!("{name}@legacy.example"), "email_verified": "true"},
+                            "finalUserStatus": "CONFIRMED",
+                            "messageAction": "SUPPRESS"
+                        });
+                        (200, e.to_string())
+                    } else {
+                        (400, json!({"errorMessage": "Bad password"}).to_string())
+                    }
+                }
                 // CUSTOM_AUTH: "6 x 7?", three tries.
                 "/define" => {
                     let history = e["request"]["session"].as_array().cloned().unwrap_or_default();
@@ -128,6 +142,7 @@ async fn server(backend: Backend, base: &str) -> Option<TestServer> {
         "create",
         "verify",
         "message",
+        "migrate",
     ]
     .into_iter()
     .map(|n| {
@@ -241,7 +256,11 @@ async fn run(backend: Backend) {
             "UserLambdaValidationException",
             Some("PreSignUp failed with error no thanks."),
         ),
-        ("garbage", "InvalidLambdaResponseException", None),
+        (
+            "garbage",
+            "InvalidLambdaResponseException",
+            Some("Unrecognizable lambda output"),
+        ),
         ("slow", "UnexpectedLambdaException", None),
         ("nowhere", "UnexpectedLambdaException", None),
     ] {
@@ -409,6 +428,49 @@ async fn run(backend: Backend) {
         seen.lock().unwrap().last().unwrap().1["triggerSource"],
         "PostConfirmation_ConfirmForgotPassword"
     );
+
+    // UserMigration brings users in at sign-in (with their password) and at ForgotPassword.
+    set_triggers(
+        &srv,
+        &pool,
+        LambdaConfigType::builder()
+            .user_migration(arn("migrate"))
+            .build(),
+    )
+    .await;
+    let r = login(&srv, &client, "mo", "Wrong-pass1!").await;
+    assert_eq!(r.unwrap_err(), "UserLambdaValidationException");
+    let t = login(&srv, &client, "mo", "Legacy-pass1!").await.unwrap();
+    assert_eq!(claims(t.id_token().unwrap())["email"], "mo@legacy.example");
+    let event = seen.lock().unwrap().last().cloned().unwrap().1;
+    assert_eq!(event["triggerSource"], "UserMigration_Authentication");
+    let calls = seen.lock().unwrap().len();
+    login(&srv, &client, "mo", "Legacy-pass1!").await.unwrap();
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        calls,
+        "an existing user is not migrated again"
+    );
+    srv.idp
+        .forgot_password()
+        .client_id(&client)
+        .username("ned")
+        .send()
+        .await
+        .unwrap();
+    let ned = srv
+        .idp
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("ned")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ned.user_status().map(|s| s.as_str()),
+        Some("RESET_REQUIRED")
+    );
+    assert!(!srv.last_code("ned@legacy.example").is_empty());
 
     // PreAuthentication may refuse a sign-in before the password is checked.
     set_triggers(
