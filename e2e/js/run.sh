@@ -5,7 +5,8 @@
 # party of the managed login, with the user in that same Chromium.
 #
 # Needs a running tessera: TESSERA_URL, TESSERA_AKID and TESSERA_SECRET, as e2e/run.sh exports
-# them, and TESSERA_BIN, the tessera binary (gate-browser.test.mjs starts `tessera gate`).
+# them, and TESSERA_BIN, the tessera binary (gate-browser.test.mjs starts `tessera gate`,
+# triggers.test.mjs a `tessera serve` of its own with [[trigger]] webhooks).
 # Installs what it needs itself: the npm packages pinned in package-lock.json, and Debian's
 # chromium package when it is missing and we are root.
 set -euo pipefail
@@ -20,7 +21,7 @@ for var in TESSERA_URL TESSERA_AKID TESSERA_SECRET; do
 done
 if [ -z "${TESSERA_BIN:-}" ] || [ ! -x "$TESSERA_BIN" ]; then
   echo "TESSERA_BIN is not set or not executable (${TESSERA_BIN:-unset}): run e2e/run.sh, or export" >&2
-  echo "TESSERA_BIN=<path to the tessera binary, e.g. target/debug/tessera> for gate-browser.test.mjs" >&2
+  echo "TESSERA_BIN=<path to the tessera binary, e.g. target/debug/tessera> for gate-browser.test.mjs and triggers.test.mjs" >&2
   exit 2
 fi
 export TESSERA_BIN
@@ -59,4 +60,4 @@ node build.mjs
 # versions; keep it out of the test output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node --test --test-concurrency=1 --test-timeout=180000 \
-  smoke.test.mjs identity-js.test.mjs mfa.test.mjs devices.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs passkeys.test.mjs oauth.test.mjs gate-browser.test.mjs
+  smoke.test.mjs identity-js.test.mjs mfa.test.mjs devices.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs passkeys.test.mjs oauth.test.mjs gate-browser.test.mjs triggers.test.mjs
