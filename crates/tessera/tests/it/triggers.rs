@@ -286,6 +286,36 @@ async fn run(backend: Backend) {
         assert_eq!(code(gone), "UserNotFoundException", "{name}");
     }
 
+    // AdminCreateUser fires PreSignUp too, and a refusal creates nobody.
+    set_triggers(
+        &srv,
+        &pool,
+        LambdaConfigType::builder()
+            .pre_sign_up(arn("refuse"))
+            .build(),
+    )
+    .await;
+    let r = srv
+        .idp
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("adm")
+        .send()
+        .await;
+    assert_eq!(code(r), "UserLambdaValidationException");
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().1["triggerSource"],
+        "PreSignUp_AdminCreateUser"
+    );
+    let gone = srv
+        .idp
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("adm")
+        .send()
+        .await;
+    assert_eq!(code(gone), "UserNotFoundException");
+
     // PostConfirmation after a code; PostAuthentication after a sign-in.
     set_triggers(
         &srv,
