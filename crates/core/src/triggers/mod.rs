@@ -397,6 +397,30 @@ impl Tessera {
     }
 }
 
+/// PreSignUp's `request`: the new user's attributes (no `sub` yet), the validation data and
+/// the client metadata.
+pub(crate) fn sign_up_request(
+    u: &crate::store::UserRecord,
+    validation_data: Option<&[tessera_wire::idp::AttributeType]>,
+    client_metadata: Option<&std::collections::HashMap<String, String>>,
+) -> Value {
+    let mut attrs = user_attributes(u);
+    if let Some(m) = attrs.as_object_mut() {
+        m.remove("sub");
+        m.remove("cognito:user_status");
+    }
+    let validation: Map<String, Value> = validation_data
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| a.value.clone().map(|v| (a.name.clone(), Value::String(v))))
+        .collect();
+    json!({
+        "userAttributes": attrs,
+        "validationData": validation,
+        "clientMetadata": client_metadata.cloned().unwrap_or_default(),
+    })
+}
+
 /// A user's attributes as a trigger's `request.userAttributes` (strings, `sub` included).
 pub(crate) fn user_attributes(u: &crate::store::UserRecord) -> Value {
     let mut m: Map<String, Value> = u

@@ -196,27 +196,16 @@ impl Tessera {
                 self.new_user(&pool, &req.username, attrs, status::FORCE_CHANGE_PASSWORD)?;
             attributes::check_required(&pool, &user.attributes)?;
             // PreSignUp may refuse the user (its auto-confirm answers do not apply here).
-            let mut request_attrs = crate::triggers::user_attributes(&user);
-            if let Some(m) = request_attrs.as_object_mut() {
-                m.remove("sub");
-                m.remove("cognito:user_status");
-            }
-            let validation: std::collections::HashMap<String, String> = req
-                .validation_data
-                .iter()
-                .flatten()
-                .filter_map(|a| a.value.clone().map(|v| (a.name.clone(), v)))
-                .collect();
             let firing = crate::triggers::Firing {
                 trigger: crate::triggers::Trigger::PreSignUp,
                 source: "PreSignUp_AdminCreateUser",
                 user_name: &user.username,
                 client_id: None,
-                request: serde_json::json!({
-                    "userAttributes": request_attrs,
-                    "validationData": validation,
-                    "clientMetadata": req.client_metadata.clone().unwrap_or_default(),
-                }),
+                request: crate::triggers::sign_up_request(
+                    &user,
+                    req.validation_data.as_deref(),
+                    req.client_metadata.as_ref(),
+                ),
             };
             self.fire(&pool, firing).await?;
             let created = user.created_ms;

@@ -95,30 +95,16 @@ impl Tessera {
         attributes::check_required(&pool, &user.attributes)?;
         password::check_policy(&self.password_policy(&pool), password)?;
         // PreSignUp may refuse the user, confirm it, or verify its email or phone number.
-        let meta = |m: &Option<std::collections::HashMap<String, String>>| {
-            serde_json::to_value(m.clone().unwrap_or_default()).unwrap_or_default()
-        };
-        let validation: std::collections::HashMap<String, String> = req
-            .validation_data
-            .iter()
-            .flatten()
-            .filter_map(|a| a.value.clone().map(|v| (a.name.clone(), v)))
-            .collect();
-        let mut request_attrs = crate::triggers::user_attributes(&user);
-        if let Some(m) = request_attrs.as_object_mut() {
-            m.remove("sub");
-            m.remove("cognito:user_status");
-        }
         let firing = crate::triggers::Firing {
             trigger: crate::triggers::Trigger::PreSignUp,
             source: "PreSignUp_SignUp",
             user_name: &user.username,
             client_id: Some(&client.client_id),
-            request: serde_json::json!({
-                "userAttributes": request_attrs,
-                "validationData": validation,
-                "clientMetadata": meta(&req.client_metadata),
-            }),
+            request: crate::triggers::sign_up_request(
+                &user,
+                req.validation_data.as_deref(),
+                req.client_metadata.as_ref(),
+            ),
         };
         let mut auto_confirmed = false;
         if let Some(r) = self.fire(&pool, firing).await? {
