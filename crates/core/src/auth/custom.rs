@@ -55,11 +55,13 @@ impl Tessera {
         let name = user
             .as_ref()
             .map_or(username.to_string(), |u| u.username.clone());
-        self.custom_step(pool, client, user.as_ref(), &name, Vec::new(), api)
+        let meta = super::client_metadata(params);
+        self.custom_step(pool, client, user.as_ref(), &name, Vec::new(), &meta, api)
             .await
     }
 
     /// Asks DefineAuthChallenge what follows `history`, and does it.
+    #[allow(clippy::too_many_arguments)]
     async fn custom_step(
         &self,
         pool: &PoolRecord,
@@ -67,6 +69,7 @@ impl Tessera {
         user: Option<&UserRecord>,
         username: &str,
         history: Vec<Value>,
+        meta: &Value,
         api: Api,
     ) -> Result<AuthOutcome, CoreError> {
         let define = Firing {
@@ -77,7 +80,7 @@ impl Tessera {
             request: json!({
                 "userAttributes": attrs(user),
                 "session": history,
-                "clientMetadata": {},
+                "clientMetadata": meta,
                 "userNotFound": user.is_none(),
             }),
         };
@@ -108,7 +111,7 @@ impl Tessera {
                 "userAttributes": attrs(user),
                 "challengeName": CUSTOM_CHALLENGE,
                 "session": history,
-                "clientMetadata": {},
+                "clientMetadata": meta,
                 "userNotFound": user.is_none(),
             }),
         };
@@ -174,6 +177,7 @@ impl Tessera {
         }
         Self::check_answer_secret(client, &state.u, responses, api)?;
         let answer = param(responses, "ANSWER")?;
+        let meta = super::client_metadata(responses);
         self.spend(&state).await?;
         let user = if state.s.is_empty() {
             None
@@ -195,7 +199,7 @@ impl Tessera {
                 "userAttributes": attrs(user.as_ref()),
                 "privateChallengeParameters": ca.get("private").cloned().unwrap_or_else(|| json!({})),
                 "challengeAnswer": answer,
-                "clientMetadata": {},
+                "clientMetadata": meta,
                 "userNotFound": user.is_none(),
             }),
         };
@@ -213,7 +217,7 @@ impl Tessera {
             e.insert("challengeMetadata".into(), m.clone());
         }
         history.push(entry);
-        self.custom_step(pool, client, user.as_ref(), &state.u, history, api)
+        self.custom_step(pool, client, user.as_ref(), &state.u, history, &meta, api)
             .await
     }
 }

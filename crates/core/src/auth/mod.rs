@@ -99,6 +99,32 @@ fn flow_not_enabled(flow: &str) -> CoreError {
     CoreError::InvalidParameter(format!("{flow} flow not enabled for this client"))
 }
 
+/// The key under which a request's ClientMetadata travels with its parameters (to the
+/// triggers); a client cannot set it (a parameter of that name is dropped).
+const METADATA_KEY: &str = "\u{1}ClientMetadata";
+
+fn with_metadata(
+    params: Option<HashMap<String, String>>,
+    metadata: Option<HashMap<String, String>>,
+) -> HashMap<String, String> {
+    let mut params = params.unwrap_or_default();
+    params.remove(METADATA_KEY);
+    if let Some(m) = metadata.filter(|m| !m.is_empty())
+        && let Ok(json) = serde_json::to_string(&m)
+    {
+        params.insert(METADATA_KEY.into(), json);
+    }
+    params
+}
+
+/// The request's ClientMetadata, for a trigger's `request.clientMetadata`.
+pub(crate) fn client_metadata(params: &HashMap<String, String>) -> serde_json::Value {
+    params
+        .get(METADATA_KEY)
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_else(|| serde_json::json!({}))
+}
+
 pub(crate) fn param<'a>(
     params: &'a HashMap<String, String>,
     name: &str,
@@ -128,7 +154,7 @@ pub(crate) fn missing_user(client: &ClientRecord) -> CoreError {
 impl Tessera {
     /// `InitiateAuth`.
     pub async fn initiate_auth(&self, req: InitiateAuthRequest) -> Result<AuthOutcome, CoreError> {
-        let params = req.auth_parameters.unwrap_or_default();
+        let params = with_metadata(req.auth_parameters, req.client_metadata);
         self.start(Api::Client, None, &req.client_id, &req.auth_flow, &params)
             .await
     }
@@ -138,7 +164,7 @@ impl Tessera {
         &self,
         req: AdminInitiateAuthRequest,
     ) -> Result<AuthOutcome, CoreError> {
-        let params = req.auth_parameters.unwrap_or_default();
+        let params = with_metadata(req.auth_parameters, req.client_metadata);
         self.start(
             Api::Admin,
             Some(&req.user_pool_id),
@@ -287,7 +313,7 @@ impl Tessera {
         &self,
         req: RespondToAuthChallengeRequest,
     ) -> Result<AuthOutcome, CoreError> {
-        let responses = req.challenge_responses.unwrap_or_default();
+        let responses = with_metadata(req.challenge_responses, req.client_metadata);
         self.respond(
             Api::Client,
             None,
@@ -304,7 +330,7 @@ impl Tessera {
         &self,
         req: AdminRespondToAuthChallengeRequest,
     ) -> Result<AuthOutcome, CoreError> {
-        let responses = req.challenge_responses.unwrap_or_default();
+        let responses = with_metadata(req.challenge_responses, req.client_metadata);
         self.respond(
             Api::Admin,
             Some(&req.user_pool_id),

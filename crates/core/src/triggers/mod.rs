@@ -254,6 +254,7 @@ impl Tessera {
             request: json!({
                 "userAttributes": user_attributes(user),
                 "validationData": validation,
+                "clientMetadata": crate::auth::client_metadata(params),
                 "userNotFound": false,
             }),
         };

@@ -570,6 +570,7 @@ async fn run(backend: Backend) {
             .session(session)
             .challenge_responses("USERNAME", "una")
             .challenge_responses("ANSWER", value)
+            .client_metadata("probe", "yes")
             .send()
     };
     let step = start("una").await.unwrap();
@@ -594,6 +595,12 @@ async fn run(backend: Backend) {
     assert_eq!(
         define["request"]["session"],
         json!([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false, "challengeMetadata": "MULTIPLY"}])
+    );
+
+    assert_eq!(
+        define["request"]["clientMetadata"],
+        json!({"probe": "yes"}),
+        "ClientMetadata reaches the triggers"
     );
     // The same session cannot be answered twice.
     let r = answer(step.session().unwrap().to_string(), "42").await;
