@@ -295,7 +295,9 @@ describe('Lambda triggers over webhooks', { timeout: 120_000 }, () => {
   });
 
   test('PreSignUp failures: the function\'s error, an answer that is not JSON; no user is created', async () => {
-    const t = await setup({ PreSignUp: arn('refuse') }, ['ALLOW_USER_SRP_AUTH']);
+    // The pool's user is created first: PreSignUp also judges AdminCreateUser.
+    const t = await setup({}, ['ALLOW_USER_SRP_AUTH']);
+    await admin.send(new idp.UpdateUserPoolCommand({ UserPoolId: t.poolId, LambdaConfig: { PreSignUp: arn('refuse') } }));
     const signUp = (Username) => anonymous.send(new idp.SignUpCommand({
       ClientId: t.clientId, Username, Password: t.password, UserAttributes: [{ Name: 'email', Value: `${Username}@example.com` }],
     }));
