@@ -206,7 +206,8 @@ describe('tessera gate browser mode in Chromium: hosted sign-in, API through the
     assert.equal(session.httpOnly, true, 'HttpOnly');
     assert.equal(session.sameSite, 'Lax', 'SameSite=Lax');
     assert.equal(session.secure, false, 'not Secure: the gate\'s public URL is plain http');
-    assert.ok(!session.value.includes('eyJ'), 'the cookie is sealed, not a JWT');
+    // Sealed base64url has no dots; a JWT does ("eyJ" can occur in random text).
+    assert.ok(!session.value.includes('.'), 'the cookie is sealed, not a JWT');
   });
 
   // 5. No cookie, no API.
