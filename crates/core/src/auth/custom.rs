@@ -56,13 +56,30 @@ impl Tessera {
             .as_ref()
             .map_or(username.to_string(), |u| u.username.clone());
         let meta = super::client_metadata(params);
-        self.custom_step(pool, client, user.as_ref(), &name, Vec::new(), &meta, api)
-            .await
+        // With SRP_A (CHALLENGE_NAME SRP_A), the password comes first, by SRP.
+        let srp = params.contains_key("SRP_A");
+        let history = if srp {
+            vec![json!({"challengeName": "SRP_A", "challengeResult": true})]
+        } else {
+            Vec::new()
+        };
+        let srp_params = srp.then_some(params);
+        self.custom_step(
+            pool,
+            client,
+            user.as_ref(),
+            &name,
+            history,
+            &meta,
+            srp_params,
+            api,
+        )
+        .await
     }
 
     /// Asks DefineAuthChallenge what follows `history`, and does it.
     #[allow(clippy::too_many_arguments)]
-    async fn custom_step(
+    pub(super) async fn custom_step(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
@@ -70,6 +87,7 @@ impl Tessera {
         username: &str,
         history: Vec<Value>,
         meta: &Value,
+        srp_params: Option<&HashMap<String, String>>,
         api: Api,
     ) -> Result<AuthOutcome, CoreError> {
         let define = Firing {
@@ -97,6 +115,14 @@ impl Tessera {
             .get("challengeName")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        if challenge == "PASSWORD_VERIFIER"
+            && let Some(params) = srp_params
+        {
+            let custom = json!({ "history": history, "meta": meta });
+            return self
+                .srp_start_with(pool, client, params, Some(custom))
+                .await;
+        }
         if challenge != CUSTOM_CHALLENGE {
             return Err(CoreError::InvalidParameter(format!(
                 "DefineAuthChallenge asked for {challenge:?}: only CUSTOM_CHALLENGE is supported in CUSTOM_AUTH."
@@ -217,7 +243,16 @@ impl Tessera {
             e.insert("challengeMetadata".into(), m.clone());
         }
         history.push(entry);
-        self.custom_step(pool, client, user.as_ref(), &state.u, history, &meta, api)
-            .await
+        self.custom_step(
+            pool,
+            client,
+            user.as_ref(),
+            &state.u,
+            history,
+            &meta,
+            None,
+            api,
+        )
+        .await
     }
 }

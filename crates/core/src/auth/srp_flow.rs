@@ -72,6 +72,18 @@ impl Tessera {
         client: &ClientRecord,
         params: &HashMap<String, String>,
     ) -> Result<AuthOutcome, CoreError> {
+        self.srp_start_with(pool, client, params, None).await
+    }
+
+    /// [`Tessera::srp_start`], inside CUSTOM_AUTH when `custom` carries its history (the
+    /// sign-in then goes back to DefineAuthChallenge once the password is proven).
+    pub(super) async fn srp_start_with(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        params: &HashMap<String, String>,
+        custom: Option<serde_json::Value>,
+    ) -> Result<AuthOutcome, CoreError> {
         let username = param(params, "USERNAME")?;
         let srp_a = param(params, "SRP_A")?;
         srp::check_client_public(srp_a).map_err(|_| {
@@ -121,6 +133,7 @@ impl Tessera {
             pw: user.as_ref().and_then(|u| u.password_set_ms),
             d: params.get("DEVICE_KEY").cloned(),
             j: Some(self.random_id()),
+            ca: custom,
             ..Default::default()
         };
         // A SECRET_BLOCK answers once: a recorded PASSWORD_VERIFIER answer cannot be replayed
@@ -200,6 +213,26 @@ impl Tessera {
         self.spend(&state).await?;
         self.clear_failures(&pool.id, lock.as_deref(), counted)
             .await?;
+        if let Some(ca) = &state.ca {
+            // CUSTOM_AUTH with SRP: the password is proven; DefineAuthChallenge decides next.
+            let mut history: Vec<serde_json::Value> = ca
+                .get("history")
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            history.push(serde_json::json!({
+                "challengeName": PASSWORD_VERIFIER,
+                "challengeResult": true,
+            }));
+            let meta = ca
+                .get("meta")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({}));
+            let name = user.username.clone();
+            return self
+                .custom_step(pool, client, Some(&user), &name, history, &meta, None, api)
+                .await;
+        }
         // identity-js names a cached device only in this answer (it reads its storage after
         // InitiateAuth), as Cognito accepts.
         let device = responses.get("DEVICE_KEY").cloned().or(state.d.clone());

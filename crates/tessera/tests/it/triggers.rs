@@ -101,6 +101,18 @@ async fn receiver() -> (String, Seen) {
                     };
                     (200, e.to_string())
                 }
+                // CUSTOM_AUTH after SRP: the password first, then the question.
+                "/define-srp" => {
+                    let history = e["request"]["session"].as_array().cloned().unwrap_or_default();
+                    let last = history.last().cloned().unwrap_or_default();
+                    e["response"] = match (last["challengeName"].as_str(), last["challengeResult"] == true) {
+                        (Some("SRP_A"), true) => json!({"challengeName": "PASSWORD_VERIFIER"}),
+                        (Some("PASSWORD_VERIFIER"), true) => json!({"challengeName": "CUSTOM_CHALLENGE"}),
+                        (Some("CUSTOM_CHALLENGE"), true) => json!({"issueTokens": true}),
+                        _ => json!({"failAuthentication": true}),
+                    };
+                    (200, e.to_string())
+                }
                 "/create" => {
                     e["response"] = json!({
                         "publicChallengeParameters": {"question": "6 x 7?"},
@@ -143,6 +155,7 @@ async fn server(backend: Backend, base: &str) -> Option<TestServer> {
         "verify",
         "message",
         "migrate",
+        "define-srp",
     ]
     .into_iter()
     .map(|n| {
@@ -625,6 +638,82 @@ async fn run(backend: Backend) {
             assert_eq!(code(r), "NotAuthorizedException");
         }
     }
+
+    // CUSTOM_AUTH that starts with SRP (SRP_A, then PASSWORD_VERIFIER, then the question).
+    let with_srp = LambdaConfigType::builder()
+        .define_auth_challenge(arn("define-srp"))
+        .create_auth_challenge(arn("create"))
+        .verify_auth_challenge_response(arn("verify"))
+        .build();
+    set_triggers(&srv, &pool, with_srp).await;
+    let a: [u8; 32] = [5u8; 32];
+    let step = srv
+        .idp
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(AuthFlowType::CustomAuth)
+        .auth_parameters("USERNAME", "una")
+        .auth_parameters("SRP_A", tessera_core::srp::client::client_public(&a))
+        .auth_parameters("CHALLENGE_NAME", "SRP_A")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        step.challenge_name().map(|c| c.as_str()),
+        Some("PASSWORD_VERIFIER")
+    );
+    let p = step.challenge_parameters().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let signature = tessera_core::srp::client::client_signature(
+        tessera_core::srp::pool_name(&pool),
+        &p["USER_ID_FOR_SRP"],
+        PASSWORD,
+        &p["SALT"],
+        &p["SRP_B"],
+        &a,
+        &p["SECRET_BLOCK"],
+        now,
+    )
+    .unwrap();
+    let question = srv
+        .idp
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::PasswordVerifier)
+        .challenge_responses("USERNAME", &p["USER_ID_FOR_SRP"])
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
+        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
+        .challenge_responses("TIMESTAMP", tessera_core::srp::format_timestamp(now))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        question.challenge_name().map(|c| c.as_str()),
+        Some("CUSTOM_CHALLENGE")
+    );
+    let define = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|(p, ..)| p == "/define-srp")
+        .cloned()
+        .unwrap()
+        .1;
+    assert_eq!(
+        define["request"]["session"],
+        json!([
+            {"challengeName": "SRP_A", "challengeResult": true},
+            {"challengeName": "PASSWORD_VERIFIER", "challengeResult": true}
+        ])
+    );
+    let done = answer(question.session().unwrap().to_string(), "42")
+        .await
+        .unwrap();
+    assert!(done.authentication_result().is_some());
     srv.stop().await;
 }
 
