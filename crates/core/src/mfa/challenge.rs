@@ -59,28 +59,23 @@ impl Tessera {
         }
     }
 
-    /// Records a single-use session so that answering its challenge can spend it.
-    pub(crate) async fn issue_once(&self, state: &SessionState) -> Result<(), CoreError> {
-        let Some(j) = &state.j else { return Ok(()) };
-        self.store
-            .insert_code(&AuthCodeRecord {
-                code_hash: once_key(j),
-                pool_id: state.p.clone(),
-                expires_ms: state.x,
-                payload: String::new(),
-            })
-            .await?;
-        Ok(())
-    }
-
-    /// Spends a single-use session: a second answer to the same challenge is refused.
+    /// Spends a single-use session: its id is recorded when its challenge is answered (one
+    /// insert, kept until the session would have expired anyway), and a second answer finds
+    /// it there and is refused.
     pub(crate) async fn spend(&self, state: &SessionState) -> Result<(), CoreError> {
         let j = state.j.as_deref().ok_or_else(invalid_session)?;
-        match self.store.take_code(&once_key(j)).await? {
-            Some(_) => Ok(()),
-            None => Err(CoreError::NotAuthorized(
+        let record = AuthCodeRecord {
+            code_hash: once_key(j),
+            pool_id: state.p.clone(),
+            expires_ms: state.x,
+            payload: String::new(),
+        };
+        match self.store.insert_code(&record).await {
+            Ok(()) => Ok(()),
+            Err(crate::store::StoreError::Conflict(_)) => Err(CoreError::NotAuthorized(
                 "Invalid session for the user, session can only be used once.".into(),
             )),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -120,6 +115,15 @@ impl Tessera {
         user: &UserRecord,
         device: Option<&str>,
     ) -> Result<Option<AuthOutcome>, CoreError> {
+        // Most pools have MFA off: decide that from the (cached) pool, without a read.
+        if pool
+            .config
+            .mfa_configuration
+            .as_deref()
+            .is_none_or(|m| m == "OFF")
+        {
+            return Ok(None);
+        }
         let pf = self.pool_factors(pool).await?;
         if pf.mode == "OFF" {
             return Ok(None);
@@ -163,7 +167,6 @@ impl Tessera {
             None => {
                 let mut state = self.mfa_state(pool, client, user, SELECT_MFA_TYPE, device);
                 state.can = Some(choices.iter().map(|c| c.to_string()).collect());
-                self.issue_once(&state).await?;
                 let mut params = HashMap::new();
                 params.insert(
                     "MFAS_CAN_CHOOSE".into(),
@@ -187,7 +190,6 @@ impl Tessera {
         device: Option<&str>,
     ) -> Result<AuthOutcome, CoreError> {
         let state = self.mfa_state(pool, client, user, MFA_SETUP, device);
-        self.issue_once(&state).await?;
         let mut params = HashMap::new();
         params.insert(
             "MFAS_CAN_SETUP".into(),
@@ -268,7 +270,6 @@ impl Tessera {
             );
         }
         let state = self.mfa_state(pool, client, user, factor, device);
-        self.issue_once(&state).await?;
         Ok(AuthOutcome::challenge(
             factor,
             self.seal_session(&state),
