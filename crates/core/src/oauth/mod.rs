@@ -12,6 +12,7 @@ pub mod domains;
 pub mod flow;
 pub mod resource_servers;
 pub mod terms;
+pub mod token;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

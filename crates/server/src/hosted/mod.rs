@@ -18,10 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tessera_core::oauth::domains::DomainRoute;
-use tessera_core::oauth::flow::{
-    Authorization, AuthorizeError, AuthorizeParams, OAuthError, TokenParams, basic_client_auth,
-    with_params,
-};
+use tessera_core::oauth::flow::{Authorization, AuthorizeError, AuthorizeParams, with_params};
+use tessera_core::oauth::token::{OAuthError, TokenParams, basic_client_auth};
 use tessera_core::{CoreError, Tessera};
 
 use crate::AppState;
@@ -533,7 +531,7 @@ fn json_ok(body: String) -> Response {
     r
 }
 
-fn basic_auth(headers: &HeaderMap) -> Option<tessera_core::oauth::flow::ClientAuth> {
+fn basic_auth(headers: &HeaderMap) -> Option<tessera_core::oauth::token::ClientAuth> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -622,7 +620,7 @@ async fn revoke(
         f.client_secret
             .clone()
             .zip(f.client_id.clone())
-            .map(|(secret, id)| tessera_core::oauth::flow::ClientAuth {
+            .map(|(secret, id)| tessera_core::oauth::token::ClientAuth {
                 client_id: id,
                 secret: Some(secret),
                 basic: false,
