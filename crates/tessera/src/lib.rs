@@ -145,13 +145,23 @@ pub async fn start_with_clock(
             .context("configuring triggers")?,
     );
     // A pool naming a function no [[trigger]] maps fails at the call; say so now too.
-    for id in store.list_pool_ids().await.context("listing pools")? {
-        if let Some(pool) = store.get_pool(&id).await.context("reading a pool")? {
-            for arn in tessera_core::triggers::configured_arns(&pool) {
+    // Pools are read a page at a time (one query per 100 pools, not one per pool).
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .list_pools(after.as_deref(), 100)
+            .await
+            .context("listing pools")?;
+        for pool in &page {
+            for arn in tessera_core::triggers::configured_arns(pool) {
                 if !tessera_core::triggers::TriggerInvoker::knows(triggers.as_ref(), &arn) {
-                    tracing::warn!(pool_id = %id, arn = %arn, "the pool names a trigger that no [[trigger]] maps");
+                    tracing::warn!(pool_id = %pool.id, arn = %arn, "the pool names a trigger that no [[trigger]] maps");
                 }
             }
+        }
+        match page.last() {
+            Some(last) if page.len() == 100 => after = Some(last.id.clone()),
+            _ => break,
         }
     }
     let core = Arc::new(
