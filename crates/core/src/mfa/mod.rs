@@ -13,8 +13,9 @@ pub mod totp;
 
 use serde_json::{Value, json};
 use tessera_wire::idp::{
-    AdminSetUserMFAPreferenceRequest, GetUserPoolMfaConfigResponse, MFAOptionType,
-    SetUserMFAPreferenceRequest, SetUserPoolMfaConfigRequest,
+    AdminSetUserMFAPreferenceRequest, EmailMfaSettingsType, GetUserPoolMfaConfigResponse,
+    MFAOptionType, SMSMfaSettingsType, SetUserMFAPreferenceRequest, SetUserPoolMfaConfigRequest,
+    SoftwareTokenMfaSettingsType,
 };
 
 use crate::oauth::{new_doc, read_doc};
@@ -41,6 +42,22 @@ pub struct PoolFactors {
 
 /// `(Enabled, PreferredMfa)` of one factor in a preference request; `None` leaves it.
 type FactorSetting = Option<(Option<bool>, Option<bool>)>;
+
+/// The three factors' settings of a (Admin)SetUserMFAPreference request.
+fn factor_settings(
+    sms: Option<SMSMfaSettingsType>,
+    totp: Option<SoftwareTokenMfaSettingsType>,
+    email: Option<EmailMfaSettingsType>,
+) -> [(&'static str, FactorSetting); 3] {
+    [
+        (SMS_MFA, sms.map(|s| (s.enabled, s.preferred_mfa))),
+        (
+            SOFTWARE_TOKEN_MFA,
+            totp.map(|s| (s.enabled, s.preferred_mfa)),
+        ),
+        (EMAIL_OTP, email.map(|s| (s.enabled, s.preferred_mfa))),
+    ]
+}
 
 /// A user's settings for one factor.
 fn setting(u: &UserRecord, factor: &str) -> (bool, bool) {
@@ -290,21 +307,11 @@ impl Tessera {
         req: SetUserMFAPreferenceRequest,
     ) -> Result<(), CoreError> {
         let (pool, user) = self.token_user(&req.access_token).await?;
-        let settings = [
-            (
-                SMS_MFA,
-                req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
-            ),
-            (
-                SOFTWARE_TOKEN_MFA,
-                req.software_token_mfa_settings
-                    .map(|s| (s.enabled, s.preferred_mfa)),
-            ),
-            (
-                EMAIL_OTP,
-                req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
-            ),
-        ];
+        let settings = factor_settings(
+            req.sms_mfa_settings,
+            req.software_token_mfa_settings,
+            req.email_mfa_settings,
+        );
         self.set_preferences(&pool, &user.username, settings).await
     }
 
@@ -314,21 +321,11 @@ impl Tessera {
         req: AdminSetUserMFAPreferenceRequest,
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(&req.user_pool_id).await?;
-        let settings = [
-            (
-                SMS_MFA,
-                req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
-            ),
-            (
-                SOFTWARE_TOKEN_MFA,
-                req.software_token_mfa_settings
-                    .map(|s| (s.enabled, s.preferred_mfa)),
-            ),
-            (
-                EMAIL_OTP,
-                req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
-            ),
-        ];
+        let settings = factor_settings(
+            req.sms_mfa_settings,
+            req.software_token_mfa_settings,
+            req.email_mfa_settings,
+        );
         self.set_preferences(&pool, &req.username, settings).await
     }
 
