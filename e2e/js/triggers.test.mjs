@@ -5,9 +5,11 @@
 // CUSTOM_AUTH (define → create → verify, "What is 6 x 7?") and SRP, aws-jwt-verify for the
 // tokens a pre token generation V2 trigger changed, and the AWS SDK v3 for the failure paths
 // of PreSignUp (the function's error, an answer that is not JSON; no user is left behind).
+// A CustomEmailSender receives the sign-up code encrypted with the [[kms_key]] configured for
+// the pool's KMSKeyID and decrypts it with node's own AES-GCM, as a sender would.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,16 @@ const { AuthenticationDetails, CognitoUser, CognitoUserPool } = identity;
 const SECRET = randomBytes(16).toString('hex'); // the receiver checks X-Tessera-Signature with it
 const arn = (name) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 const QUESTION = 'What is 6 x 7?';
+const KMS_KEY_ID = 'arn:aws:kms:us-east-1:123456789012:key/e2e-sender';
+const KMS_KEY = randomBytes(32); // the [[kms_key]] tessera encrypts sender codes with
+
+/** A custom sender's `request.code`: base64(nonce ‖ ciphertext ‖ tag), AES-256-GCM. */
+function decryptCode(code) {
+  const raw = Buffer.from(code, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', KMS_KEY, raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(raw.length - 16));
+  return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+}
 
 // --- the receiver: one "function" per path --------------------------------------------------
 
@@ -57,6 +69,8 @@ function answer(path, event) {
           accessTokenGeneration: { claimsToAddOrOverride: { department: 'research', sub: 'forged' }, scopesToAdd: ['reports/read'] },
         },
       };
+      return [200, e];
+    case '/sender': // delivers the message itself (here: keeps the event)
       return [200, e];
     case '/refuse':
       return [500, { errorMessage: 'no thanks' }];
@@ -148,9 +162,9 @@ describe('Lambda triggers over webhooks', { timeout: 120_000 }, () => {
     await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve)); // first: its port goes in the config
     const base = `http://127.0.0.1:${receiver.address().port}`;
     dir = await mkdtemp(join(tmpdir(), 'tessera-triggers-'));
-    const toml = ['define', 'create', 'verify', 'tokens', 'refuse', 'garbage']
+    const toml = ['define', 'create', 'verify', 'tokens', 'refuse', 'garbage', 'sender']
       .map((n) => `[[trigger]]\narn = "${arn(n)}"\nurl = "${base}/${n}"\nsecret = "${SECRET}"\n`)
-      .join('\n');
+      .join('\n') + `\n[[kms_key]]\nid = "${KMS_KEY_ID}"\nkey = "${KMS_KEY.toString('base64')}"\n`;
     await writeFile(join(dir, 'tessera.toml'), toml);
     tessera = await startTessera(bin, join(dir, 'tessera.toml'), join(dir, 'data'));
     const common = { endpoint: tessera.url, region: 'us-east-1', maxAttempts: 1 };
@@ -292,6 +306,43 @@ describe('Lambda triggers over webhooks', { timeout: 120_000 }, () => {
     assert.deepEqual(event.request.scopes, ['aws.cognito.signin.user.admin']);
     assert.equal(event.request.userAttributes.sub, sub);
     assert.ok(event.request.groupConfiguration, 'groupConfiguration');
+  });
+
+  test('CustomEmailSender: identity-js signs up, the sender decrypts the code, identity-js confirms and signs in', async () => {
+    const { UserPool } = await admin.send(new idp.CreateUserPoolCommand({
+      PoolName: `trg-${randomBytes(3).toString('hex')}`,
+      AutoVerifiedAttributes: ['email'],
+      LambdaConfig: { CustomEmailSender: { LambdaArn: arn('sender'), LambdaVersion: 'V1_0' }, KMSKeyID: KMS_KEY_ID },
+    }));
+    const { UserPoolClient } = await admin.send(new idp.CreateUserPoolClientCommand({
+      UserPoolId: UserPool.Id, ClientName: 'js-sender', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    }));
+    const pool = new CognitoUserPool({ UserPoolId: UserPool.Id, ClientId: UserPoolClient.ClientId, endpoint: tessera.url });
+    const username = `sender-${randomBytes(3).toString('hex')}`;
+    const password = `Pw-${randomBytes(6).toString('hex')}-9aZ!`;
+    const email = new identity.CognitoUserAttribute({ Name: 'email', Value: `${username}@example.com` });
+    const signedUp = await new Promise((resolve, reject) =>
+      pool.signUp(username, password, [email], [], (err, r) => (err ? reject(err) : resolve(r)), { campaign: 'e2e' }),
+    );
+    assert.equal(signedUp.userConfirmed, false);
+    assert.equal(signedUp.codeDeliveryDetails.DeliveryMedium, 'EMAIL');
+
+    const [sent] = eventsOf(UserPool.Id);
+    assert.equal(sent.path, '/sender');
+    assert.ok(sent.signed);
+    assert.equal(sent.event.triggerSource, 'CustomEmailSender_SignUp');
+    assert.equal(sent.event.request.type, 'customEmailSenderRequestV1');
+    assert.equal(sent.event.request.userAttributes.email, `${username}@example.com`);
+    assert.deepEqual(sent.event.request.clientMetadata, { campaign: 'e2e' });
+    const code = decryptCode(sent.event.request.code);
+    assert.match(code, /^\d{6}$/);
+
+    const user = new CognitoUser({ Username: username, Pool: pool });
+    await new Promise((resolve, reject) => user.confirmRegistration(code, true, (err, r) => (err ? reject(err) : resolve(r))));
+    const session = await new Promise((resolve, reject) =>
+      user.authenticateUser(new AuthenticationDetails({ Username: username, Password: password }), { onSuccess: resolve, onFailure: reject }),
+    );
+    assert.equal(decode(session.getIdToken().getJwtToken()).email_verified, true);
   });
 
   test('PreSignUp failures: the function\'s error, an answer that is not JSON; no user is created', async () => {

@@ -300,7 +300,15 @@ impl Tessera {
         {
             return Ok(challenge);
         }
-        self.finish(pool, client, &user, api, Some(&key)).await
+        self.finish(
+            pool,
+            client,
+            &user,
+            api,
+            Some(&key),
+            &crate::auth::client_metadata(responses),
+        )
+        .await
     }
 
     /// `ConfirmDevice`.

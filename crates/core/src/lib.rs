@@ -94,6 +94,7 @@ pub struct Tessera {
     pub(crate) revocations: Arc<tokens::revocation::RevocationSet>,
     pub(crate) cache: Arc<cache::RecordCache>,
     pub(crate) triggers: Arc<dyn triggers::TriggerInvoker>,
+    pub(crate) sender_keys: Arc<triggers::sender::SenderKeys>,
 }
 
 impl Tessera {
@@ -110,7 +111,14 @@ impl Tessera {
             revocations: Default::default(),
             cache: Default::default(),
             triggers: Arc::new(triggers::NoTriggers),
+            sender_keys: Default::default(),
         }
+    }
+
+    /// The keys that encrypt codes for CustomEmailSender and CustomSMSSender, by KMSKeyID.
+    pub fn with_sender_keys(mut self, keys: Arc<triggers::sender::SenderKeys>) -> Self {
+        self.sender_keys = keys;
+        self
     }
 
     /// Where the pools' Lambda triggers go (none by default).

@@ -69,7 +69,33 @@ struct Mutable {
 fn apply(pool: &mut UserPoolType, m: Mutable) -> Result<(), CoreError> {
     pool.policies = Some(policies(m.policies));
     pool.deletion_protection = Some(m.deletion_protection.unwrap_or_else(|| "INACTIVE".into()));
-    pool.lambda_config = Some(m.lambda_config.unwrap_or_default());
+    let lambda = m.lambda_config.unwrap_or_default();
+    for (name, version) in [
+        (
+            "CustomEmailSender",
+            lambda
+                .custom_email_sender
+                .as_ref()
+                .map(|s| &s.lambda_version),
+        ),
+        (
+            "CustomSMSSender",
+            lambda.custom_sms_sender.as_ref().map(|s| &s.lambda_version),
+        ),
+    ] {
+        let Some(version) = version else { continue };
+        if version != "V1_0" {
+            return Err(CoreError::InvalidParameter(format!(
+                "{name} LambdaVersion must be V1_0."
+            )));
+        }
+        if lambda.kms_key_id.as_deref().is_none_or(str::is_empty) {
+            return Err(CoreError::InvalidParameter(format!(
+                "KMSKeyID is required when {name} is configured."
+            )));
+        }
+    }
+    pool.lambda_config = Some(lambda);
     pool.auto_verified_attributes = m.auto_verified_attributes;
 
     // The legacy top-level message fields and VerificationMessageTemplate describe the same

@@ -5,7 +5,8 @@
 //! core function per operation and encodes the answer or Cognito's error envelope. Also
 //! answers CORS preflights for browser SDKs, serves the admin-only development outbox
 //! (`GET /tessera/outbox`), the admin-only revocation feed for gateways
-//! (`GET /tessera/revocations`) and, in test mode only, `/moto-api/reset`.
+//! (`GET /tessera/revocations`), admin-only Prometheus metrics (`GET /tessera/metrics`) and,
+//! in test mode only, `/moto-api/reset`.
 //!
 //! Must not contain business rules (they live in `tessera-core`) or SQL.
 
@@ -13,6 +14,7 @@ mod dispatch;
 pub mod error;
 mod hosted;
 mod idp;
+pub mod metrics;
 pub mod outbox;
 pub mod registry;
 mod revocations;
@@ -109,6 +111,7 @@ fn cors(config: &ServerConfig) -> CorsLayer {
 pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
     let cors = cors(&config);
     let test_mode = config.test_mode;
+    metrics::install();
     let state = AppState {
         core,
         config: Arc::new(config),
@@ -119,6 +122,7 @@ pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
         .route("/health", get(dispatch::health))
         .route("/tessera/outbox", get(outbox::outbox))
         .route("/tessera/revocations", get(revocations::feed))
+        .route("/tessera/metrics", get(metrics::metrics))
         .route("/{pool_id}/.well-known/jwks.json", get(wellknown::jwks))
         .route(
             "/{pool_id}/.well-known/openid-configuration",

@@ -137,6 +137,21 @@ pub struct FileConfig {
     /// `[[trigger]]`: where each Lambda function ARN a pool names is delivered.
     #[serde(default, rename = "trigger")]
     pub triggers: Vec<TriggerFileConfig>,
+    /// `[[kms_key]]`: the key that stands in for each KMSKeyID a pool names, to encrypt codes
+    /// for CustomEmailSender and CustomSMSSender.
+    #[serde(default, rename = "kms_key")]
+    pub kms_keys: Vec<KmsKeyFileConfig>,
+}
+
+/// One `[[kms_key]]`: a KMSKeyID (as the pool's LambdaConfig names it) and a 256-bit key,
+/// base64, given inline or in a file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmsKeyFileConfig {
+    pub id: String,
+    #[serde(default, deserialize_with = "de_secret")]
+    pub key: Option<Secret<String>>,
+    pub key_file: Option<PathBuf>,
 }
 
 /// One `[[trigger]]`: an ARN and an `http(s)://` URL (with an optional HMAC secret) or a
@@ -220,6 +235,8 @@ pub struct Settings {
     pub messages: DeliveryConfig,
     /// Trigger targets by Lambda function ARN.
     pub triggers: std::collections::HashMap<String, tessera_delivery::TriggerTarget>,
+    /// Custom sender keys (32 bytes each) by KMSKeyID.
+    pub kms_keys: std::collections::HashMap<String, Secret<Vec<u8>>>,
 }
 
 fn read_secret_file(path: &Path) -> anyhow::Result<String> {
@@ -406,6 +423,23 @@ impl Settings {
                 anyhow::bail!("trigger {} is configured twice", t.arn);
             }
         }
+        let mut kms_keys = std::collections::HashMap::new();
+        for k in file.kms_keys {
+            let Some(b64) = layered_secret(None, None, k.key, k.key_file)? else {
+                anyhow::bail!("kms_key {}: give key or key_file", k.id);
+            };
+            use base64::Engine;
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(b64.expose().trim())
+                .ok()
+                .filter(|k| k.len() == 32)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("kms_key {}: the key must be 32 bytes in base64", k.id)
+                })?;
+            if kms_keys.insert(k.id.clone(), Secret::new(key)).is_some() {
+                anyhow::bail!("kms_key {} is configured twice", k.id);
+            }
+        }
         Ok(Settings {
             listen: args
                 .listen
@@ -431,6 +465,7 @@ impl Settings {
             server_key_file: args.server_key_file.or(file.server_key_file),
             messages,
             triggers,
+            kms_keys,
         })
     }
 }

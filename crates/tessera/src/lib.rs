@@ -144,6 +144,10 @@ pub async fn start_with_clock(
             .map_err(|e| anyhow::anyhow!(e))
             .context("configuring triggers")?,
     );
+    let sender_keys = Arc::new(
+        tessera_core::triggers::sender::SenderKeys::new(settings.kms_keys.clone())
+            .map_err(|e| anyhow::anyhow!(e))?,
+    );
     // A pool naming a function no [[trigger]] maps fails at the call; say so now too.
     // Pools are read a page at a time (one query per 100 pools, not one per pool).
     let mut after: Option<String> = None;
@@ -157,6 +161,9 @@ pub async fn start_with_clock(
                 if !tessera_core::triggers::TriggerInvoker::knows(triggers.as_ref(), &arn) {
                     tracing::warn!(pool_id = %pool.id, arn = %arn, "the pool names a trigger that no [[trigger]] maps");
                 }
+            }
+            if let Some(id) = tessera_core::triggers::sender::missing_key(pool, &sender_keys) {
+                tracing::warn!(pool_id = %pool.id, kms_key_id = %id, "the pool has a custom sender but no [[kms_key]] for its KMSKeyID");
             }
         }
         match page.last() {
@@ -179,7 +186,8 @@ pub async fn start_with_clock(
                 public_url,
             },
         )
-        .with_triggers(triggers),
+        .with_triggers(triggers)
+        .with_sender_keys(sender_keys),
     );
     // Load every revocation still in force before serving, then keep up with the feed.
     core.sync_revocations()

@@ -278,7 +278,15 @@ impl Tessera {
             .await?;
         self.spend(&state).await?;
         let device = responses.get("DEVICE_KEY").map(String::as_str);
-        self.finish(pool, client, &user, api, device).await
+        self.finish(
+            pool,
+            client,
+            &user,
+            api,
+            device,
+            &crate::auth::client_metadata(responses),
+        )
+        .await
     }
 
     /// `GetUserAuthFactors`.

@@ -55,7 +55,9 @@ impl Tessera {
         let name = user
             .as_ref()
             .map_or(username.to_string(), |u| u.username.clone());
-        let meta = super::client_metadata(params);
+        // InitiateAuth's ClientMetadata does not reach the challenge triggers (Cognito's
+        // InitiateAuth reference); RespondToAuthChallenge's does.
+        let meta = json!({});
         // With SRP_A (CHALLENGE_NAME SRP_A), the password comes first, by SRP.
         let srp = params.contains_key("SRP_A");
         let history = if srp {
@@ -109,7 +111,7 @@ impl Tessera {
         }
         if yes("issueTokens") {
             let user = user.ok_or_else(super::incorrect_password)?;
-            return self.finish(pool, client, user, api, None).await;
+            return self.finish(pool, client, user, api, None, meta).await;
         }
         let challenge = decision
             .get("challengeName")
@@ -118,7 +120,7 @@ impl Tessera {
         if challenge == "PASSWORD_VERIFIER"
             && let Some(params) = srp_params
         {
-            let custom = json!({ "history": history, "meta": meta });
+            let custom = json!({ "history": history });
             return self
                 .srp_start_with(pool, client, params, Some(custom))
                 .await;

@@ -52,12 +52,17 @@ impl Tessera {
         if user.is_none() {
             // Not here yet: the pool's UserMigration trigger may bring the user in.
             user = self
-                .migrate_user(pool, client, username, Some(given))
+                .migrate_user(
+                    pool,
+                    client,
+                    username,
+                    Some(given),
+                    super::client_metadata(params),
+                )
                 .await?;
         }
-        if let Some(u) = &user {
-            self.pre_authentication(pool, client, u, params).await?;
-        }
+        self.pre_authentication(pool, client, user.as_ref(), username, params)
+            .await?;
         // A missing user goes through the same reads, hash and writes as a wrong password.
         let key = lock_key(client, user.as_ref(), username);
         let counted = self.check_lockout(&pool.id, key.as_deref()).await?;
@@ -79,7 +84,9 @@ impl Tessera {
         self.clear_failures(&pool.id, key.as_deref(), counted)
             .await?;
         let device = params.get("DEVICE_KEY").cloned();
-        self.after_password(pool, client, user, api, device).await
+        // InitiateAuth's ClientMetadata reaches PreAuthentication and UserMigration only.
+        self.after_password(pool, client, user, api, device, &serde_json::json!({}))
+            .await
     }
 
     /// What follows a proven password: the user-state errors, the temporary-password
@@ -91,6 +98,7 @@ impl Tessera {
         user: UserRecord,
         api: Api,
         device: Option<String>,
+        metadata: &serde_json::Value,
     ) -> Result<AuthOutcome, CoreError> {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
@@ -133,7 +141,7 @@ impl Tessera {
         {
             return Ok(challenge);
         }
-        self.finish(pool, client, &user, api, device.as_deref())
+        self.finish(pool, client, &user, api, device.as_deref(), metadata)
             .await
     }
 
@@ -145,6 +153,7 @@ impl Tessera {
         user: &UserRecord,
         api: Api,
         device: Option<&str>,
+        metadata: &serde_json::Value,
     ) -> Result<AuthOutcome, CoreError> {
         let firing = crate::triggers::Firing {
             trigger: crate::triggers::Trigger::PostAuthentication,
@@ -154,7 +163,7 @@ impl Tessera {
             request: serde_json::json!({
                 "userAttributes": crate::triggers::user_attributes(user),
                 "newDeviceUsed": device.is_none() && pool.config.device_configuration.is_some(),
-                "clientMetadata": {},
+                "clientMetadata": metadata,
             }),
         };
         self.fire(pool, firing).await?;
@@ -165,7 +174,8 @@ impl Tessera {
             });
         }
         Ok(AuthOutcome::tokens(
-            self.issue_tokens_on(pool, client, user, device).await?,
+            self.issue_tokens_on(pool, client, user, device, metadata)
+                .await?,
         ))
     }
 
@@ -269,6 +279,14 @@ impl Tessera {
         if let Some(challenge) = self.mfa_step(pool, client, &user, device).await? {
             return Ok(challenge);
         }
-        self.finish(pool, client, &user, api, device).await
+        self.finish(
+            pool,
+            client,
+            &user,
+            api,
+            device,
+            &crate::auth::client_metadata(responses),
+        )
+        .await
     }
 }

@@ -21,8 +21,9 @@ use crate::{CoreError, Tessera};
 pub(crate) enum Via<'a> {
     /// InitiateAuth / AdminInitiateAuth with these AuthParameters.
     InitiateAuth(&'a HashMap<String, String>),
-    /// GetTokensFromRefreshToken (its ClientSecret is checked by the caller).
-    GetTokens,
+    /// GetTokensFromRefreshToken (its ClientSecret is checked by the caller), with its
+    /// ClientMetadata for pre token generation, or the OAuth token endpoint.
+    GetTokens(serde_json::Value),
 }
 
 fn invalid_refresh() -> CoreError {
@@ -106,7 +107,7 @@ impl Tessera {
                 .cached_user(&pool.id, &family.sub)
                 .await?
                 .ok_or_else(|| CoreError::NotAuthorized("User does not exist.".into()))?;
-            if let Via::InitiateAuth(params) = via {
+            if let Via::InitiateAuth(params) = &via {
                 // SECRET_HASH of a refresh is made with the user's name (the `sub` in pools
                 // that sign in by email or phone, where the two are the same).
                 let given = params.get("SECRET_HASH").map(String::as_str);
@@ -119,6 +120,10 @@ impl Tessera {
             if !user.enabled {
                 return Err(CoreError::NotAuthorized("User is disabled.".into()));
             }
+            let metadata = match &via {
+                Via::GetTokens(m) => m.clone(),
+                Via::InitiateAuth(_) => serde_json::Value::Null,
+            };
             let mut result = self
                 .sign_tokens(
                     pool,
@@ -126,7 +131,7 @@ impl Tessera {
                     &user,
                     &family,
                     None,
-                    "TokenGeneration_RefreshTokens",
+                    ("TokenGeneration_RefreshTokens", &metadata),
                 )
                 .await?;
             if let Some(grace) = grace {
@@ -166,7 +171,8 @@ impl Tessera {
                 client.client_id
             )));
         }
-        self.refresh(&pool, &client, &req.refresh_token, Via::GetTokens)
+        let metadata = serde_json::json!(req.client_metadata.unwrap_or_default());
+        self.refresh(&pool, &client, &req.refresh_token, Via::GetTokens(metadata))
             .await
     }
 

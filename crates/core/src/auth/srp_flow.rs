@@ -95,9 +95,8 @@ impl Tessera {
             params.get("SECRET_HASH").map(String::as_str),
         )?;
         let user = self.find_user(pool, username).await?;
-        if let Some(u) = &user {
-            self.pre_authentication(pool, client, u, params).await?;
-        }
+        self.pre_authentication(pool, client, user.as_ref(), username, params)
+            .await?;
         if user.is_none() && !super::super::users::signup::hides_users(client) {
             return Err(missing_user(client));
         }
@@ -223,10 +222,7 @@ impl Tessera {
                 "challengeName": PASSWORD_VERIFIER,
                 "challengeResult": true,
             }));
-            let meta = ca
-                .get("meta")
-                .cloned()
-                .unwrap_or_else(|| serde_json::json!({}));
+            let meta = crate::auth::client_metadata(responses);
             let name = user.username.clone();
             return self
                 .custom_step(pool, client, Some(&user), &name, history, &meta, None, api)
@@ -241,6 +237,7 @@ impl Tessera {
             std::sync::Arc::unwrap_or_clone(user),
             api,
             device,
+            &crate::auth::client_metadata(responses),
         )
         .await
     }

@@ -239,11 +239,7 @@ impl Tessera {
                     )
                 }
             };
-            let delivery = Delivery {
-                channel,
-                attribute: attribute.into(),
-                destination: destination.clone(),
-            };
+            let delivery = Delivery::new(channel, attribute, &destination);
             self.issue_code_with(
                 pool,
                 user,
@@ -363,6 +359,14 @@ impl Tessera {
             .get("DEVICE_KEY")
             .map(String::as_str)
             .or(state.d.as_deref());
-        self.finish(pool, client, &user, api, device).await
+        self.finish(
+            pool,
+            client,
+            &user,
+            api,
+            device,
+            &crate::auth::client_metadata(responses),
+        )
+        .await
     }
 }

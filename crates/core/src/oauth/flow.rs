@@ -480,6 +480,7 @@ impl Tessera {
                     scopes: Some(a.scopes.join(" ")),
                     nonce: a.nonce.clone(),
                     device_key: None,
+                    metadata: Value::Null,
                 };
                 let result = self
                     .issue_tokens_for(&a.pool, &a.client, &user, grant)

@@ -2,6 +2,7 @@
 //! the authorization_code (with PKCE), refresh_token and client_credentials grants, the
 //! claims userInfo shows for the token's scopes, and RFC 6749 error answers.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -55,6 +56,8 @@ pub struct TokenParams {
     pub scope: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// client_credentials: JSON for pre token generation's `clientMetadata`.
+    pub aws_client_metadata: Option<String>,
 }
 
 /// Client authentication at the token and revoke endpoints.
@@ -146,7 +149,7 @@ impl Tessera {
                     OAuthError::new(400, "invalid_request", "refresh_token is required")
                 })?;
                 let result = self
-                    .refresh(&pool, &client, token, Via::GetTokens)
+                    .refresh(&pool, &client, token, Via::GetTokens(Value::Null))
                     .await
                     .map_err(|e| match e {
                         CoreError::NotAuthorized(m) | CoreError::RefreshTokenReuse(m) => {
@@ -240,6 +243,7 @@ impl Tessera {
             scopes: Some(payload.sc.join(" ")),
             nonce: payload.n,
             device_key: None,
+            metadata: Value::Null,
         };
         let result = self.issue_tokens_for(pool, client, &user, grant).await?;
         Ok(TokenAnswer {
@@ -301,9 +305,21 @@ impl Tessera {
             .active
             .clone()
             .ok_or_else(|| OAuthError::new(500, "server_error", "Internal error."))?;
+        let metadata: Value = match p.aws_client_metadata.as_deref() {
+            None | Some("") => json!({}),
+            Some(m) => serde_json::from_str::<HashMap<String, String>>(m)
+                .map(|m| json!(m))
+                .map_err(|_| {
+                    OAuthError::new(
+                        400,
+                        "invalid_request",
+                        "aws_client_metadata must be a JSON object of strings",
+                    )
+                })?,
+        };
         let now = self.clock.now_secs();
         let v = validity(client);
-        let claims = json!({
+        let mut claims = json!({
             "sub": client.client_id,
             "token_use": "access",
             "scope": scopes.join(" "),
@@ -315,6 +331,10 @@ impl Tessera {
             "jti": self.random_id(),
             "client_id": client.client_id,
         });
+        if let Value::Object(access) = &mut claims {
+            self.customise_client_token(pool, client, metadata, access)
+                .await?;
+        }
         let bytes = serde_json::to_vec(&claims).unwrap_or_default();
         let token = crate::users::password::bounded(move || jwt::sign(&kid, &bytes, &key))
             .await?

@@ -72,6 +72,8 @@ pub(crate) struct Grant {
     pub nonce: Option<String>,
     /// The device the sign-in was made on.
     pub device_key: Option<String>,
+    /// The ClientMetadata for pre token generation (null: none).
+    pub metadata: Value,
 }
 
 /// `at_hash`: base64url of the left half of the SHA-256 of the access token (OIDC Core
@@ -141,6 +143,7 @@ impl Tessera {
         client: &ClientRecord,
         user: &UserRecord,
         device: Option<&str>,
+        metadata: &Value,
     ) -> Result<AuthenticationResultType, CoreError> {
         let now = self.clock.now_millis();
         let known = match device {
@@ -159,6 +162,7 @@ impl Tessera {
         let grant = Grant {
             auth_time: now.div_euclid(1000),
             device_key: known.or_else(|| new_device.as_ref().and_then(|d| d.device_key.clone())),
+            metadata: metadata.clone(),
             ..Grant::default()
         };
         let mut result = self.issue_tokens_for(pool, client, user, grant).await?;
@@ -197,7 +201,14 @@ impl Tessera {
             "TokenGeneration_Authentication"
         };
         let mut result = self
-            .sign_tokens(pool, client, user, &family, grant.nonce.as_deref(), source)
+            .sign_tokens(
+                pool,
+                client,
+                user,
+                &family,
+                grant.nonce.as_deref(),
+                (source, &grant.metadata),
+            )
             .await?;
         result.refresh_token = Some(self.refresh_token(&family, family.generation));
         Ok(result)
@@ -236,7 +247,7 @@ impl Tessera {
         user: &UserRecord,
         family: &RefreshFamily,
         nonce: Option<&str>,
-        source: &str,
+        (source, metadata): (&str, &Value),
     ) -> Result<AuthenticationResultType, CoreError> {
         let ring = self.key_ring(&pool.id).await?;
         let (kid, key) = ring
@@ -288,8 +299,16 @@ impl Tessera {
         }
         // An OAuth sign-in gets an ID token only with the openid scope; its ID token
         // carries `at_hash`, which needs the access token first.
-        self.customise_tokens(pool, client, user, source, &groups, &mut id, &mut access)
-            .await?;
+        self.customise_tokens(
+            pool,
+            client,
+            user,
+            (source, metadata),
+            &groups,
+            &mut id,
+            &mut access,
+        )
+        .await?;
         let scope = access
             .get("scope")
             .and_then(Value::as_str)

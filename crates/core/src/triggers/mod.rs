@@ -8,6 +8,7 @@
 //! unreachable or unmapped target → `UnexpectedLambdaException`; an answer that is not the
 //! event JSON → `InvalidLambdaResponseException`.
 
+pub mod sender;
 pub mod token;
 
 use std::time::Instant;
@@ -67,6 +68,8 @@ pub enum Trigger {
     DefineAuthChallenge,
     CreateAuthChallenge,
     VerifyAuthChallengeResponse,
+    CustomEmailSender,
+    CustomSmsSender,
 }
 
 impl Trigger {
@@ -82,6 +85,8 @@ impl Trigger {
             Trigger::DefineAuthChallenge => "DefineAuthChallenge",
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
+            Trigger::CustomEmailSender => "CustomEmailSender",
+            Trigger::CustomSmsSender => "CustomSMSSender",
         }
     }
 
@@ -99,6 +104,12 @@ impl Trigger {
             Trigger::DefineAuthChallenge => plain(&c.define_auth_challenge),
             Trigger::CreateAuthChallenge => plain(&c.create_auth_challenge),
             Trigger::VerifyAuthChallengeResponse => plain(&c.verify_auth_challenge_response),
+            Trigger::CustomEmailSender => {
+                plain(&c.custom_email_sender.as_ref().map(|s| s.lambda_arn.clone()))
+            }
+            Trigger::CustomSmsSender => {
+                plain(&c.custom_sms_sender.as_ref().map(|s| s.lambda_arn.clone()))
+            }
             Trigger::PreTokenGeneration => match &c.pre_token_generation_config {
                 Some(v) if !v.lambda_arn.is_empty() => Some((
                     v.lambda_arn.clone(),
@@ -136,6 +147,12 @@ pub fn configured_arns(pool: &PoolRecord) -> Vec<String> {
     .cloned()
     .collect();
     if let Some(v) = &c.pre_token_generation_config {
+        out.push(v.lambda_arn.clone());
+    }
+    if let Some(v) = &c.custom_email_sender {
+        out.push(v.lambda_arn.clone());
+    }
+    if let Some(v) = &c.custom_sms_sender {
         out.push(v.lambda_arn.clone());
     }
     out.retain(|a| !a.is_empty());
@@ -187,15 +204,24 @@ impl Tessera {
             Err(TriggerError::Unreachable(_)) => "unreachable",
             Err(TriggerError::Invalid(_)) => "invalid",
         };
+        let elapsed = started.elapsed();
         // Never the event or the answer: they hold user attributes and codes.
         tracing::info!(
             trigger = f.trigger.name(),
             source = f.source,
             target = %arn,
-            duration_ms = started.elapsed().as_millis() as u64,
+            duration_ms = elapsed.as_millis() as u64,
             outcome,
             "trigger invoked"
         );
+        metrics::counter!(
+            "tessera_trigger_invocations_total",
+            "trigger" => f.trigger.name(),
+            "outcome" => outcome,
+        )
+        .increment(1);
+        metrics::histogram!("tessera_trigger_duration_seconds", "trigger" => f.trigger.name())
+            .record(elapsed.as_secs_f64());
         let name = f.trigger.name();
         match answer {
             Ok(Value::Object(mut e)) => match e.remove("response") {
@@ -229,14 +255,19 @@ impl Tessera {
 
 impl Tessera {
     /// PreAuthentication, before a sign-in checks the password: the trigger may refuse it.
+    /// A user who does not exist is announced (`userNotFound`) only to clients with
+    /// PreventUserExistenceErrors, whose callers cannot tell the difference anyway.
     pub(crate) async fn pre_authentication(
         &self,
         pool: &PoolRecord,
         client: &crate::store::ClientRecord,
-        user: &crate::store::UserRecord,
+        user: Option<&crate::store::UserRecord>,
+        username: &str,
         params: &std::collections::HashMap<String, String>,
     ) -> Result<(), CoreError> {
-        if Trigger::PreAuthentication.target(pool).is_none() {
+        if Trigger::PreAuthentication.target(pool).is_none()
+            || (user.is_none() && !crate::users::signup::hides_users(client))
+        {
             return Ok(());
         }
         let validation: Map<String, Value> = params
@@ -249,13 +280,13 @@ impl Tessera {
         let firing = Firing {
             trigger: Trigger::PreAuthentication,
             source: "PreAuthentication_Authentication",
-            user_name: &user.username,
+            user_name: user.map_or(username, |u| u.username.as_str()),
             client_id: Some(&client.client_id),
             request: json!({
-                "userAttributes": user_attributes(user),
+                "userAttributes": user.map_or_else(|| json!({}), user_attributes),
                 "validationData": validation,
                 "clientMetadata": crate::auth::client_metadata(params),
-                "userNotFound": false,
+                "userNotFound": user.is_none(),
             }),
         };
         self.fire(pool, firing).await?;
@@ -265,40 +296,39 @@ impl Tessera {
 
 impl Tessera {
     /// CustomMessage: the trigger may replace a code message's text (which must keep the
-    /// `{####}` placeholder) and subject. Returns the subject and template to use.
+    /// `{####}` placeholder) and subject. Returns the subject and template to use. Not fired
+    /// for a channel a custom sender composes itself.
     pub(crate) async fn custom_message(
         &self,
         pool: &PoolRecord,
         user: &crate::store::UserRecord,
         purpose: crate::messages::Purpose,
-        channel: crate::messages::Channel,
+        delivery: &crate::users::codes::Delivery,
         subject: Option<String>,
         template: String,
     ) -> Result<(Option<String>, String), CoreError> {
         use crate::messages::{Channel, Purpose};
-        if Trigger::CustomMessage.target(pool).is_none() {
+        let channel = delivery.channel;
+        if Trigger::CustomMessage.target(pool).is_none()
+            || sender::sender_for(pool, channel).is_some()
+        {
             return Ok((subject, template));
         }
-        let source = match purpose {
-            Purpose::SignUp => "CustomMessage_SignUp",
-            Purpose::ResendCode => "CustomMessage_ResendCode",
-            Purpose::ForgotPassword => "CustomMessage_ForgotPassword",
-            Purpose::AdminCreateUser => "CustomMessage_AdminCreateUser",
-            Purpose::VerifyUserAttribute => "CustomMessage_VerifyUserAttribute",
-            Purpose::UpdateUserAttribute => "CustomMessage_UpdateUserAttribute",
-            Purpose::Authentication => "CustomMessage_Authentication",
-        };
+        let source = format!("CustomMessage_{}", sender::purpose_name(purpose));
+        // AdminCreateUser's invitation names the user: `usernameParameter` is a placeholder
+        // there, the user's name elsewhere.
+        let invitation = purpose == Purpose::AdminCreateUser;
         let firing = Firing {
             trigger: Trigger::CustomMessage,
-            source,
+            source: &source,
             user_name: &user.username,
             client_id: None,
             request: json!({
                 "userAttributes": user_attributes(user),
                 "codeParameter": "{####}",
-                "usernameParameter": user.username,
+                "usernameParameter": if invitation { "{username}" } else { user.username.as_str() },
                 "linkParameter": "{##Click Here##}",
-                "clientMetadata": {},
+                "clientMetadata": delivery.metadata,
             }),
         };
         let Some(r) = self.fire(pool, firing).await? else {
@@ -310,6 +340,12 @@ impl Tessera {
             Channel::Sms => text("smsMessage"),
         };
         let template = match body {
+            Some(b) if invitation && !b.contains("{username}") => {
+                return Err(CoreError::InvalidLambdaResponse(
+                    "Invalid lambda response received: CustomMessage for AdminCreateUser must keep the {username} and {####} placeholders."
+                        .into(),
+                ));
+            }
             Some(b) if b.contains("{####}") => b.to_string(),
             Some(_) => {
                 return Err(CoreError::InvalidLambdaResponse(
@@ -339,6 +375,7 @@ impl Tessera {
         client: &crate::store::ClientRecord,
         username: &str,
         password: Option<&str>,
+        metadata: Value,
     ) -> Result<Option<crate::store::UserRecord>, CoreError> {
         use crate::users::status;
         if Trigger::UserMigration.target(pool).is_none() {
@@ -347,11 +384,11 @@ impl Tessera {
         let (source, request) = match password {
             Some(p) => (
                 "UserMigration_Authentication",
-                json!({ "password": p, "validationData": {}, "clientMetadata": {} }),
+                json!({ "password": p, "validationData": {}, "clientMetadata": metadata }),
             ),
             None => (
                 "UserMigration_ForgotPassword",
-                json!({ "validationData": {}, "clientMetadata": {} }),
+                json!({ "validationData": {}, "clientMetadata": metadata }),
             ),
         };
         let firing = Firing {

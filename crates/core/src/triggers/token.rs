@@ -81,7 +81,7 @@ impl Tessera {
         pool: &PoolRecord,
         client: &ClientRecord,
         user: &UserRecord,
-        source: &str,
+        (source, metadata): (&str, &Value),
         groups: &GroupClaims,
         id: &mut Map<String, Value>,
         access: &mut Map<String, Value>,
@@ -90,14 +90,7 @@ impl Tessera {
             Some((_, v)) => v,
             None => return Ok(()),
         };
-        let scopes: Vec<String> = access
-            .get("scope")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let scopes = scopes_of(access);
         let mut request = json!({
             "userAttributes": super::user_attributes(user),
             "groupConfiguration": {
@@ -105,7 +98,7 @@ impl Tessera {
                 "iamRolesToOverride": groups.roles,
                 "preferredRole": groups.preferred_role,
             },
-            "clientMetadata": {},
+            "clientMetadata": if metadata.is_object() { metadata.clone() } else { json!({}) },
         });
         if version != "1"
             && let Value::Object(r) = &mut request
@@ -141,26 +134,83 @@ impl Tessera {
             return Ok(());
         };
         apply_claims(id, d.get("idTokenGeneration"));
-        let at = d.get("accessTokenGeneration");
-        apply_claims(access, at);
-        if let Some(at) = at {
-            let mut scopes = scopes;
-            if let Some(Value::Array(add)) = at.get("scopesToAdd") {
-                for s in add.iter().filter_map(Value::as_str) {
-                    if !s.is_empty() && !s.contains(' ') && !scopes.iter().any(|x| x == s) {
-                        scopes.push(s.to_string());
-                    }
-                }
-            }
-            if let Some(Value::Array(remove)) = at.get("scopesToSuppress") {
-                let remove: Vec<&str> = remove.iter().filter_map(Value::as_str).collect();
-                scopes.retain(|s| !remove.contains(&s.as_str()));
-            }
-            access.insert("scope".into(), json!(scopes.join(" ")));
-        }
+        apply_access(access, scopes, d.get("accessTokenGeneration"));
         if let Some(g) = d.get("groupOverrideDetails").filter(|g| g.is_object()) {
             apply_groups(g, id, access);
         }
         Ok(())
     }
+
+    /// Pre token generation for a client_credentials access token: only a version 3
+    /// trigger sees machine tokens (`TokenGeneration_ClientCredentials`), and only its
+    /// `accessTokenGeneration` applies.
+    pub(crate) async fn customise_client_token(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        metadata: Value,
+        access: &mut Map<String, Value>,
+    ) -> Result<(), CoreError> {
+        if !matches!(Trigger::PreTokenGeneration.target(pool), Some((_, "3"))) {
+            return Ok(());
+        }
+        let scopes = scopes_of(access);
+        let firing = Firing {
+            trigger: Trigger::PreTokenGeneration,
+            source: "TokenGeneration_ClientCredentials",
+            user_name: &client.client_id,
+            client_id: Some(&client.client_id),
+            request: json!({
+                "userAttributes": {},
+                "groupConfiguration": {
+                    "groupsToOverride": [],
+                    "iamRolesToOverride": [],
+                    "preferredRole": null,
+                },
+                "scopes": scopes,
+                "clientMetadata": metadata,
+            }),
+        };
+        let Some(response) = self.fire(pool, firing).await? else {
+            return Ok(());
+        };
+        let at = response
+            .get("claimsAndScopeOverrideDetails")
+            .and_then(|d| d.get("accessTokenGeneration"));
+        apply_access(access, scopes, at);
+        Ok(())
+    }
+}
+
+/// The access token's scopes, as a list.
+fn scopes_of(access: &Map<String, Value>) -> Vec<String> {
+    access
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// An `accessTokenGeneration` answer: claims added, overridden and suppressed, scopes added
+/// and suppressed.
+fn apply_access(access: &mut Map<String, Value>, mut scopes: Vec<String>, at: Option<&Value>) {
+    let Some(at) = at.filter(|a| a.is_object()) else {
+        return;
+    };
+    apply_claims(access, Some(at));
+    if let Some(Value::Array(add)) = at.get("scopesToAdd") {
+        for s in add.iter().filter_map(Value::as_str) {
+            if !s.is_empty() && !s.contains(' ') && !scopes.iter().any(|x| x == s) {
+                scopes.push(s.to_string());
+            }
+        }
+    }
+    if let Some(Value::Array(remove)) = at.get("scopesToSuppress") {
+        let remove: Vec<&str> = remove.iter().filter_map(Value::as_str).collect();
+        scopes.retain(|s| !remove.contains(&s.as_str()));
+    }
+    access.insert("scope".into(), json!(scopes.join(" ")));
 }

@@ -221,6 +221,7 @@ impl Tessera {
                 &user,
                 &temporary,
                 req.desired_delivery_mediums.as_deref(),
+                req.client_metadata.as_ref(),
             )
             .await?;
         }
@@ -233,6 +234,7 @@ impl Tessera {
         user: &UserRecord,
         temporary: &str,
         mediums: Option<&[String]>,
+        metadata: Option<&std::collections::HashMap<String, String>>,
     ) -> Result<(), CoreError> {
         let mediums = mediums
             .map(<[String]>::to_vec)
@@ -273,7 +275,18 @@ impl Tessera {
                     }),
                 ),
             };
-            self.deliver(OutgoingMessage {
+            let delivery = Delivery::new(channel, attr, destination).with_metadata(metadata);
+            let (subject, text) = self
+                .custom_message(
+                    pool,
+                    user,
+                    Purpose::AdminCreateUser,
+                    &delivery,
+                    subject,
+                    text,
+                )
+                .await?;
+            let message = OutgoingMessage {
                 pool_id: pool.id.clone(),
                 username: username.clone(),
                 channel,
@@ -282,8 +295,9 @@ impl Tessera {
                 body: Secret::new(render(&text, temporary, username)),
                 code: Some(Secret::new(temporary.to_string())),
                 purpose: Purpose::AdminCreateUser,
-            })
-            .await?;
+            };
+            self.deliver(pool, user, message, &delivery.metadata)
+                .await?;
             sent = true;
         }
         if !sent {
@@ -352,19 +366,32 @@ impl Tessera {
         &self,
         pool_id: &str,
         username: &str,
+        metadata: Option<&std::collections::HashMap<String, String>>,
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(pool_id).await?;
-        self.modify_user(&pool, username, |u| {
-            if u.status != status::UNCONFIRMED {
-                return Err(CoreError::NotAuthorized(format!(
-                    "User cannot be confirmed. Current status is {}",
-                    u.status
-                )));
-            }
-            u.status = status::CONFIRMED.into();
-            Ok(())
-        })
-        .await?;
+        let confirmed = self
+            .modify_user(&pool, username, |u| {
+                if u.status != status::UNCONFIRMED {
+                    return Err(CoreError::NotAuthorized(format!(
+                        "User cannot be confirmed. Current status is {}",
+                        u.status
+                    )));
+                }
+                u.status = status::CONFIRMED.into();
+                Ok(())
+            })
+            .await?;
+        let firing = crate::triggers::Firing {
+            trigger: crate::triggers::Trigger::PostConfirmation,
+            source: "PostConfirmation_ConfirmSignUp",
+            user_name: &confirmed.username,
+            client_id: None,
+            request: serde_json::json!({
+                "userAttributes": crate::triggers::user_attributes(&confirmed),
+                "clientMetadata": metadata.cloned().unwrap_or_default(),
+            }),
+        };
+        self.fire(&pool, firing).await?;
         Ok(())
     }
 
@@ -376,8 +403,14 @@ impl Tessera {
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(&req.user_pool_id).await?;
         let current = self.require_user(&pool, &req.username).await?;
-        self.update_attributes(&pool, &current, &req.user_attributes, Writer::Admin)
-            .await?;
+        self.update_attributes(
+            &pool,
+            &current,
+            &req.user_attributes,
+            Writer::Admin,
+            req.client_metadata.as_ref(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -389,6 +422,7 @@ impl Tessera {
         current: &UserRecord,
         given: &[tessera_wire::idp::AttributeType],
         writer: Writer<'_>,
+        metadata: Option<&std::collections::HashMap<String, String>>,
     ) -> Result<Vec<tessera_wire::idp::CodeDeliveryDetailsType>, CoreError> {
         let pool = pool.clone();
         let changes = attributes::check(&pool, given, writer, Some(current))?;
@@ -446,15 +480,12 @@ impl Tessera {
         for a in to_verify {
             // The code goes to the new value, pending or applied.
             if let Some(dest) = changes.get(a) {
-                let delivery = Delivery {
-                    channel: if a == "email" {
-                        Channel::Email
-                    } else {
-                        Channel::Sms
-                    },
-                    attribute: a.into(),
-                    destination: dest.clone(),
+                let channel = if a == "email" {
+                    Channel::Email
+                } else {
+                    Channel::Sms
                 };
+                let delivery = Delivery::new(channel, a, dest).with_metadata(metadata);
                 self.issue_code(
                     &pool,
                     &updated,
@@ -543,17 +574,20 @@ impl Tessera {
         &self,
         pool_id: &str,
         username: &str,
+        metadata: Option<&std::collections::HashMap<String, String>>,
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.require_user(&pool, username).await?;
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
-        let delivery = Self::recovery_target(&pool, &user).ok_or_else(|| {
-            CoreError::InvalidParameter(
-                "Cannot reset password for the user as there is no registered/verified email or phone_number".into(),
-            )
-        })?;
+        let delivery = Self::recovery_target(&pool, &user)
+            .ok_or_else(|| {
+                CoreError::InvalidParameter(
+                    "Cannot reset password for the user as there is no registered/verified email or phone_number".into(),
+                )
+            })?
+            .with_metadata(metadata);
         let user = self
             .modify_user(&pool, &user.username, |u| {
                 u.status = status::RESET_REQUIRED.into();

@@ -30,9 +30,28 @@ pub struct Delivery {
     pub channel: Channel,
     pub attribute: String,
     pub destination: String,
+    /// The request's ClientMetadata, for CustomMessage and the custom senders.
+    pub metadata: serde_json::Value,
 }
 
 impl Delivery {
+    pub fn new(channel: Channel, attribute: &str, destination: &str) -> Self {
+        Delivery {
+            channel,
+            attribute: attribute.into(),
+            destination: destination.into(),
+            metadata: serde_json::json!({}),
+        }
+    }
+
+    /// With the request's ClientMetadata (for the triggers the message fires).
+    pub fn with_metadata(mut self, m: Option<&std::collections::HashMap<String, String>>) -> Self {
+        if let Some(m) = m {
+            self.metadata = serde_json::json!(m);
+        }
+        self
+    }
+
     pub fn details(&self) -> tessera_wire::idp::CodeDeliveryDetailsType {
         tessera_wire::idp::CodeDeliveryDetailsType {
             destination: Some(mask_destination(self.channel, &self.destination)),
@@ -109,7 +128,7 @@ impl Tessera {
     ) -> Result<(), CoreError> {
         // CustomMessage may rewrite the message around the code (before anything is stored).
         let (subject, template) = self
-            .custom_message(pool, user, purpose, delivery.channel, subject, template)
+            .custom_message(pool, user, purpose, delivery, subject, template)
             .await?;
         let code = random_string(self.rng.as_ref(), b"0123456789", 6);
         let now = self.clock.now_millis();
@@ -124,7 +143,7 @@ impl Tessera {
                 created_ms: now,
             })
             .await?;
-        self.deliver(OutgoingMessage {
+        let message = OutgoingMessage {
             pool_id: pool.id.clone(),
             username: user.username.clone(),
             channel: delivery.channel,
@@ -133,11 +152,22 @@ impl Tessera {
             body: Secret::new(render(&template, &code, &user.username)),
             code: Some(Secret::new(code)),
             purpose,
-        })
-        .await
+        };
+        self.deliver(pool, user, message, &delivery.metadata).await
     }
 
-    pub(crate) async fn deliver(&self, message: OutgoingMessage) -> Result<(), CoreError> {
+    /// Sends a message: through the pool's custom sender for its channel when it names one,
+    /// else through the configured delivery.
+    pub(crate) async fn deliver(
+        &self,
+        pool: &PoolRecord,
+        user: &UserRecord,
+        message: OutgoingMessage,
+        metadata: &serde_json::Value,
+    ) -> Result<(), CoreError> {
+        if self.custom_send(pool, user, &message, metadata).await? {
+            return Ok(());
+        }
         self.messages.send(&message).await.map_err(|e| {
             tracing::warn!(pool_id = %message.pool_id, error = %e, "message delivery failed");
             CoreError::CodeDeliveryFailure("Unable to deliver the message.".into())

@@ -94,6 +94,7 @@ impl Tessera {
                 &c.user,
                 &req.user_attributes,
                 Writer::Client(writable.as_deref()),
+                req.client_metadata.as_ref(),
             )
             .await?;
         Ok(UpdateUserAttributesResponse {
@@ -169,6 +170,7 @@ impl Tessera {
         &self,
         access_token: &str,
         attribute: &str,
+        metadata: Option<&std::collections::HashMap<String, String>>,
     ) -> Result<CodeDeliveryDetailsType, CoreError> {
         let c = self.caller(access_token).await?;
         let channel = match attribute {
@@ -188,16 +190,12 @@ impl Tessera {
             .ok_or_else(|| {
                 CoreError::InvalidParameter(format!("The user has no {attribute} to verify."))
             })?;
-        let delivery = Delivery {
-            channel,
-            attribute: attribute.into(),
-            destination,
-        };
+        let delivery = Delivery::new(channel, attribute, &destination).with_metadata(metadata);
         self.issue_code(
             &c.pool,
             &c.user,
             &format!("verify:{attribute}"),
-            Purpose::UpdateUserAttribute,
+            Purpose::VerifyUserAttribute,
             &delivery,
             CONFIRMATION_TTL_MS,
         )

@@ -56,11 +56,7 @@ impl Tessera {
             if auto.iter().any(|a| a == attr)
                 && let Some(v) = user.attributes.get(attr).filter(|v| !v.is_empty())
             {
-                return Some(Delivery {
-                    channel,
-                    attribute: attr.into(),
-                    destination: v.clone(),
-                });
+                return Some(Delivery::new(channel, attr, v));
             }
         }
         None
@@ -138,6 +134,7 @@ impl Tessera {
             None
         } else {
             Self::verification_target(&pool, &user)
+                .map(|d| d.with_metadata(req.client_metadata.as_ref()))
         };
         if let Some(d) = &delivery {
             self.issue_code(
@@ -240,7 +237,9 @@ impl Tessera {
                 "User is already confirmed.".into(),
             ));
         }
-        let Some(delivery) = Self::verification_target(&pool, &user) else {
+        let Some(delivery) = Self::verification_target(&pool, &user)
+            .map(|d| d.with_metadata(req.client_metadata.as_ref()))
+        else {
             return Err(CoreError::InvalidParameter(
                 "Auto verification not turned on.".into(),
             ));
@@ -289,11 +288,7 @@ impl Tessera {
                 .map(String::as_str)
                 == Some("true");
             if verified && let Some(v) = user.attributes.get(attr) {
-                return Some(Delivery {
-                    channel,
-                    attribute: attr.into(),
-                    destination: v.clone(),
-                });
+                return Some(Delivery::new(channel, attr, v));
             }
         }
         None
@@ -310,7 +305,13 @@ impl Tessera {
         let mut user = self.find_user(&pool, &req.username).await?;
         if user.is_none() {
             user = self
-                .migrate_user(&pool, &client, &req.username, None)
+                .migrate_user(
+                    &pool,
+                    &client,
+                    &req.username,
+                    None,
+                    serde_json::json!(req.client_metadata.clone().unwrap_or_default()),
+                )
                 .await?;
         }
         let Some(user) = user else {
@@ -323,7 +324,9 @@ impl Tessera {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
-        let Some(delivery) = Self::recovery_target(&pool, &user) else {
+        let Some(delivery) = Self::recovery_target(&pool, &user)
+            .map(|d| d.with_metadata(req.client_metadata.as_ref()))
+        else {
             return Err(CoreError::InvalidParameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number".into(),
             ));

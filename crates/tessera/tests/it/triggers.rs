@@ -18,15 +18,15 @@ use crate::harness::{Backend, TestServer, code};
 
 const SECRET: &str = "trigger-signing-secret";
 
-fn arn(name: &str) -> String {
+pub(crate) fn arn(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
 }
 
 /// What the receiver saw: path, event, signature header.
-type Seen = Arc<Mutex<Vec<(String, Value, Option<String>)>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<(String, Value, Option<String>)>>>;
 
 /// A receiver answering by path, recording every event with its signature header.
-async fn receiver() -> (String, Seen) {
+pub(crate) async fn receiver() -> (String, Seen) {
     let seen: Seen = Arc::default();
     let log = seen.clone();
     let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
@@ -59,6 +59,14 @@ async fn receiver() -> (String, Seen) {
                         "idTokenGeneration": {"claimsToAddOrOverride": {"tier": "gold"}, "claimsToSuppress": ["email"]},
                         "accessTokenGeneration": {"claimsToAddOrOverride": {"tier": "gold", "sub": "forged"}, "scopesToAdd": ["orders/read"]},
                         "groupOverrideDetails": {"groupsToOverride": ["vip"]}
+                    }});
+                    (200, e.to_string())
+                }
+                // Version 3 for a machine token: a claim from the client metadata, a scope.
+                "/tokens-v3" => {
+                    let tenant = e["request"]["clientMetadata"]["tenant"].clone();
+                    e["response"] = json!({"claimsAndScopeOverrideDetails": {
+                        "accessTokenGeneration": {"claimsToAddOrOverride": {"tenant": tenant}, "scopesToAdd": ["orders/audit"]}
                     }});
                     (200, e.to_string())
                 }
@@ -141,7 +149,16 @@ async fn receiver() -> (String, Seen) {
     (url, seen)
 }
 
-async fn server(backend: Backend, base: &str) -> Option<TestServer> {
+pub(crate) async fn server(backend: Backend, base: &str) -> Option<TestServer> {
+    server_with(backend, base, |_| {}).await
+}
+
+/// [`server`] with further settings.
+pub(crate) async fn server_with(
+    backend: Backend,
+    base: &str,
+    edit: impl FnOnce(&mut tessera::Settings),
+) -> Option<TestServer> {
     let targets: HashMap<String, TriggerTarget> = [
         "confirm",
         "refuse",
@@ -156,6 +173,8 @@ async fn server(backend: Backend, base: &str) -> Option<TestServer> {
         "message",
         "migrate",
         "define-srp",
+        "sender",
+        "tokens-v3",
     ]
     .into_iter()
     .map(|n| {
@@ -171,12 +190,15 @@ async fn server(backend: Backend, base: &str) -> Option<TestServer> {
     TestServer::start_custom(
         backend,
         Arc::new(tessera_core::clock::SystemClock),
-        move |s| s.triggers = targets,
+        move |s| {
+            s.triggers = targets;
+            edit(s);
+        },
     )
     .await
 }
 
-async fn set_triggers(srv: &TestServer, pool: &str, cfg: LambdaConfigType) {
+pub(crate) async fn set_triggers(srv: &TestServer, pool: &str, cfg: LambdaConfigType) {
     srv.idp
         .update_user_pool()
         .user_pool_id(pool)

@@ -11,7 +11,11 @@ pub(crate) async fn handle(
 ) -> Result<GetUserAttributeVerificationCodeResponse, ApiError> {
     let details = ctx
         .core
-        .get_user_attribute_verification_code(&req.access_token, &req.attribute_name)
+        .get_user_attribute_verification_code(
+            &req.access_token,
+            &req.attribute_name,
+            req.client_metadata.as_ref(),
+        )
         .await?;
     Ok(GetUserAttributeVerificationCodeResponse {
         code_delivery_details: Some(details),

@@ -8,7 +8,11 @@ pub(crate) async fn handle(
     req: AdminConfirmSignUpRequest,
 ) -> Result<AdminConfirmSignUpResponse, ApiError> {
     ctx.core
-        .admin_confirm_sign_up(&req.user_pool_id, &req.username)
+        .admin_confirm_sign_up(
+            &req.user_pool_id,
+            &req.username,
+            req.client_metadata.as_ref(),
+        )
         .await?;
     Ok(AdminConfirmSignUpResponse {})
 }

@@ -8,7 +8,11 @@ pub(crate) async fn handle(
     req: AdminResetUserPasswordRequest,
 ) -> Result<AdminResetUserPasswordResponse, ApiError> {
     ctx.core
-        .admin_reset_user_password(&req.user_pool_id, &req.username)
+        .admin_reset_user_password(
+            &req.user_pool_id,
+            &req.username,
+            req.client_metadata.as_ref(),
+        )
         .await?;
     Ok(AdminResetUserPasswordResponse {})
 }

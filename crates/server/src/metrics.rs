@@ -1,0 +1,58 @@
+//! `GET /tessera/metrics`: Prometheus text exposition of Tessera's counters (trigger
+//! invocations by trigger and outcome, and their durations). Admin-only, like the outbox: a
+//! SigV4-signed GET or HTTP Basic `access_key_id:secret_access_key` (Prometheus's
+//! `basic_auth`). The figures hold no secrets, but they describe the deployment's traffic.
+//!
+//! The recorder is process-wide (the `metrics` facade has one): the first server started in a
+//! process installs it, later ones share it.
+
+use std::sync::OnceLock;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::AppState;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process's recorder (once); `None` if another recorder was installed first.
+pub fn install() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(h) => Some(h),
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics recorder not installed");
+                None
+            }
+        })
+        .as_ref()
+}
+
+pub(crate) async fn metrics(State(st): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    if let Err(e) = crate::outbox::authenticate(&parts, b"", &st.config.admin_keys) {
+        tracing::info!(error = e.code, "metrics request refused");
+        let challenge = e.status == StatusCode::UNAUTHORIZED;
+        let mut resp = e.into_response();
+        if challenge {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"tessera-metrics\", charset=\"UTF-8\""),
+            );
+        }
+        return resp;
+    }
+    let Some(handle) = install() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not recorded").into_response();
+    };
+    let mut resp = (StatusCode::OK, handle.render()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
