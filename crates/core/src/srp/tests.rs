@@ -104,12 +104,8 @@ fn known_answers_from_amazon_cognito_identity_js() {
         let u = scrambler(&a.padded, &big_b).unwrap();
         assert_eq!(hex::encode(u), v.u, "{name}: u");
         let v_fe = parse_verifier(&verifier).unwrap();
-        let s = premaster_secret(&a.value, &v_fe, &u, &parse_ephemeral(&b).unwrap());
-        assert_eq!(
-            hex::encode(pad(&to_group_bytes(&s))),
-            v.s_padded,
-            "{name}: S"
-        );
+        let s = premaster_secret(&a.value, &v_fe, &u, &parse_ephemeral(&b).unwrap()).unwrap();
+        assert_eq!(hex::encode(pad(&s)), v.s_padded, "{name}: S");
 
         let key = password_authentication_key(&verifier, &b, &v.srp_a).unwrap();
         assert_eq!(hex::encode(key), v.key, "{name}: key");
