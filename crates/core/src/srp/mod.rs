@@ -256,6 +256,14 @@ pub fn bench_modexp(b: &[u8]) -> Vec<u8> {
     run().unwrap_or_default()
 }
 
+/// For benchmarks only: [`bench_modexp`] with crypto-bigint's constant-time `pow`, which
+/// sign-ins used before (ADR 0005), to compare the two in one run.
+pub fn bench_modexp_crypto_bigint(b: &[u8]) -> Vec<u8> {
+    let e = U256::from_be_slice(&left_pad::<32>(b));
+    let g = Fe::new(&U3072::from_u8(2));
+    to_group_bytes(&g.pow(&e).retrieve()).to_vec()
+}
+
 /// Builds the process-wide table of powers of `g` now (a few milliseconds, 384 KiB) rather
 /// than in the first SRP call that needs it. Optional.
 pub fn warm_up() {

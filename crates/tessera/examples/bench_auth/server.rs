@@ -87,6 +87,8 @@ pub(crate) struct Crypto {
     pub(crate) argon2_cpu_ms: f64,
     pub(crate) argon2_faults: u64,
     pub(crate) modexp_ms: f64,
+    /// The same exponentiation with crypto-bigint (what sign-ins used before OpenSSL).
+    pub(crate) modexp_crypto_bigint_ms: f64,
 }
 
 /// Minor page faults of this process so far.
@@ -123,13 +125,17 @@ pub(crate) async fn crypto() -> Crypto {
     }
     let argon2_cpu_ms = (cpu_ticks("self") - cpu0) as f64 * 1e3 / clock_ticks() / 11.0;
     let argon2_faults = (minor_faults() - faults0) / 11;
-    let mut exps = Vec::new();
+    // Alternating, so that drift of the machine's speed affects both alike.
+    let (mut exps, mut exps_cb) = (Vec::new(), Vec::new());
     let mut b = [0u8; 32];
     for _ in 0..51 {
         tessera_core::rand::SystemRng.fill(&mut b);
         let s = Instant::now();
         std::hint::black_box(tessera_core::srp::bench_modexp(&b));
         exps.push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        std::hint::black_box(tessera_core::srp::bench_modexp_crypto_bigint(&b));
+        exps_cb.push(s.elapsed().as_secs_f64() * 1e3);
     }
     Crypto {
         rs256_per_sec,
@@ -137,5 +143,6 @@ pub(crate) async fn crypto() -> Crypto {
         argon2_cpu_ms,
         argon2_faults,
         modexp_ms: median(&mut exps),
+        modexp_crypto_bigint_ms: median(&mut exps_cb),
     }
 }
