@@ -295,20 +295,16 @@ impl Tessera {
         rec.last_authenticated_ms = Some(self.clock.now_millis());
         self.store.update_device(&rec).await?;
         // A remembered device stands in for the second factor.
+        let metadata = crate::auth::client_metadata(responses);
         if doc.remembered != "remembered"
-            && let Some(challenge) = self.mfa_step(pool, client, &user, Some(&key)).await?
+            && let Some(challenge) = self
+                .mfa_step(pool, client, &user, Some(&key), &metadata)
+                .await?
         {
             return Ok(challenge);
         }
-        self.finish(
-            pool,
-            client,
-            &user,
-            api,
-            Some(&key),
-            &crate::auth::client_metadata(responses),
-        )
-        .await
+        self.finish(pool, client, &user, api, Some(&key), &metadata)
+            .await
     }
 
     /// `ConfirmDevice`.

@@ -155,7 +155,10 @@ impl Tessera {
                 } else {
                     crate::mfa::EMAIL_OTP
                 };
-                self.start_factor(pool, client, user, factor, None).await
+                // A first factor's code: InitiateAuth's ClientMetadata does not reach
+                // CustomMessage.
+                self.start_factor(pool, client, user, factor, None, &serde_json::json!({}))
+                    .await
             }
             WEB_AUTHN => {
                 let user = user.ok_or_else(expired_session)?;

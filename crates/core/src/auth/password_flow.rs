@@ -136,7 +136,7 @@ impl Tessera {
             return Ok(challenge);
         }
         if let Some(challenge) = self
-            .mfa_step(pool, client, &user, device.as_deref())
+            .mfa_step(pool, client, &user, device.as_deref(), metadata)
             .await?
         {
             return Ok(challenge);
@@ -276,17 +276,14 @@ impl Tessera {
             .get("DEVICE_KEY")
             .map(String::as_str)
             .or(state.d.as_deref());
-        if let Some(challenge) = self.mfa_step(pool, client, &user, device).await? {
+        let metadata = crate::auth::client_metadata(responses);
+        if let Some(challenge) = self
+            .mfa_step(pool, client, &user, device, &metadata)
+            .await?
+        {
             return Ok(challenge);
         }
-        self.finish(
-            pool,
-            client,
-            &user,
-            api,
-            device,
-            &crate::auth::client_metadata(responses),
-        )
-        .await
+        self.finish(pool, client, &user, api, device, &metadata)
+            .await
     }
 }

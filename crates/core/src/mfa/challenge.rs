@@ -107,13 +107,15 @@ impl Tessera {
         self.seal_setup_session(state)
     }
 
-    /// After a proven password: the MFA challenge the user must answer, if any.
+    /// After a proven password: the MFA challenge the user must answer, if any. `metadata`:
+    /// the ClientMetadata for the code message's triggers (a RespondToAuthChallenge's).
     pub(crate) async fn mfa_step(
         &self,
         pool: &PoolRecord,
         client: &ClientRecord,
         user: &UserRecord,
         device: Option<&str>,
+        metadata: &serde_json::Value,
     ) -> Result<Option<AuthOutcome>, CoreError> {
         // Most pools have MFA off: decide that from the (cached) pool, without a read.
         if pool
@@ -161,7 +163,7 @@ impl Tessera {
             .or_else(|| (choices.len() == 1).then(|| choices[0]));
         match pick {
             Some(f) => self
-                .start_factor(pool, client, user, f, device)
+                .start_factor(pool, client, user, f, device, metadata)
                 .await
                 .map(Some),
             None => {
@@ -211,6 +213,7 @@ impl Tessera {
         user: &UserRecord,
         factor: &'static str,
         device: Option<&str>,
+        metadata: &serde_json::Value,
     ) -> Result<AuthOutcome, CoreError> {
         let mut params = HashMap::new();
         params.insert("USER_ID_FOR_SRP".into(), user.username.clone());
@@ -239,7 +242,8 @@ impl Tessera {
                     )
                 }
             };
-            let delivery = Delivery::new(channel, attribute, &destination);
+            let mut delivery = Delivery::new(channel, attribute, &destination);
+            delivery.metadata = metadata.clone();
             self.issue_code_with(
                 pool,
                 user,
@@ -333,7 +337,14 @@ impl Tessera {
                     })?;
                 self.spend(&state).await?;
                 return self
-                    .start_factor(pool, client, &user, factor, state.d.as_deref())
+                    .start_factor(
+                        pool,
+                        client,
+                        &user,
+                        factor,
+                        state.d.as_deref(),
+                        &crate::auth::client_metadata(responses),
+                    )
                     .await;
             }
             _ => {

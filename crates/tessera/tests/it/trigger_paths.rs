@@ -450,6 +450,77 @@ async fn run(backend: Backend) {
         (400, Some("invalid_request"))
     );
 
+    // An MFA code sent after a RespondToAuthChallenge: CustomMessage_Authentication gets
+    // that call's ClientMetadata.
+    let (mfa_pool, mfa_client) = setup(&srv).await;
+    // (UpdateUserPool resets what it is not given, MFA included: triggers first.)
+    set_triggers(
+        &srv,
+        &mfa_pool,
+        LambdaConfigType::builder()
+            .custom_message(arn("message"))
+            .build(),
+    )
+    .await;
+    srv.idp
+        .set_user_pool_mfa_config()
+        .user_pool_id(&mfa_pool)
+        .mfa_configuration(aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::On)
+        .sms_mfa_configuration(
+            aws_sdk_cognitoidentityprovider::types::SmsMfaConfigType::builder()
+                .sms_authentication_message("Code: {####}")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    srv.idp
+        .admin_create_user()
+        .user_pool_id(&mfa_pool)
+        .username("mo")
+        .temporary_password("Temp-pass1!")
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .user_attributes(crate::users::attr("phone_number", "+15550002222"))
+        .user_attributes(crate::users::attr("phone_number_verified", "true"))
+        .send()
+        .await
+        .unwrap();
+    let started = srv
+        .idp
+        .initiate_auth()
+        .client_id(&mfa_client)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "mo")
+        .auth_parameters("PASSWORD", "Temp-pass1!")
+        .send()
+        .await
+        .unwrap();
+    seen.lock().unwrap().clear();
+    let mfa = srv
+        .idp
+        .respond_to_auth_challenge()
+        .client_id(&mfa_client)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(started.session().unwrap())
+        .challenge_responses("USERNAME", "mo")
+        .challenge_responses("NEW_PASSWORD", PASSWORD)
+        .client_metadata("step", "new-password")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mfa.challenge_name(), Some(&ChallengeNameType::SmsMfa));
+    let e = last(&seen, "/message");
+    assert_eq!(e["triggerSource"], "CustomMessage_Authentication");
+    assert_eq!(
+        e["request"]["clientMetadata"],
+        json!({"step": "new-password"})
+    );
+    assert_eq!(
+        srv.outbox().last().unwrap()["body"],
+        format!("code {}", srv.last_code("+15550002222")),
+        "the trigger's SMS text, with the code"
+    );
+
     // Each invocation is counted by trigger and outcome; the endpoint is admin-only.
     let http = reqwest::Client::new();
     let metrics = format!("{}/tessera/metrics", srv.url);
