@@ -49,6 +49,29 @@ impl Purpose {
     }
 }
 
+/// AES-256-GCM under `key` with a random 96-bit nonce: `nonce || ciphertext || tag`.
+/// `None` only for inputs over GCM's 64 GiB limit.
+pub(crate) fn seal_with(
+    key: &LessSafeKey,
+    context: &[u8],
+    plaintext: &[u8],
+    rng: &dyn Rng,
+) -> Option<Vec<u8>> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rng.fill(&mut nonce);
+    let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + 16);
+    out.extend_from_slice(&nonce);
+    let mut body = plaintext.to_vec();
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(context),
+        &mut body,
+    )
+    .ok()?;
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
 struct Len(usize);
 
 impl KeyType for Len {
@@ -136,25 +159,7 @@ impl Sealer {
         plaintext: &[u8],
         rng: &dyn Rng,
     ) -> Vec<u8> {
-        let mut nonce = [0u8; NONCE_LEN];
-        rng.fill(&mut nonce);
-        let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + 16);
-        out.extend_from_slice(&nonce);
-        let mut body = plaintext.to_vec();
-        // Sealing fails only for inputs over GCM's 64 GiB limit.
-        if self
-            .key(purpose)
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(context),
-                &mut body,
-            )
-            .is_err()
-        {
-            return Vec::new();
-        }
-        out.extend_from_slice(&body);
-        out
+        seal_with(self.key(purpose), context, plaintext, rng).unwrap_or_default()
     }
 
     /// Opens what [`Sealer::seal`] made with the same purpose and context.

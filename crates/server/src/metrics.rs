@@ -31,18 +31,9 @@ pub fn install() -> Option<&'static PrometheusHandle> {
 }
 
 pub(crate) async fn metrics(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    if let Err(e) = crate::outbox::authenticate(&parts, b"", &st.config.admin_keys) {
-        tracing::info!(error = e.code, "metrics request refused");
-        let challenge = e.status == StatusCode::UNAUTHORIZED;
-        let mut resp = e.into_response();
-        if challenge {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"tessera-metrics\", charset=\"UTF-8\""),
-            );
-        }
-        return resp;
+    let challenge = Some("Basic realm=\"tessera-metrics\", charset=\"UTF-8\"");
+    if let Err(refusal) = crate::outbox::admin_get(&st, req, "metrics", challenge).await {
+        return refusal;
     }
     let Some(handle) = install() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not recorded").into_response();

@@ -55,25 +55,17 @@ pub(crate) async fn outbox(State(st): State<AppState>, req: Request) -> Response
             .with_status(StatusCode::NOT_FOUND)
             .into_response();
     };
-    let (parts, body) = req.into_parts();
-    let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return ApiError::serialization("The request body is too large.")
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-            .into_response();
+    let parts = match admin_get(
+        &st,
+        req,
+        "outbox",
+        Some("Basic realm=\"tessera-outbox\", charset=\"UTF-8\""),
+    )
+    .await
+    {
+        Ok(parts) => parts,
+        Err(refusal) => return refusal,
     };
-    if let Err(e) = authenticate(&parts, &body, &st.config.admin_keys) {
-        tracing::info!(error = e.code, "outbox request refused");
-        let challenge = e.status == StatusCode::UNAUTHORIZED;
-        let mut resp = e.into_response();
-        if challenge {
-            // RFC 9110 §11.6.1: a 401 names the scheme it accepts (lets a browser ask).
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"tessera-outbox\", charset=\"UTF-8\""),
-            );
-        }
-        return resp;
-    }
     let filter = match axum::extract::Query::<Filter>::try_from_uri(&parts.uri) {
         Ok(q) => q.0,
         Err(_) => {
@@ -102,6 +94,34 @@ pub(crate) async fn outbox(State(st): State<AppState>, req: Request) -> Response
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
+}
+
+/// An admin endpoint's request: its (small) body read and its admin credentials checked
+/// ([`authenticate`]). Else the refusal to answer, a 401 carrying `challenge` as its
+/// `WWW-Authenticate` when given (RFC 9110 §11.6.1: lets a browser or scraper ask).
+pub(crate) async fn admin_get(
+    st: &AppState,
+    req: Request,
+    endpoint: &'static str,
+    challenge: Option<&'static str>,
+) -> Result<axum::http::request::Parts, Response> {
+    let (parts, body) = req.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        return Err(ApiError::serialization("The request body is too large.")
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .into_response());
+    };
+    if let Err(e) = authenticate(&parts, &body, &st.config.admin_keys) {
+        tracing::info!(error = e.code, endpoint, "admin request refused");
+        let unauthorized = e.status == StatusCode::UNAUTHORIZED;
+        let mut resp = e.into_response();
+        if let Some(c) = challenge.filter(|_| unauthorized) {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+        }
+        return Err(resp);
+    }
+    Ok(parts)
 }
 
 /// Accepts a SigV4 signature or Basic credentials of a configured admin key.

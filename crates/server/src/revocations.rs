@@ -4,9 +4,7 @@
 //! Basic with an admin key). Answers `{"now": <ms>, "revoked": [{"originJti", "untilMs"}]}`;
 //! ask next with `since` a few seconds before `now` (rows commit a little after their time).
 
-use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -18,16 +16,10 @@ struct Since {
 }
 
 pub(crate) async fn feed(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let Ok(body) = to_bytes(body, 64 * 1024).await else {
-        return ApiError::serialization("The request body is too large.")
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-            .into_response();
+    let parts = match crate::outbox::admin_get(&st, req, "revocations", None).await {
+        Ok(parts) => parts,
+        Err(refusal) => return refusal,
     };
-    if let Err(e) = crate::outbox::authenticate(&parts, &body, &st.config.admin_keys) {
-        tracing::info!(error = e.code, "revocation feed request refused");
-        return e.into_response();
-    }
     let Ok(q) = axum::extract::Query::<Since>::try_from_uri(&parts.uri) else {
         return ApiError::new(
             "InvalidParameterException",

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::json;
@@ -48,16 +48,10 @@ impl SenderKeys {
         self.0.contains_key(id)
     }
 
+    /// `base64(nonce || ciphertext || tag)`, no associated data.
     fn encrypt(&self, id: &str, code: &str, rng: &dyn crate::rand::Rng) -> Option<String> {
-        let key = self.0.get(id)?;
-        let mut nonce = [0u8; NONCE_LEN];
-        rng.fill(&mut nonce);
-        let mut body = code.as_bytes().to_vec();
-        key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut body)
-            .ok()?;
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&body);
-        Some(B64.encode(out))
+        let sealed = crate::sealing::seal_with(self.0.get(id)?, b"", code.as_bytes(), rng)?;
+        Some(B64.encode(sealed))
     }
 }
 
@@ -153,6 +147,8 @@ pub(crate) fn purpose_name(p: Purpose) -> &'static str {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use aws_lc_rs::aead::{Aad, NONCE_LEN, Nonce};
+
     use super::*;
 
     #[test]

@@ -61,6 +61,44 @@ fn count(seen: &Seen, path: &str) -> usize {
         .count()
 }
 
+/// Signs `name` in with the temporary password and sets `PASSWORD` in the
+/// NEW_PASSWORD_REQUIRED answer, whose ClientMetadata is `{"step": step}`; `seen` is cleared
+/// in between, so it holds what the answer fired.
+async fn new_password(
+    srv: &crate::harness::TestServer,
+    client: &str,
+    name: &str,
+    step: &str,
+    seen: &Seen,
+) -> aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput{
+    let started = srv
+        .idp
+        .initiate_auth()
+        .client_id(client)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", name)
+        .auth_parameters("PASSWORD", "Temp-pass1!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        started.challenge_name(),
+        Some(&ChallengeNameType::NewPasswordRequired)
+    );
+    seen.lock().unwrap().clear();
+    srv.idp
+        .respond_to_auth_challenge()
+        .client_id(client)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(started.session().unwrap())
+        .challenge_responses("USERNAME", name)
+        .challenge_responses("NEW_PASSWORD", PASSWORD)
+        .client_metadata("step", step)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn senders() -> LambdaConfigType {
     LambdaConfigType::builder()
         .custom_email_sender(
@@ -310,32 +348,7 @@ async fn run(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let started = srv
-        .idp
-        .initiate_auth()
-        .client_id(&client)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "newbie")
-        .auth_parameters("PASSWORD", "Temp-pass1!")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        started.challenge_name(),
-        Some(&ChallengeNameType::NewPasswordRequired)
-    );
-    seen.lock().unwrap().clear();
-    srv.idp
-        .respond_to_auth_challenge()
-        .client_id(&client)
-        .challenge_name(ChallengeNameType::NewPasswordRequired)
-        .session(started.session().unwrap())
-        .challenge_responses("USERNAME", "newbie")
-        .challenge_responses("NEW_PASSWORD", PASSWORD)
-        .client_metadata("step", "respond")
-        .send()
-        .await
-        .unwrap();
+    new_password(&srv, &client, "newbie", "respond", &seen).await;
     let events: Vec<Value> = seen.lock().unwrap().iter().map(|s| s.1.clone()).collect();
     assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(
@@ -485,29 +498,7 @@ async fn run(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let started = srv
-        .idp
-        .initiate_auth()
-        .client_id(&mfa_client)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "mo")
-        .auth_parameters("PASSWORD", "Temp-pass1!")
-        .send()
-        .await
-        .unwrap();
-    seen.lock().unwrap().clear();
-    let mfa = srv
-        .idp
-        .respond_to_auth_challenge()
-        .client_id(&mfa_client)
-        .challenge_name(ChallengeNameType::NewPasswordRequired)
-        .session(started.session().unwrap())
-        .challenge_responses("USERNAME", "mo")
-        .challenge_responses("NEW_PASSWORD", PASSWORD)
-        .client_metadata("step", "new-password")
-        .send()
-        .await
-        .unwrap();
+    let mfa = new_password(&srv, &mfa_client, "mo", "new-password", &seen).await;
     assert_eq!(mfa.challenge_name(), Some(&ChallengeNameType::SmsMfa));
     let e = last(&seen, "/message");
     assert_eq!(e["triggerSource"], "CustomMessage_Authentication");
