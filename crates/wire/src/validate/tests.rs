@@ -53,6 +53,58 @@ fn every_pattern_compiles() {
 }
 
 #[test]
+fn class_matchers_agree_with_the_regex() {
+    let mut samples: Vec<String> = (0u8..128).map(|b| char::from(b).to_string()).collect();
+    samples.extend(
+        [
+            "",
+            "é",
+            "日本",
+            "a\u{1F600}",
+            "abc",
+            "a b",
+            "a-b_c=d.e",
+            "AZaz09",
+            "x+y/z=",
+            "eyJraWQiOiJrMSJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            "us-east-1_AbC123",
+            "a\nb",
+            "\t",
+            "user@example.com",
+            "ab.",
+            "tkn0123456789abcdefghijklmno",
+        ]
+        .map(String::from),
+    );
+    let mut classes = 0;
+    for (index, pattern) in PATTERNS.iter().enumerate() {
+        let re = pattern.compiled().unwrap();
+        let m = matcher(index, pattern).unwrap();
+        if matches!(m, Matcher::Class { .. }) {
+            classes += 1;
+        }
+        for text in &samples {
+            assert_eq!(
+                m.is_match(text),
+                re.is_match(text),
+                "{} on {text:?}",
+                pattern.regex
+            );
+        }
+    }
+    // The token pattern, and most others, take the table.
+    assert!(classes >= 20, "{classes}");
+    let token = PATTERNS
+        .iter()
+        .position(|p| p.source == "[A-Za-z0-9-_=.]+")
+        .unwrap();
+    assert!(matches!(
+        matcher(token, &PATTERNS[token]),
+        Some(Matcher::Class { .. })
+    ));
+}
+
+#[test]
 fn look_behind_pattern_is_translated() {
     let pattern = PATTERNS
         .iter()
