@@ -73,6 +73,31 @@ impl Server {
             / 1024.0
     }
 
+    /// The floor server: this bench binary with `--floor-server`, on the server's CPU.
+    pub(crate) async fn start_floor() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = server_command(&std::env::current_exe().unwrap())
+            .arg("--floor-server")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let pid = child.id().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let l = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("the floor server exited");
+        let url = l.strip_prefix(FLOOR_LISTENING).unwrap().trim().to_string();
+        Server {
+            child,
+            pid,
+            url,
+            _dir: dir,
+        }
+    }
+
     pub(crate) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
@@ -145,4 +170,26 @@ pub(crate) async fn crypto() -> Crypto {
         modexp_ms: median(&mut exps),
         modexp_crypto_bigint_ms: median(&mut exps_cb),
     }
+}
+
+const FLOOR_LISTENING: &str = "floor server listening on ";
+
+/// A server that does nothing, for the latency floor: the HTTP stack Tessera serves with
+/// (axum on hyper, one tokio worker when pinned, TCP_NODELAY) answering every request with a
+/// fixed 600-byte JSON body. What its p99 is on an open-loop schedule is what this machine
+/// (its scheduling stalls, the load generator, loopback TCP) costs any server at that rate.
+pub(crate) async fn serve_floor() {
+    use axum::serve::ListenerExt;
+    let body = json!({ "floor": "x".repeat(580) }).to_string();
+    let app = axum::Router::new().fallback(move || {
+        let body = body.clone();
+        async move { ([("content-type", "application/x-amz-json-1.1")], body) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    println!("{FLOOR_LISTENING}http://{addr}");
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app).await.unwrap();
 }

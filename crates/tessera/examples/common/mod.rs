@@ -330,51 +330,68 @@ pub fn dump(name: &str, t0: Instant, done: &Done) {
     let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.csv")), csv);
 }
 
+/// The open-loop pacer's shortest sleep: it releases what is due at most this late, in
+/// batches (at 60,000/s, about 6), so that waking the generator's runtime costs less than
+/// the requests it sends.
+pub const PACER_TICK: Duration = Duration::from_micros(100);
+
 /// Connections (worker tasks) of an open-loop phase.
 pub const OPEN_WORKERS: usize = 64;
 
 /// Requests at `rate` per second on a fixed schedule, spread over [`OPEN_WORKERS`]
-/// connections (request `i` on worker `i mod W`, due at `i / rate`). Latency runs from when a
-/// request is due, or from when its worker woke for it if that is later: time spent behind
-/// schedule counts, tokio's 1 ms timer granularity does not. Counts the requests due in the
-/// window after the warm-up.
+/// connections (request `i` goes to worker `i mod W`, due at `i / rate`), latency counted from
+/// when each request was due, so time spent queued behind a slow answer counts. Counts the
+/// requests due in the window after the warm-up.
+///
+/// A pacer thread releases each request at its due time (`thread::sleep`, precise to tens of
+/// microseconds). Sleeping in tokio until each due time would release them in bursts of one
+/// millisecond's worth (tokio's timer granularity: at 60,000/s, 60 at once), and the burst's
+/// own queue would dominate the latency measured; spinning in a task instead takes the CPU
+/// the generator's connections need.
 pub async fn open<T: Target>(target: &Arc<T>, server_pid: u32, rate: f64, d: Duration) -> Phase {
     let start = Instant::now() + Duration::from_millis(20);
     let t0 = start + WARM_UP;
     let t1 = t0 + d;
     let interval = Duration::from_secs_f64(1.0 / rate);
-    let tasks: Vec<_> = (0..OPEN_WORKERS)
+    let (queues, tasks): (Vec<_>, Vec<_>) = (0..OPEN_WORKERS)
         .map(|k| {
             let target = target.clone();
-            tokio::spawn(async move {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+            let task = tokio::spawn(async move {
                 let mut done = Done::new();
                 let mut conn = None;
                 let mut rng = 0x2545_f491_4f6c_dd1du64 ^ ((k as u64 + 1) << 32);
-                for i in (k..).step_by(OPEN_WORKERS) {
-                    let due = start + interval.mul_f64(i as f64);
-                    if due >= t1 {
-                        break;
-                    }
-                    let from = if due > Instant::now() {
-                        tokio::time::sleep_until(due.into()).await;
-                        Instant::now()
-                    } else {
-                        due
-                    };
+                while let Some(due) = rx.recv().await {
                     let r = target.one(&mut conn, next(&mut rng)).await;
                     if due >= t0 {
                         let e = Instant::now();
-                        done.push((e, e - from, r.err()));
+                        done.push((e, e - due, r.err()));
                     }
                 }
                 done
-            })
+            });
+            (tx, task)
         })
-        .collect();
+        .unzip();
+    let pacer = std::thread::spawn(move || {
+        for i in 0.. {
+            let due = start + interval.mul_f64(i as f64);
+            if due >= t1 {
+                break;
+            }
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep((due - now).max(PACER_TICK));
+            }
+            // A worker only ends when its queue closes, after the last request.
+            let _ = queues[i % OPEN_WORKERS].send(due);
+        }
+    });
     tokio::time::sleep_until(t0.into()).await;
     let (cpu0, own0) = (cpu_secs(server_pid), own_cpu_secs(clock_ticks()));
     tokio::time::sleep_until(t1.into()).await;
     let (cpu1, own1) = (cpu_secs(server_pid), own_cpu_secs(clock_ticks()));
+    tokio::task::block_in_place(|| pacer.join()).unwrap();
     let mut all = Done::new();
     for t in tasks {
         all.extend(t.await.unwrap());
