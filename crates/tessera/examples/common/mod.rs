@@ -343,11 +343,11 @@ pub const OPEN_WORKERS: usize = 64;
 /// when each request was due, so time spent queued behind a slow answer counts. Counts the
 /// requests due in the window after the warm-up.
 ///
-/// A pacer thread releases each request at its due time (`thread::sleep`, precise to tens of
-/// microseconds). Sleeping in tokio until each due time would release them in bursts of one
-/// millisecond's worth (tokio's timer granularity: at 60,000/s, 60 at once), and the burst's
-/// own queue would dominate the latency measured; spinning in a task instead takes the CPU
-/// the generator's connections need.
+/// A pacer thread releases each request at its due time, or up to about [`PACER_TICK`] after
+/// it (`thread::sleep`; the latency counts a late release). Sleeping in tokio until each due
+/// time would release them in bursts of one millisecond's worth (tokio's timer granularity:
+/// at 60,000/s, 60 at once), and the burst's own queue would dominate the latency measured;
+/// spinning in a task instead takes the CPU the generator's connections need.
 pub async fn open<T: Target>(target: &Arc<T>, server_pid: u32, rate: f64, d: Duration) -> Phase {
     let start = Instant::now() + Duration::from_millis(20);
     let t0 = start + WARM_UP;
