@@ -44,6 +44,16 @@ impl Rng for SeededRng {
     }
 }
 
+/// A random (version 4) UUID in its hyphenated form, from `rng`.
+pub fn uuid_v4(rng: &dyn Rng) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
 /// Draws `len` characters uniformly from `alphabet` (rejection sampling, no modulo bias).
 pub fn random_string(rng: &dyn Rng, alphabet: &[u8], len: usize) -> String {
     let n = alphabet.len();
@@ -63,4 +73,21 @@ pub fn random_string(rng: &dyn Rng, alphabet: &[u8], len: usize) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_v4_is_a_hyphenated_version_4_uuid() {
+        let rng = SeededRng::new(7);
+        let (a, b) = (uuid_v4(&rng), uuid_v4(&rng));
+        assert_ne!(a, b);
+        let parsed = uuid::Uuid::parse_str(&a).ok();
+        assert_eq!(parsed.map(|u| u.get_version_num()), Some(4));
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+        assert_eq!(a, a.to_ascii_lowercase());
+    }
 }

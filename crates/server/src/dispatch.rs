@@ -16,17 +16,7 @@ use crate::{ApiError, AppState, MAX_BODY_BYTES};
 
 /// A random request id shaped like AWS's (8-4-4-4-12 hex).
 fn request_id() -> String {
-    let mut b = [0u8; 16];
-    tessera_core::rand::Rng::fill(&tessera_core::rand::SystemRng, &mut b);
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    tessera_core::rand::uuid_v4(&tessera_core::rand::SystemRng)
 }
 
 fn with_request_id(mut resp: Response, id: &str) -> Response {

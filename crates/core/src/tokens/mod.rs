@@ -128,11 +128,7 @@ fn attribute_claims(client: &ClientRecord, user: &UserRecord, out: &mut Map<Stri
 
 impl Tessera {
     pub(crate) fn random_id(&self) -> String {
-        let mut bytes = [0u8; 16];
-        self.rng.fill(&mut bytes);
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .to_string()
+        crate::rand::uuid_v4(self.rng.as_ref())
     }
 
     /// Starts an API sign-in, on `device` when the sign-in proved one, else (when the pool
