@@ -345,10 +345,10 @@ fn custom_domain(shape: &Shape, text: &str) -> bool {
     shape.name == "DomainType" && text.contains('.') && text.split('.').all(label)
 }
 
-/// How a pattern is checked. Most of the model's patterns are one character class repeated
-/// (`[A-Za-z0-9-_=.]+` for every token, `[\w-]+_[0-9a-zA-Z]+` aside): those are checked
-/// character by character against a table, since walking the regex's DFA over a 1 KB access
-/// token cost about 2 µs of every token operation's 24.
+/// How a pattern is checked. Most of the model's patterns are one character class repeated,
+/// every token's `[A-Za-z0-9-_=.]+` among them: those are checked character by character
+/// against a table, since walking the regex's DFA over a 1 KB access token cost about 2 µs of
+/// every token operation's 24.
 enum Matcher {
     /// `^(?:[class]+)$` (or `*` when `empty` is allowed).
     Class {
@@ -361,36 +361,10 @@ enum Matcher {
 
 impl Matcher {
     fn new(pattern: &'static generated::Pattern) -> Option<Matcher> {
-        use regex_syntax::hir::{Class, HirKind, Look};
         let regex = pattern.compiled()?;
         let class = regex_syntax::parse(pattern.regex)
             .ok()
-            .and_then(|hir| match hir.into_kind() {
-                HirKind::Concat(parts) => match parts.as_slice() {
-                    [start, repeated, end]
-                        if *start.kind() == HirKind::Look(Look::Start)
-                            && *end.kind() == HirKind::Look(Look::End) =>
-                    {
-                        match repeated.kind() {
-                            HirKind::Repetition(r) if r.max.is_none() && r.min <= 1 => {
-                                match r.sub.kind() {
-                                    HirKind::Class(Class::Unicode(c)) => Some((
-                                        c.ranges()
-                                            .iter()
-                                            .map(|r| (r.start(), r.end()))
-                                            .collect::<Vec<_>>(),
-                                        r.min == 0,
-                                    )),
-                                    _ => None,
-                                }
-                            }
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                },
-                _ => None,
-            });
+            .and_then(|hir| one_class_repeated(&hir));
         Some(match class {
             Some((ranges, empty)) => {
                 let mut ascii = [false; 128];
@@ -427,6 +401,31 @@ impl Matcher {
             Matcher::Regex(re) => re.is_match(text),
         }
     }
+}
+
+/// `^(?:[class]+)$` or `^(?:[class]*)$`: the class's ranges, and whether the empty text
+/// matches.
+fn one_class_repeated(hir: &regex_syntax::hir::Hir) -> Option<(Vec<(char, char)>, bool)> {
+    use regex_syntax::hir::{Class, HirKind, Look};
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let [start, repeated, end] = parts.as_slice() else {
+        return None;
+    };
+    if *start.kind() != HirKind::Look(Look::Start) || *end.kind() != HirKind::Look(Look::End) {
+        return None;
+    }
+    let HirKind::Repetition(r) = repeated.kind() else {
+        return None;
+    };
+    let HirKind::Class(Class::Unicode(class)) = r.sub.kind() else {
+        return None;
+    };
+    (r.max.is_none() && r.min <= 1).then(|| {
+        let ranges = class.ranges().iter().map(|r| (r.start(), r.end()));
+        (ranges.collect(), r.min == 0)
+    })
 }
 
 /// The matcher of pattern `index` of [`PATTERNS`], built on first use; `None` if the

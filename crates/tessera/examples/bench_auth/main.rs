@@ -452,9 +452,9 @@ async fn main() {
         Some(srp.per_core() >= 250.0),
     );
     // The same target in units of the RS256 signature measured just before the phase: the
-    // issue's machine signed
-    // about 3,733 per second (its REFRESH_TOKEN_AUTH figure, 1,400/s per core, is
-    // 0.75 × RS256/2), so 250 sign-ins per second there is 14.9 signatures' worth each.
+    // issue's machine signed about 3,733 per second (its REFRESH_TOKEN_AUTH figure, 1,400/s
+    // per core, is 0.75 × RS256/2), so 250 sign-ins per second there is 14.9 signatures'
+    // worth each.
     let srp_in_rs256 = srp.cpu_us * srp_rs256 / 1e6;
     row(
         "USER_SRP_AUTH, server CPU per sign-in in RS256 signatures".into(),
