@@ -349,19 +349,20 @@ fn custom_domain(shape: &Shape, text: &str) -> bool {
 /// every token's `[A-Za-z0-9-_=.]+` among them: those are checked character by character
 /// against a table, since walking the regex's DFA over a 1 KB access token cost about 2 µs of
 /// every token operation's 24.
-enum Matcher {
+#[derive(Debug)]
+pub(crate) enum Matcher {
     /// `^(?:[class]+)$` (or `*` when `empty` is allowed).
     Class {
         ascii: [bool; 128],
         ranges: Vec<(char, char)>,
         empty: bool,
     },
-    Regex(&'static regex::Regex),
+    Regex(regex::Regex),
 }
 
 impl Matcher {
-    fn new(pattern: &'static generated::Pattern) -> Option<Matcher> {
-        let regex = pattern.compiled()?;
+    pub(crate) fn new(pattern: &generated::Pattern) -> Option<Matcher> {
+        let regex = pattern.compiled()?.clone();
         let class = regex_syntax::parse(pattern.regex)
             .ok()
             .and_then(|hir| one_class_repeated(&hir));
@@ -369,8 +370,7 @@ impl Matcher {
             Some((ranges, empty)) => {
                 let mut ascii = [false; 128];
                 for (b, slot) in (0u8..).zip(ascii.iter_mut()) {
-                    let c = char::from(b);
-                    *slot = ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c));
+                    *slot = in_ranges(&ranges, char::from(b));
                 }
                 Matcher::Class {
                     ascii,
@@ -382,7 +382,7 @@ impl Matcher {
         })
     }
 
-    fn is_match(&self, text: &str) -> bool {
+    pub(crate) fn is_match(&self, text: &str) -> bool {
         match self {
             Matcher::Class {
                 ascii,
@@ -394,8 +394,7 @@ impl Matcher {
                         text.bytes()
                             .all(|b| ascii.get(usize::from(b)) == Some(&true))
                     } else {
-                        text.chars()
-                            .all(|c| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)))
+                        text.chars().all(|c| in_ranges(ranges, c))
                     }
             }
             Matcher::Regex(re) => re.is_match(text),
@@ -428,21 +427,8 @@ fn one_class_repeated(hir: &regex_syntax::hir::Hir) -> Option<(Vec<(char, char)>
     })
 }
 
-/// The matcher of pattern `index` of [`PATTERNS`], built on first use; `None` if the
-/// pattern does not compile (it is then skipped rather than failing every request).
-fn matcher(index: usize, pattern: &'static generated::Pattern) -> Option<&'static Matcher> {
-    static MATCHERS: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<Matcher>>>> =
-        std::sync::OnceLock::new();
-    MATCHERS
-        .get_or_init(|| {
-            PATTERNS
-                .iter()
-                .map(|_| std::sync::OnceLock::new())
-                .collect()
-        })
-        .get(index)?
-        .get_or_init(|| Matcher::new(pattern))
-        .as_ref()
+fn in_ranges(ranges: &[(char, char)], c: char) -> bool {
+    ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c))
 }
 
 /// The constraints a string violates (length in characters, pattern, enum).
@@ -452,9 +438,8 @@ fn string_constraints(shape: &Shape, text: &str) -> Vec<String> {
     length_constraints(shape, length, &mut constraints);
     let pattern = shape.pattern.and_then(|i| PATTERNS.get(usize::from(i)));
     // A pattern that does not compile is skipped rather than failing every request.
-    if let Some(index) = shape.pattern
-        && let Some(pattern) = pattern
-        && matcher(usize::from(index), pattern).is_some_and(|m| !m.is_match(text))
+    if let Some(pattern) = pattern
+        && pattern.matcher().is_some_and(|m| !m.is_match(text))
         && !custom_domain(shape, text)
     {
         constraints.push(format!(

@@ -79,6 +79,7 @@ pub struct Pattern {
     /// Equivalent full-match regex for the `regex` crate.
     pub regex: &'static str,
     compiled: OnceLock<Option<regex::Regex>>,
+    matcher: OnceLock<Option<crate::validate::Matcher>>,
 }
 
 impl Pattern {
@@ -87,6 +88,7 @@ impl Pattern {
             source,
             regex,
             compiled: OnceLock::new(),
+            matcher: OnceLock::new(),
         }
     }
 
@@ -94,6 +96,14 @@ impl Pattern {
     pub fn compiled(&self) -> Option<&regex::Regex> {
         self.compiled
             .get_or_init(|| regex::Regex::new(self.regex).ok())
+            .as_ref()
+    }
+
+    /// How values are checked against the pattern, built on first use. `None` if it does
+    /// not compile.
+    pub(crate) fn matcher(&self) -> Option<&crate::validate::Matcher> {
+        self.matcher
+            .get_or_init(|| crate::validate::Matcher::new(self))
             .as_ref()
     }
 }
