@@ -23,7 +23,6 @@ use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[path = "common/mod.rs"]
 mod common;
@@ -170,17 +169,9 @@ scopes = ["aws.cognito.signin.user.admin"]
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
     let pid = child.id().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let gate = loop {
-        let l = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .expect("the gate exited");
-        if let Some(u) = l.strip_prefix("Tessera gate is listening on http://") {
-            break u.trim().to_string();
-        }
-    };
+    let gate = listening_on(&mut child, "Tessera gate is listening on http://")
+        .await
+        .expect("the gate did not start");
     println!(
         "machine: {cores} cores; gate pid {pid}{}",
         if pinned() {

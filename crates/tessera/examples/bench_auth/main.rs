@@ -48,7 +48,6 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use serde_json::{Value, json};
 use tessera_core::rand::Rng;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -9,7 +9,8 @@ pub(crate) struct Server {
     pub(crate) child: tokio::process::Child,
     pub(crate) pid: u32,
     pub(crate) url: String,
-    pub(crate) _dir: tempfile::TempDir,
+    /// The server's data folder (none for the floor server).
+    pub(crate) _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -39,27 +40,15 @@ impl Server {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         let pid = child.id().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = loop {
-            match tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await {
-                Ok(Ok(Some(l))) => {
-                    if let Some(u) = l.strip_prefix("Tessera is listening on ") {
-                        break u.trim().to_string();
-                    }
-                }
-                _ => {
-                    let log = std::fs::read_to_string(dir.path().join("server.log"));
-                    panic!("the server did not start: {}", log.unwrap_or_default());
-                }
-            }
+        let Some(url) = listening_on(&mut child, "Tessera is listening on ").await else {
+            let log = std::fs::read_to_string(dir.path().join("server.log"));
+            panic!("the server did not start: {}", log.unwrap_or_default());
         };
-        // Keep draining its stdout.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Server {
             child,
             pid,
             url,
-            _dir: dir,
+            _dir: Some(dir),
         }
     }
 
@@ -75,7 +64,6 @@ impl Server {
 
     /// The floor server: this bench binary with `--floor-server`, on the server's CPU.
     pub(crate) async fn start_floor() -> Server {
-        let dir = tempfile::tempdir().unwrap();
         let mut child = server_command(&std::env::current_exe().unwrap())
             .arg("--floor-server")
             .stdout(Stdio::piped())
@@ -83,18 +71,14 @@ impl Server {
             .spawn()
             .unwrap();
         let pid = child.id().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let l = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        let url = listening_on(&mut child, FLOOR_LISTENING)
             .await
-            .unwrap()
-            .unwrap()
-            .expect("the floor server exited");
-        let url = l.strip_prefix(FLOOR_LISTENING).unwrap().trim().to_string();
+            .expect("the floor server did not start");
         Server {
             child,
             pid,
             url,
-            _dir: dir,
+            _dir: None,
         }
     }
 

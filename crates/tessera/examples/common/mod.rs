@@ -36,6 +36,26 @@ pub fn server_command(bin: &std::path::Path) -> tokio::process::Command {
     }
 }
 
+/// What a child process prints after `prefix` on the first stdout line that starts with it
+/// (the address a server says it listens on), waiting up to 30 s for each line; then its
+/// stdout keeps being drained. `None` if it exits or falls silent first.
+pub async fn listening_on(child: &mut tokio::process::Child, prefix: &str) -> Option<String> {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(child.stdout.take()?).lines();
+    let found = loop {
+        match tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await {
+            Ok(Ok(Some(l))) => {
+                if let Some(rest) = l.strip_prefix(prefix) {
+                    break rest.trim().to_string();
+                }
+            }
+            _ => return None,
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Some(found)
+}
+
 /// A numeric option: `--flag value`, else the environment variable, else `default`.
 pub fn arg(flag: &str, env: &str, default: f64) -> f64 {
     let args: Vec<String> = std::env::args().collect();
