@@ -426,6 +426,30 @@ async fn postgres_groups_conform() {
     on_postgres("confg", group_suite).await;
 }
 
+/// Runs `n` copies of a future as tasks released together by a barrier; their results.
+async fn together<T, F>(n: usize, make: impl Fn() -> F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let barrier = barrier.clone();
+            let fut = make();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                fut.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 // ---- Sign-in failures and the change feed -----------------------------------------------
 
 async fn auth_state_suite(s: Arc<dyn Store>) {
@@ -433,35 +457,99 @@ async fn auth_state_suite(s: Arc<dyn Store>) {
     s.insert_pool(&pool("us-east-1_f")).await.unwrap();
     let p = "us-east-1_f";
     assert_eq!(s.get_sign_in_failures(p, "sub:a").await.unwrap(), None);
-    // Counted atomically, per key; the count starts over after a quiet spell.
-    assert_eq!(
-        s.add_sign_in_failure(p, "sub:a", 1_000, 900).await.unwrap(),
-        1
-    );
-    assert_eq!(
-        s.add_sign_in_failure(p, "sub:a", 1_500, 900).await.unwrap(),
-        2
-    );
-    assert_eq!(
-        s.add_sign_in_failure(p, "name:ghost", 1_500, 900)
-            .await
-            .unwrap(),
-        1
-    );
+    // Counted before the check, per key; the count starts over after a quiet spell.
+    let rule = tessera_core::store::LockoutRule {
+        free_attempts: 2,
+        first_ms: 100,
+        max_ms: 350,
+        reset_after_ms: 900,
+    };
+    let reserve = |key: &'static str, at: i64| {
+        let s = s.clone();
+        async move { s.reserve_sign_in_attempt(p, key, at, &rule).await.unwrap() }
+    };
+    assert_eq!(reserve("sub:a", 1_000).await, Some(1));
+    assert_eq!(reserve("sub:a", 1_001).await, Some(2));
+    assert_eq!(reserve("name:ghost", 1_001).await, Some(1));
     assert_eq!(
         s.get_sign_in_failures(p, "sub:a").await.unwrap(),
-        Some((2, 1_500))
+        Some((2, 1_001))
     );
-    assert_eq!(
-        s.add_sign_in_failure(p, "sub:a", 2_401, 900).await.unwrap(),
-        1
-    );
+    // Locked for rule.lockout_ms(2) = 100 ms after the last counted attempt: refused and
+    // not counted while locked, counted once it has passed.
+    assert_eq!(rule.lockout_ms(2), 100);
+    assert_eq!(reserve("sub:a", 1_100).await, None);
+    assert_eq!(reserve("sub:a", 1_101).await, Some(3));
+    // The store's SQL follows LockoutRule::lockout_ms through the doublings to the cap.
+    let mut at = 1_101;
+    for n in 3..8 {
+        let wait = rule.lockout_ms(n);
+        assert_eq!(reserve("sub:a", at + wait - 1).await, None, "failure {n}");
+        assert_eq!(reserve("sub:a", at + wait).await, Some(n + 1), "failure {n}");
+        at += wait;
+    }
+    assert_eq!(rule.lockout_ms(7), 350);
+    // A quiet spell longer than reset_after_ms starts the count again.
+    assert_eq!(reserve("sub:a", at + 901).await, Some(1));
     s.clear_sign_in_failures(p, "sub:a").await.unwrap();
     assert_eq!(s.get_sign_in_failures(p, "sub:a").await.unwrap(), None);
     assert_eq!(
         s.get_sign_in_failures(p, "name:ghost").await.unwrap(),
-        Some((1, 1_500))
+        Some((1, 1_001))
     );
+    // Released together, 40 attempts on a fresh key: exactly the free ones are counted.
+    let counted: Vec<i64> = together(40, || reserve("sub:burst", 50_000))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut sorted = counted.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, vec![1, 2], "{counted:?}");
+
+    // One-time codes: attempts are reserved before the comparison, the code is consumed
+    // by one conditional delete.
+    use tessera_core::store::{CodeAttempt, CodeRecord};
+    s.insert_user(&member(p, "sub-c", "carol")).await.unwrap();
+    let code = CodeRecord {
+        pool_id: p.into(),
+        sub: "sub-c".into(),
+        purpose: "signup".into(),
+        code_hash: "digest-1".into(),
+        expires_ms: 9_000,
+        attempts: 0,
+        created_ms: 1_000,
+    };
+    s.put_code(&code).await.unwrap();
+    match s.reserve_code_attempt(p, "sub-c", "signup", 2).await.unwrap() {
+        CodeAttempt::Reserved(c) => assert_eq!(c.attempts, 1),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        s.reserve_code_attempt(p, "sub-c", "signup", 2).await.unwrap(),
+        CodeAttempt::Reserved(CodeRecord { attempts: 2, .. })
+    ));
+    assert_eq!(
+        s.reserve_code_attempt(p, "sub-c", "signup", 2).await.unwrap(),
+        CodeAttempt::Exhausted
+    );
+    assert_eq!(
+        s.reserve_code_attempt(p, "sub-c", "reset", 2).await.unwrap(),
+        CodeAttempt::Missing
+    );
+    assert!(!s.consume_code(p, "sub-c", "signup", "digest-2").await.unwrap());
+    // A new code replaces the old one and its count.
+    s.put_code(&code).await.unwrap();
+    let won = together(20, || {
+        let s = s.clone();
+        async move { s.consume_code(p, "sub-c", "signup", "digest-1").await.unwrap() }
+    })
+    .await
+    .into_iter()
+    .filter(|w| *w)
+    .count();
+    assert_eq!(won, 1);
+    assert_eq!(s.get_code(p, "sub-c", "signup").await.unwrap(), None);
 
     let change = |kind, id: &str, at| RecordChange {
         kind,

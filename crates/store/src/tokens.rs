@@ -244,24 +244,35 @@ macro_rules! impl_token_store {
                     .transpose()
             }
 
-            async fn add_sign_in_failure(&self, pool_id: &str, key: &str, now_ms: i64, reset_after_ms: i64) -> Result<i64, tessera_core::store::StoreError> {
+            async fn reserve_sign_in_attempt(&self, pool_id: &str, key: &str, now_ms: i64, rule: &tessera_core::store::LockoutRule) -> Result<Option<i64>, tessera_core::store::StoreError> {
                 use sqlx::Row;
+                // One conditional upsert: the row's lock is taken by the conflict, and the
+                // WHERE sees the latest count, so parallel attempts are counted one by one
+                // and those that arrive once the key is locked change nothing. The lockout
+                // is LockoutRule::lockout_ms in SQL (a conformance test holds them equal).
                 let row = sqlx::query(
                     "INSERT INTO sign_in_failures (pool_id, lock_key, failures, last_ms) VALUES ($1, $2, 1, $3) \
                      ON CONFLICT (pool_id, lock_key) DO UPDATE SET \
                      failures = CASE WHEN sign_in_failures.last_ms < $4 THEN 1 ELSE sign_in_failures.failures + 1 END, \
-                     last_ms = $5 \
+                     last_ms = $3 \
+                     WHERE sign_in_failures.last_ms < $4 \
+                        OR sign_in_failures.failures < $5 \
+                        OR sign_in_failures.last_ms + CASE WHEN sign_in_failures.failures - $5 >= $6 THEN $7 \
+                           ELSE CAST($8 AS BIGINT) << CAST(sign_in_failures.failures - $5 AS INTEGER) END <= $3 \
                      RETURNING failures",
                 )
                 .bind(pool_id)
                 .bind(key)
                 .bind(now_ms)
-                .bind(now_ms - reset_after_ms)
-                .bind(now_ms)
-                .fetch_one(&self.pool)
+                .bind(now_ms - rule.reset_after_ms)
+                .bind(rule.free_attempts)
+                .bind(rule.cap_doublings())
+                .bind(rule.max_ms)
+                .bind(rule.first_ms)
+                .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::backend)?;
-                row.try_get("failures").map_err($crate::backend)
+                row.map(|r| r.try_get("failures").map_err($crate::backend)).transpose()
             }
 
             async fn clear_sign_in_failures(&self, pool_id: &str, key: &str) -> Result<(), tessera_core::store::StoreError> {

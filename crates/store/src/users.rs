@@ -288,29 +288,35 @@ macro_rules! impl_user_store {
                 row.as_ref().map(code_from_row).transpose()
             }
 
-            async fn bump_code_attempts(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<i64, tessera_core::store::StoreError> {
-                use sqlx::Row;
+            async fn reserve_code_attempt(&self, pool_id: &str, sub: &str, purpose: &str, max_attempts: i64) -> Result<tessera_core::store::CodeAttempt, tessera_core::store::StoreError> {
+                use tessera_core::store::CodeAttempt;
+                // Counted before the comparison, in one conditional write.
                 let row = sqlx::query(
-                    "UPDATE user_codes SET attempts = attempts + 1 WHERE pool_id = $1 AND sub = $2 AND purpose = $3 \
-                     RETURNING attempts",
+                    "UPDATE user_codes SET attempts = attempts + 1 \
+                     WHERE pool_id = $1 AND sub = $2 AND purpose = $3 AND attempts < $4 RETURNING *",
                 )
                 .bind(pool_id)
                 .bind(sub)
                 .bind(purpose)
+                .bind(max_attempts)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::backend)?;
-                match row {
-                    Some(r) => r.try_get("attempts").map_err($crate::backend),
-                    None => Ok(0),
+                if let Some(row) = row {
+                    return Ok(CodeAttempt::Reserved(code_from_row(&row)?));
                 }
+                Ok(match tessera_core::store::UserStore::get_code(self, pool_id, sub, purpose).await? {
+                    Some(_) => CodeAttempt::Exhausted,
+                    None => CodeAttempt::Missing,
+                })
             }
 
-            async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, tessera_core::store::StoreError> {
-                let q = sqlx::query("DELETE FROM user_codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3")
+            async fn consume_code(&self, pool_id: &str, sub: &str, purpose: &str, code_hash: &str) -> Result<bool, tessera_core::store::StoreError> {
+                let q = sqlx::query("DELETE FROM user_codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3 AND code_hash = $4")
                     .bind(pool_id)
                     .bind(sub)
-                    .bind(purpose);
+                    .bind(purpose)
+                    .bind(code_hash);
                 changed_one(&self.pool, q).await
             }
         }

@@ -98,6 +98,38 @@ pub struct RecordChange {
     pub created_ms: i64,
 }
 
+/// The sign-in lockout schedule, as data both core and the SQL of a store apply: after
+/// `free_attempts` failures a key is locked out for `first_ms`, doubling with each further
+/// failure up to `max_ms`; `reset_after_ms` without a failure starts the count again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutRule {
+    pub free_attempts: i64,
+    pub first_ms: i64,
+    pub max_ms: i64,
+    pub reset_after_ms: i64,
+}
+
+impl LockoutRule {
+    /// The lockout that follows failure number `n` (1-based), in ms.
+    pub fn lockout_ms(&self, n: i64) -> i64 {
+        if n < self.free_attempts {
+            return 0;
+        }
+        let doublings = (n - self.free_attempts).min(self.cap_doublings());
+        (self.first_ms << doublings).min(self.max_ms)
+    }
+
+    /// The number of doublings at which the lockout reaches `max_ms` (stores use it to
+    /// keep their shift in range).
+    pub fn cap_doublings(&self) -> i64 {
+        let mut d = 0;
+        while d < 40 && (self.first_ms << d) < self.max_ms {
+            d += 1;
+        }
+        d
+    }
+}
+
 /// How long change-feed entries are kept; a node that could not read the feed for longer
 /// than this clears its caches instead (it does after any failed read anyway).
 pub const CHANGE_RETENTION_MS: i64 = 600_000;
@@ -167,15 +199,17 @@ pub trait TokenStore: Send + Sync {
         pool_id: &str,
         key: &str,
     ) -> Result<Option<(i64, i64)>, StoreError>;
-    /// Counts one more failure at `now_ms`, atomically; the count starts again from one when
-    /// the previous failure is more than `reset_after_ms` old. Returns the new count.
-    async fn add_sign_in_failure(
+    /// Counts a sign-in attempt under a lockout key **before** its password or code is
+    /// checked, in one conditional write: `None` (nothing counted) while the key is locked
+    /// out at `now_ms` under `rule`, else the new count (an attempt counts as a failure
+    /// until a success clears it). N parallel attempts cost N.
+    async fn reserve_sign_in_attempt(
         &self,
         pool_id: &str,
         key: &str,
         now_ms: i64,
-        reset_after_ms: i64,
-    ) -> Result<i64, StoreError>;
+        rule: &LockoutRule,
+    ) -> Result<Option<i64>, StoreError>;
     async fn clear_sign_in_failures(&self, pool_id: &str, key: &str) -> Result<(), StoreError>;
     /// Appends to the change feed and wakes the other nodes.
     async fn record_change(&self, change: &RecordChange) -> Result<(), StoreError>;

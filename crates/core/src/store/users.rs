@@ -137,6 +137,17 @@ pub struct CodeRecord {
     pub created_ms: i64,
 }
 
+/// What [`UserStore::reserve_code_attempt`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeAttempt {
+    /// The attempt is counted; the code as stored, with its new count.
+    Reserved(CodeRecord),
+    /// The code exists but its attempts are used up.
+    Exhausted,
+    /// No code for that user and purpose.
+    Missing,
+}
+
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Inserts a user; `Conflict` if the username key or a unique alias is taken.
@@ -185,17 +196,22 @@ pub trait UserStore: Send + Sync {
         sub: &str,
         purpose: &str,
     ) -> Result<Option<CodeRecord>, StoreError>;
-    /// Counts a failed attempt; returns the new count.
-    async fn bump_code_attempts(
+    /// Counts an attempt at the code **before** it is compared, atomically and only while
+    /// fewer than `max_attempts` were made: N parallel guesses cost N attempts.
+    async fn reserve_code_attempt(
         &self,
         pool_id: &str,
         sub: &str,
         purpose: &str,
-    ) -> Result<i64, StoreError>;
-    async fn delete_code(
+        max_attempts: i64,
+    ) -> Result<CodeAttempt, StoreError>;
+    /// Deletes the code if its digest is still `code_hash`: of parallel callers with the
+    /// right code exactly one gets `true` (the single-use rule, docs/adr/0014).
+    async fn consume_code(
         &self,
         pool_id: &str,
         sub: &str,
         purpose: &str,
+        code_hash: &str,
     ) -> Result<bool, StoreError>;
 }
