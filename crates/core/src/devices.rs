@@ -289,6 +289,7 @@ impl Tessera {
                 "Incorrect username or password.".into(),
             ));
         }
+        self.spend(&state).await?;
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }

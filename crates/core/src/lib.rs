@@ -20,6 +20,7 @@ mod lock;
 pub mod messages;
 pub mod mfa;
 pub mod oauth;
+mod once;
 pub mod page;
 pub mod passkeys;
 pub mod pools;

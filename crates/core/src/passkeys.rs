@@ -235,14 +235,23 @@ impl Tessera {
         };
         let key = key_of(&user.sub, &credential_id(&stored.passkey));
         let rec = new_doc(&pool.id, DocKind::Passkey, &key, &stored, now)?;
-        self.store.insert_document(&rec).await?;
+        // The registration is single use: the one request whose conditional update of the
+        // user removes it stores the passkey (docs/adr/0014).
+        let taken = pending.clone();
         self.modify_user(&pool, &user.username, |u| {
+            if u.extra["webauthn_registration"] != taken {
+                return Err(webauthn_error(
+                    "WebAuthnChallengeNotFoundException",
+                    "No passkey registration is in progress; call StartWebAuthnRegistration.",
+                ));
+            }
             if let Some(o) = u.extra.as_object_mut() {
                 o.remove("webauthn_registration");
             }
             Ok(())
         })
         .await?;
+        self.store.insert_document(&rec).await?;
         Ok(())
     }
 

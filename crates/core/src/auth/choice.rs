@@ -220,6 +220,11 @@ impl Tessera {
             self.store.get_user_by_sub(&pool.id, &state.s).await?
         };
         Self::check_answer_secret(client, &state.u, responses, api)?;
+        // A choice that starts something (a code sent, an assertion) is made once; a
+        // PASSWORD answer is a guess like any sign-in, retried under the lockout.
+        if answer != "PASSWORD" {
+            self.spend(&state).await?;
+        }
         self.start_choice(
             pool,
             client,

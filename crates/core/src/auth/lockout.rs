@@ -5,8 +5,13 @@
 //! 15 minutes without a failure, clears the count. With PreventUserExistenceErrors a name
 //! that is no user's is counted and locked out the same way.
 //! (Cognito developer guide, "User pool sign-in lockout" / "Password attempts exceeded".)
+//!
+//! An attempt is counted **before** its password or code is checked, by one conditional
+//! write on the store ([`crate::store::TokenStore::reserve_sign_in_attempt`]), and counts as
+//! a failure until a success clears it: N parallel guesses cost N attempts, and those sent
+//! once the key is locked are refused unchecked (docs/adr/0014).
 
-use crate::store::{ClientRecord, UserRecord};
+use crate::store::{ClientRecord, LockoutRule, UserRecord};
 use crate::users::signup::hides_users;
 use crate::{CoreError, Tessera};
 
@@ -17,17 +22,23 @@ pub const MAX_LOCKOUT_MS: i64 = 15 * 60_000;
 /// Quiet time after which the failure count starts again from zero.
 pub const RESET_AFTER_MS: i64 = 15 * 60_000;
 
+/// Cognito's schedule: five free attempts, then 1 s doubling up to 15 minutes.
+pub const RULE: LockoutRule = LockoutRule {
+    free_attempts: FREE_ATTEMPTS,
+    first_ms: 1000,
+    max_ms: MAX_LOCKOUT_MS,
+    reset_after_ms: RESET_AFTER_MS,
+};
+
 pub(crate) fn attempts_exceeded() -> CoreError {
     CoreError::NotAuthorized("Password attempts exceeded".into())
 }
 
-/// The lockout that follows failure number `n` (1-based), in ms.
-pub fn lockout_ms(n: i64) -> i64 {
-    if n < FREE_ATTEMPTS {
-        return 0;
-    }
-    let doublings = (n - FREE_ATTEMPTS).min(20) as u32;
-    (1000i64 << doublings).min(MAX_LOCKOUT_MS)
+/// A sign-in attempt counted before its check ([`Tessera::begin_attempt`]). Dropping it
+/// leaves the attempt counted as a failure; [`Tessera::attempt_succeeded`] clears the count.
+#[must_use = "a proven attempt must clear the count with attempt_succeeded"]
+pub(crate) struct Attempt {
+    key: Option<String>,
 }
 
 /// Whose failures an attempt counts against: the user, or, when the user does not exist
@@ -46,54 +57,36 @@ pub(crate) fn lock_key(
 }
 
 impl Tessera {
-    /// Refuses the attempt if `key` is locked out now. `Ok(true)` when failures are on
-    /// record (a success must clear them).
-    pub(crate) async fn check_lockout(
+    /// Counts an attempt under `key` before anything is checked; refuses it, unchecked and
+    /// uncounted, while the key is locked out. A `None` key (a missing user the client
+    /// reveals anyway) is not counted.
+    pub(crate) async fn begin_attempt(
         &self,
         pool_id: &str,
-        key: Option<&str>,
-    ) -> Result<bool, CoreError> {
-        let Some(key) = key else {
-            return Ok(false);
-        };
-        let Some((failures, last_ms)) = self.store.get_sign_in_failures(pool_id, key).await? else {
-            return Ok(false);
-        };
-        let now = self.clock.now_millis();
-        if now - last_ms > RESET_AFTER_MS {
-            return Ok(true);
-        }
-        if last_ms + lockout_ms(failures) > now {
-            return Err(attempts_exceeded());
-        }
-        Ok(true)
-    }
-
-    /// Counts a failed password (starting a lockout when the count calls for one).
-    pub(crate) async fn record_failure(
-        &self,
-        pool_id: &str,
-        key: Option<&str>,
-    ) -> Result<(), CoreError> {
-        if let Some(key) = key {
+        key: Option<String>,
+    ) -> Result<Attempt, CoreError> {
+        if let Some(k) = &key {
             let now = self.clock.now_millis();
-            self.store
-                .add_sign_in_failure(pool_id, key, now, RESET_AFTER_MS)
-                .await?;
+            if self
+                .store
+                .reserve_sign_in_attempt(pool_id, k, now, &RULE)
+                .await?
+                .is_none()
+            {
+                return Err(attempts_exceeded());
+            }
         }
-        Ok(())
+        Ok(Attempt { key })
     }
 
-    /// Clears the failure count after a successful password (`counted`: `check_lockout`
-    /// found failures on record).
-    pub(crate) async fn clear_failures(
+    /// The attempt proved the password or code: its key's failures are forgotten.
+    pub(crate) async fn attempt_succeeded(
         &self,
         pool_id: &str,
-        key: Option<&str>,
-        counted: bool,
+        attempt: Attempt,
     ) -> Result<(), CoreError> {
-        if let (true, Some(key)) = (counted, key) {
-            self.store.clear_sign_in_failures(pool_id, key).await?;
+        if let Some(key) = attempt.key {
+            self.store.clear_sign_in_failures(pool_id, &key).await?;
         }
         Ok(())
     }
@@ -105,6 +98,7 @@ mod tests {
 
     #[test]
     fn back_off_doubles_from_one_second_to_fifteen_minutes() {
+        let lockout_ms = |n| RULE.lockout_ms(n);
         assert_eq!(lockout_ms(4), 0);
         assert_eq!(lockout_ms(5), 1000);
         assert_eq!(lockout_ms(6), 2000);

@@ -65,7 +65,7 @@ impl Tessera {
             .await?;
         // A missing user goes through the same reads, hash and writes as a wrong password.
         let key = lock_key(client, user.as_ref(), username);
-        let counted = self.check_lockout(&pool.id, key.as_deref()).await?;
+        let attempt = self.begin_attempt(&pool.id, key).await?;
         let stored = match user.as_ref().and_then(|u| u.password_hash.as_ref()) {
             Some(h) => h.clone(),
             None => decoy_hash(self.rng.as_ref()).await?,
@@ -74,15 +74,13 @@ impl Tessera {
         let user = match user {
             Some(u) if ok && u.password_hash.is_some() => u,
             found => {
-                self.record_failure(&pool.id, key.as_deref()).await?;
                 return Err(match found {
                     Some(_) => incorrect_password(),
                     None => missing_user(client),
                 });
             }
         };
-        self.clear_failures(&pool.id, key.as_deref(), counted)
-            .await?;
+        self.attempt_succeeded(&pool.id, attempt).await?;
         let device = params.get("DEVICE_KEY").cloned();
         // InitiateAuth's ClientMetadata reaches PreAuthentication and UserMigration only.
         self.after_password(pool, client, user, api, device, &serde_json::json!({}))
@@ -264,6 +262,9 @@ impl Tessera {
         let mut merged = user.attributes.clone();
         merged.extend(attrs.clone());
         attributes::check_required(pool, &merged)?;
+        password::check_policy(&self.password_policy(pool), new)?;
+        // The answer is valid: the one request that spends the session sets the password.
+        self.spend(&state).await?;
         self.set_password(pool, &user.username, new, status::CONFIRMED)
             .await?;
         let user = self

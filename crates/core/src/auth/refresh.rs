@@ -92,8 +92,12 @@ impl Tessera {
                 return Err(CoreError::NotAuthorized("Refresh Token has expired".into()));
             }
             let current = payload.g == family.generation;
-            let in_grace =
-                payload.g + 1 == family.generation && now < family.previous_valid_until_ms;
+            // The previous token works on only within a grace period the client has: with
+            // RetryGracePeriodSeconds 0 the rotation's one conditional update is the only
+            // way through, so of parallel requests with one token exactly one wins.
+            let in_grace = grace.is_some_and(|g| g > 0)
+                && payload.g + 1 == family.generation
+                && now < family.previous_valid_until_ms;
             if !current && !in_grace {
                 return Err(if payload.g < family.generation {
                     CoreError::RefreshTokenReuse(
@@ -124,18 +128,10 @@ impl Tessera {
                 Via::GetTokens(m) => m.clone(),
                 Via::InitiateAuth(_) => serde_json::Value::Null,
             };
-            let mut result = self
-                .sign_tokens(
-                    pool,
-                    client,
-                    &user,
-                    &family,
-                    None,
-                    ("TokenGeneration_RefreshTokens", &metadata),
-                )
-                .await?;
-            if let Some(grace) = grace {
-                let next = if current {
+            // Rotation first: only the request that moves the family on goes further, so
+            // pre token generation fires once per rotation.
+            let next = match grace {
+                Some(grace) if current => {
                     if !self
                         .store
                         .rotate_family(
@@ -148,10 +144,22 @@ impl Tessera {
                     {
                         continue;
                     }
-                    family.generation + 1
-                } else {
-                    family.generation
-                };
+                    Some(family.generation + 1)
+                }
+                Some(_) => Some(family.generation),
+                None => None,
+            };
+            let mut result = self
+                .sign_tokens(
+                    pool,
+                    client,
+                    &user,
+                    &family,
+                    None,
+                    ("TokenGeneration_RefreshTokens", &metadata),
+                )
+                .await?;
+            if let Some(next) = next {
                 result.refresh_token = Some(self.refresh_token(&family, next));
             }
             return Ok(result);

@@ -70,7 +70,20 @@ pub(crate) fn session_ttl_ms(client: &ClientRecord) -> i64 {
 }
 
 impl Tessera {
+    /// Seals a session. Every session is single use: one without an id gets a fresh one
+    /// here (a re-sealed or follow-on step keeps its sign-in's id), and the answer that
+    /// commits to it calls [`Tessera::spend`].
     pub(crate) fn seal_session(&self, state: &SessionState) -> String {
+        let fresh;
+        let state = if state.j.is_some() {
+            state
+        } else {
+            fresh = SessionState {
+                j: Some(self.random_id()),
+                ..state.clone()
+            };
+            &fresh
+        };
         let plain = serde_json::to_vec(state).unwrap_or_default();
         STANDARD.encode(self.sealer.seal(
             Purpose::AuthSession,
@@ -78,6 +91,23 @@ impl Tessera {
             &plain,
             self.rng.as_ref(),
         ))
+    }
+
+    /// Spends a session: the one answer whose record of its id lands goes on; a second
+    /// answer, in parallel or later, is refused (docs/adr/0014). Called once the answer is
+    /// checked and before anything it causes (a password set, tokens, a code sent).
+    pub(crate) async fn spend(&self, state: &SessionState) -> Result<(), CoreError> {
+        let j = state.j.as_deref().ok_or_else(expired_session)?;
+        if self
+            .use_once(&state.p, format!("session:{j}"), state.x)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(CoreError::NotAuthorized(
+                "Invalid session for the user, session can only be used once.".into(),
+            ))
+        }
     }
 
     /// Opens a session for `client_id` that answers `challenge`; refuses expired,

@@ -180,7 +180,7 @@ impl Tessera {
             self.cached_user(&pool.id, &state.s).await?
         };
         let lock = lock_key(client, user.as_deref(), &state.u);
-        let counted = self.check_lockout(&pool.id, lock.as_deref()).await?;
+        let attempt = self.begin_attempt(&pool.id, lock).await?;
         let key: [u8; srp::KEY_LEN] = hex::decode(state.k.as_deref().unwrap_or_default())
             .ok()
             .and_then(|k| k.try_into().ok())
@@ -201,7 +201,6 @@ impl Tessera {
             // password set since then voids it.
             Some(u) if ok && !u.extra["srp"].is_null() && u.password_set_ms == state.pw => u,
             found => {
-                self.record_failure(&pool.id, lock.as_deref()).await?;
                 return Err(match found {
                     Some(_) => incorrect_password(),
                     None => missing_user(client),
@@ -209,8 +208,7 @@ impl Tessera {
             }
         };
         self.spend(&state).await?;
-        self.clear_failures(&pool.id, lock.as_deref(), counted)
-            .await?;
+        self.attempt_succeeded(&pool.id, attempt).await?;
         if let Some(ca) = &state.ca {
             // CUSTOM_AUTH with SRP: the password is proven; DefineAuthChallenge decides next.
             let mut history: Vec<serde_json::Value> = ca

@@ -14,7 +14,7 @@ use crate::auth::lockout::lock_key;
 use crate::auth::session::{SessionState, expired_session, session_ttl_ms};
 use crate::auth::{Api, AuthOutcome};
 use crate::messages::{Channel, Purpose, mask_destination};
-use crate::store::{AuthCodeRecord, ClientRecord, PoolRecord, UserRecord};
+use crate::store::{ClientRecord, PoolRecord, UserRecord};
 use crate::users::codes::Delivery;
 use crate::{CoreError, Tessera};
 
@@ -27,10 +27,6 @@ const SETUP_CONTEXT: &str = "mfa_setup";
 
 pub(crate) fn invalid_session() -> CoreError {
     expired_session()
-}
-
-fn once_key(j: &str) -> String {
-    format!("session:{j}")
 }
 
 fn code_mismatch() -> CoreError {
@@ -53,29 +49,8 @@ impl Tessera {
             u: user.username.clone(),
             ch: ch.into(),
             x: self.clock.now_millis() + session_ttl_ms(client),
-            j: Some(self.random_id()),
             d: device.map(str::to_string),
             ..Default::default()
-        }
-    }
-
-    /// Spends a single-use session: its id is recorded when its challenge is answered (one
-    /// insert, kept until the session would have expired anyway), and a second answer finds
-    /// it there and is refused.
-    pub(crate) async fn spend(&self, state: &SessionState) -> Result<(), CoreError> {
-        let j = state.j.as_deref().ok_or_else(invalid_session)?;
-        let record = AuthCodeRecord {
-            code_hash: once_key(j),
-            pool_id: state.p.clone(),
-            expires_ms: state.x,
-            payload: String::new(),
-        };
-        match self.store.insert_code(&record).await {
-            Ok(()) => Ok(()),
-            Err(crate::store::StoreError::Conflict(_)) => Err(CoreError::NotAuthorized(
-                "Invalid session for the user, session can only be used once.".into(),
-            )),
-            Err(e) => Err(e.into()),
         }
     }
 
@@ -307,23 +282,26 @@ impl Tessera {
         }
         Self::check_answer_secret(client, &state.u, responses, api)?;
         let code = |key: &str| crate::auth::param(responses, key);
-        // Wrong codes count as failed sign-ins: the lockout that guards passwords guards
-        // codes too.
-        let lock = lock_key(client, Some(&user), &user.username);
-        let counted = self.check_lockout(&pool.id, lock.as_deref()).await?;
-        let checked = match challenge {
+        // Codes are guesses: each is counted against the lockout that guards passwords
+        // before it is compared.
+        let lock = || lock_key(client, Some(&user), &user.username);
+        let attempt = match challenge {
             SMS_MFA | SMS_OTP | EMAIL_OTP => {
+                let attempt = self.begin_attempt(&pool.id, lock()).await?;
                 let key = format!("{challenge}_CODE");
                 self.redeem_code(pool, &user, MFA_CODE, code(&key)?)
                     .await
                     .map_err(|e| match e {
                         CoreError::CodeMismatch(_) => code_mismatch(),
                         other => other,
-                    })
+                    })?;
+                Some(attempt)
             }
             SOFTWARE_TOKEN_MFA => {
+                let attempt = self.begin_attempt(&pool.id, lock()).await?;
                 self.check_totp(pool, &user, code("SOFTWARE_TOKEN_MFA_CODE")?)
-                    .await
+                    .await?;
+                Some(attempt)
             }
             SELECT_MFA_TYPE => {
                 let answer = code("ANSWER")?;
@@ -354,18 +332,13 @@ impl Tessera {
                         "Verify a software token with VerifySoftwareToken first.".into(),
                     ));
                 }
-                Ok(())
+                None
             }
         };
-        if let Err(e) = checked {
-            if matches!(e, CoreError::CodeMismatch(_)) {
-                self.record_failure(&pool.id, lock.as_deref()).await?;
-            }
-            return Err(e);
-        }
         self.spend(&state).await?;
-        self.clear_failures(&pool.id, lock.as_deref(), counted)
-            .await?;
+        if let Some(attempt) = attempt {
+            self.attempt_succeeded(&pool.id, attempt).await?;
+        }
         let device = responses
             .get("DEVICE_KEY")
             .map(String::as_str)

@@ -121,8 +121,13 @@ impl Tessera {
         let sealed = install.then(|| self.seal_totp(&pool.id, secret));
         self.modify_user(pool, &user.username, |u| {
             let last = u.extra["mfa"]["totp_step"].as_u64();
+            // A code is accepted once: its step (or an older one) used before is refused,
+            // decided by the conditional update of the user (docs/adr/0014). Cognito's
+            // answer, as AWS's own Amplify tests meet it (amplify-swift MFASignInTests).
             if !install && last.is_some_and(|l| step <= l) {
-                return Err(mismatch());
+                return Err(CoreError::ExpiredCode(
+                    "Your software token has already been used once.".into(),
+                ));
             }
             if !u.extra["mfa"].is_object() {
                 u.extra["mfa"] = json!({});

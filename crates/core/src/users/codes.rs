@@ -6,7 +6,7 @@ use aws_lc_rs::digest;
 use crate::messages::{Channel, OutgoingMessage, Purpose, mask_destination, render};
 use crate::rand::random_string;
 use crate::secret::Secret;
-use crate::store::{CodeRecord, PoolRecord, UserRecord};
+use crate::store::{CodeAttempt, CodeRecord, PoolRecord, UserRecord};
 use crate::{CoreError, Tessera};
 
 /// Sign-up confirmation and attribute verification codes live 24 hours.
@@ -174,7 +174,10 @@ impl Tessera {
         })
     }
 
-    /// Checks a code; on success the code is consumed.
+    /// Checks a code; on success the code is consumed. The attempt is counted before the
+    /// comparison and the code is taken by one conditional delete, so of parallel requests
+    /// with the right code exactly one succeeds, and N parallel guesses cost N attempts
+    /// (docs/adr/0014).
     pub(crate) async fn redeem_code(
         &self,
         pool: &PoolRecord,
@@ -185,22 +188,23 @@ impl Tessera {
         let mismatch = || {
             CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
         };
-        let Some(stored) = self
-            .store
-            .get_code(&pool.id, &user.sub, purpose_key)
-            .await?
-        else {
-            return Err(mismatch());
+        let used =
+            || CoreError::ExpiredCode("Invalid code provided, please request a code again.".into());
+        let exceeded = || {
+            CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into())
         };
-        if stored.attempts >= MAX_ATTEMPTS {
-            return Err(CoreError::LimitExceeded(
-                "Attempt limit exceeded, please try after some time.".into(),
-            ));
-        }
+        let stored = match self
+            .store
+            .reserve_code_attempt(&pool.id, &user.sub, purpose_key, MAX_ATTEMPTS)
+            .await?
+        {
+            CodeAttempt::Reserved(stored) => stored,
+            CodeAttempt::Exhausted => return Err(exceeded()),
+            // Used already (or never sent): Cognito answers a used code this way.
+            CodeAttempt::Missing => return Err(used()),
+        };
         if self.clock.now_millis() > stored.expires_ms {
-            return Err(CoreError::ExpiredCode(
-                "Invalid code provided, please request a code again.".into(),
-            ));
+            return Err(used());
         }
         let given = digest_code(&pool.id, &user.sub, purpose_key, code);
         if aws_lc_rs::constant_time::verify_slices_are_equal(
@@ -209,20 +213,21 @@ impl Tessera {
         )
         .is_err()
         {
-            let attempts = self
-                .store
-                .bump_code_attempts(&pool.id, &user.sub, purpose_key)
-                .await?;
-            if attempts >= MAX_ATTEMPTS {
-                return Err(CoreError::LimitExceeded(
-                    "Attempt limit exceeded, please try after some time.".into(),
-                ));
-            }
-            return Err(mismatch());
+            return Err(if stored.attempts >= MAX_ATTEMPTS {
+                exceeded()
+            } else {
+                mismatch()
+            });
         }
-        self.store
-            .delete_code(&pool.id, &user.sub, purpose_key)
-            .await?;
+        // The right code: the one request whose delete removes it wins; the others find it
+        // used, as a later request would.
+        if !self
+            .store
+            .consume_code(&pool.id, &user.sub, purpose_key, &stored.code_hash)
+            .await?
+        {
+            return Err(used());
+        }
         Ok(())
     }
 }

@@ -139,21 +139,20 @@ impl Tessera {
             .get_user_by_sub(&c.pool.id, &c.user.sub)
             .await?
             .ok_or_else(gone)?;
-        let key = format!("sub:{}", user.sub);
-        let counted = self.check_lockout(&c.pool.id, Some(&key)).await?;
         let previous = req
             .previous_password
             .as_deref()
             .ok_or_else(|| CoreError::InvalidParameter("PreviousPassword is required.".into()))?;
+        let key = format!("sub:{}", user.sub);
+        let attempt = self.begin_attempt(&c.pool.id, Some(key)).await?;
         let ok = match &user.password_hash {
             Some(h) => password::verify(previous, h).await?,
             None => false,
         };
         if !ok {
-            self.record_failure(&c.pool.id, Some(&key)).await?;
             return Err(crate::auth::incorrect_password());
         }
-        self.clear_failures(&c.pool.id, Some(&key), counted).await?;
+        self.attempt_succeeded(&c.pool.id, attempt).await?;
         self.set_password(
             &c.pool,
             &user.username,
