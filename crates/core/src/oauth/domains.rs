@@ -44,6 +44,15 @@ pub struct DomainRoute {
     pub managed_login_version: i32,
 }
 
+impl DomainRoute {
+    /// Whether a token, client or session of `pool_id` may be used at this domain. Every
+    /// endpoint that takes one at a domain (token, userInfo, revoke, logout, authorize)
+    /// asks here: a domain serves its own pool only.
+    pub fn serves(&self, pool_id: &str) -> bool {
+        self.pool_id == pool_id
+    }
+}
+
 impl Tessera {
     /// The host name clients reach this deployment at (what Cognito calls the CloudFront
     /// domain: the target of a custom domain's DNS alias).

@@ -174,7 +174,7 @@ impl Tessera {
             .cached_client(client_id)
             .await
             .map_err(|_| page("server_error", "Try again later."))?
-            .filter(|c| c.pool_id == route.pool_id)
+            .filter(|c| route.serves(&c.pool_id))
             .ok_or_else(|| page("invalid_client", "The client does not exist."))?;
         let pool = self
             .cached_pool(&route.pool_id)
@@ -516,7 +516,7 @@ impl Tessera {
             .cached_client(client_id)
             .await
             .map_err(|_| page("server_error", "Try again later."))?
-            .filter(|c| c.pool_id == route.pool_id)
+            .filter(|c| route.serves(&c.pool_id))
             .ok_or_else(|| page("invalid_client", "The client does not exist."))?;
         if client
             .config

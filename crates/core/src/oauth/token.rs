@@ -106,7 +106,7 @@ impl Tessera {
                 CoreError::ResourceNotFound(_) => refuse(),
                 other => other.into(),
             })?;
-        if !secret_matches(&client, auth.secret.as_deref()) {
+        if !route.serves(&client.pool_id) || !secret_matches(&client, auth.secret.as_deref()) {
             return Err(refuse());
         }
         Ok((client, pool))
@@ -349,7 +349,11 @@ impl Tessera {
     }
 
     /// `GET|POST /oauth2/userInfo`: the user's claims the access token's scopes allow.
-    pub async fn user_info(&self, access_token: &str) -> Result<Map<String, Value>, OAuthError> {
+    pub async fn user_info(
+        &self,
+        route: &DomainRoute,
+        access_token: &str,
+    ) -> Result<Map<String, Value>, OAuthError> {
         let expired = || {
             OAuthError::new(
                 401,
@@ -369,6 +373,9 @@ impl Tessera {
                 CoreError::NotAuthorized(_) => expired(),
                 other => other.into(),
             })?;
+        if !route.serves(&claims.pool_id) {
+            return Err(expired());
+        }
         let user = self
             .cached_user(&claims.pool_id, &claims.sub)
             .await?

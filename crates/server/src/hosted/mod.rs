@@ -574,9 +574,10 @@ async fn user_info(
     params: RawPathParams,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = site(&state, &params, &headers).await {
-        return r;
-    }
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -591,7 +592,7 @@ async fn user_info(
             "Bad OAuth2 request at UserInfo Endpoint",
         ));
     };
-    match state.core.user_info(token.trim()).await {
+    match state.core.user_info(&site.route, token.trim()).await {
         Ok(claims) => json_ok(serde_json::Value::Object(claims).to_string()),
         Err(e) => oauth_error(e),
     }

@@ -648,3 +648,128 @@ crate::harness::both!(
         );
     }
 );
+
+/// A code from `f`'s hosted sign-in (a fresh browser each time).
+async fn fresh_code(f: &Fixture) -> String {
+    let challenge = s256(VERIFIER);
+    let mut b = Browser::new();
+    let ok = sign_in(&mut b, f, &authorize_params(f, &challenge), PASSWORD).await;
+    assert_eq!(ok.status, 302, "{}", ok.body);
+    ok.param("code").unwrap()
+}
+
+fn code_form<'a>(f: &'a Fixture, code: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+        ("client_id", &f.code_client),
+        ("client_secret", &f.code_secret),
+    ]
+}
+
+// Every endpoint that takes a token, client or code at a domain serves that domain's pool
+// only (docs/adr/0014, "Pool binding"): another pool's token, client or code is refused as
+// an unknown one would be.
+crate::harness::both!(
+    a_domain_serves_its_own_pool_only,
+    async |srv: &TestServer| {
+        let a = fixture(srv).await;
+        let b = fixture(srv).await;
+        let tokens = exchange(&b, &code_form(&b, &fresh_code(&b).await), false).await;
+        assert_eq!(tokens.status, 200, "{}", tokens.body);
+        let access = tokens.json()["access_token"].as_str().unwrap().to_string();
+        let refresh = tokens.json()["refresh_token"].as_str().unwrap().to_string();
+        let http = reqwest::Client::new();
+        let info = |base: String| {
+            let http = http.clone();
+            let access = access.clone();
+            async move {
+                http.get(format!("{base}/oauth2/userInfo"))
+                    .bearer_auth(access)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // userInfo: at its own domain, then at pool A's.
+        assert_eq!(info(b.base.clone()).await.status(), 200);
+        let r = info(a.base.clone()).await;
+        assert_eq!(r.status(), 401);
+        assert!(
+            r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .contains("invalid_token")
+        );
+        // token: B's code and B's client at A's domain.
+        let code = fresh_code(&b).await;
+        let r = exchange(
+            &Fixture {
+                base: a.base.clone(),
+                ..b.clone()
+            },
+            &code_form(&b, &code),
+            false,
+        )
+        .await;
+        assert_eq!(r.json()["error"], "invalid_client", "{}", r.body);
+        // The code was not spent by the refusal: at B's domain it still works.
+        let r = exchange(&b, &code_form(&b, &code), false).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // revoke: B's client at A's domain.
+        let rv = http
+            .post(format!("{}/oauth2/revoke", a.base))
+            .basic_auth(&b.code_client, Some(&b.code_secret))
+            .form(&[("token", refresh.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rv.status(), 401);
+        let r = exchange(
+            &b,
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            true,
+        )
+        .await;
+        assert_eq!(r.status, 200, "the refusal revoked nothing: {}", r.body);
+        // logout: B's client at A's domain.
+        let out = Browser::new()
+            .get(&url(
+                &a.base,
+                "/logout",
+                &[("client_id", &b.code_client), ("logout_uri", LOGOUT)],
+            ))
+            .await;
+        assert_eq!((out.status, out.location), (400, None));
+    }
+);
+
+// An authorization code is taken by one conditional delete: of parallel exchanges
+// released together exactly one gets tokens (docs/adr/0014).
+crate::harness::both!(
+    an_authorization_code_is_exchanged_once,
+    async |srv: &TestServer| {
+        let f = fixture(srv).await;
+        let code = fresh_code(&f).await;
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(10));
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (barrier, f, code) = (barrier.clone(), f.clone(), code.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    exchange(&f, &code_form(&f, &code), false).await
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        assert_eq!(answers.iter().filter(|a| a.status == 200).count(), 1);
+        for a in answers.iter().filter(|a| a.status != 200) {
+            assert_eq!(a.json()["error"], "invalid_grant", "{}", a.body);
+        }
+    }
+);

@@ -19,6 +19,7 @@ pub const LOGOUT: &str = "http://localhost:3000/signed-out";
 
 /// A pool with a domain, a resource server `orders` (scope `read`), a user `alice`, a
 /// confidential code-flow client and a client-credentials client.
+#[derive(Clone)]
 pub struct Fixture {
     pub pool: String,
     pub domain: String,
