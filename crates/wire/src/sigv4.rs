@@ -48,8 +48,11 @@ use time::*;
 /// The only signing algorithm accepted.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-/// How far the request timestamp may be from the server clock, either way (AWS: 15 minutes).
-pub const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
+/// How far the request timestamp may be from the server clock, either way. The IAM user
+/// guide, "Signing AWS API requests" (reference_aws-signing.html): "a request must reach
+/// AWS within five minutes of the time stamp in the request. Otherwise, AWS denies the
+/// request." The SDKs correct their clock from the `Date` of such a refusal and retry.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 5 * 60;
 
 /// The longest validity of a presigned request, in seconds (AWS: 7 days).
 pub const MAX_PRESIGNED_EXPIRES_SECS: i64 = 7 * 24 * 60 * 60;
@@ -228,8 +231,8 @@ fn malformed(msg: impl Into<String>) -> SigV4Error {
 ///
 /// Checks, in order: an authentication mechanism is present (header or presigned query, not
 /// both), it parses, the credential scope names `expected_service` and the date of the request
-/// timestamp, `host` is signed, the timestamp is within ±15 minutes of `now_unix` (presigned:
-/// at most 15 minutes in the future and `now_unix` not past `X-Amz-Date + X-Amz-Expires`), the
+/// timestamp, `host` is signed, the timestamp is within ±5 minutes of `now_unix` (presigned:
+/// at most 5 minutes in the future and `now_unix` not past `X-Amz-Date + X-Amz-Expires`), the
 /// access key is known, an `x-amz-content-sha256` header (other than `UNSIGNED-PAYLOAD`) matches
 /// the body, and the signature matches (constant-time comparison).
 ///
@@ -565,14 +568,14 @@ fn check_time(
     let latest = now.saturating_add(MAX_CLOCK_SKEW_SECS);
     if timestamp > latest {
         return Err(SigV4Error::Expired(format!(
-            "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+            "Signature not yet current: {amz_date} is still later than {} ({} + 5 min.)",
             format_amz_date(latest),
             format_amz_date(now)
         )));
     }
     match expires {
         None if timestamp < earliest => Err(SigV4Error::Expired(format!(
-            "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+            "Signature expired: {amz_date} is now earlier than {} ({} - 5 min.)",
             format_amz_date(earliest),
             format_amz_date(now)
         ))),

@@ -527,30 +527,31 @@ fn both_mechanisms_at_once_are_malformed() {
 
 #[test]
 fn clock_skew_window() {
+    // Five minutes either way (IAM user guide, "Signing AWS API requests").
     let req = signed_list_users();
     let ok = Ok(expected("us-east-1"));
-    assert_eq!(req.verify(SERVICE, T0 + 14 * 60), ok);
-    assert_eq!(req.verify(SERVICE, T0 - 14 * 60), ok);
-    assert_eq!(req.verify(SERVICE, T0 + 15 * 60), ok);
-    assert_eq!(req.verify(SERVICE, T0 - 15 * 60), ok);
+    assert_eq!(req.verify(SERVICE, T0 + 4 * 60), ok);
+    assert_eq!(req.verify(SERVICE, T0 - 4 * 60), ok);
+    assert_eq!(req.verify(SERVICE, T0 + 5 * 60), ok);
+    assert_eq!(req.verify(SERVICE, T0 - 5 * 60), ok);
 
-    let late = req.verify(SERVICE, T0 + 16 * 60).unwrap_err();
+    let late = req.verify(SERVICE, T0 + 6 * 60).unwrap_err();
     assert_eq!(
         late,
         SigV4Error::Expired(
             "Signature expired: 20260101T003000Z is now earlier than 20260101T003100Z \
-             (20260101T004600Z - 15 min.)"
+             (20260101T003600Z - 5 min.)"
                 .into()
         )
     );
     assert_eq!(late.aws_error_code(), "InvalidSignatureException");
 
-    let early = req.verify(SERVICE, T0 - 16 * 60).unwrap_err();
+    let early = req.verify(SERVICE, T0 - 6 * 60).unwrap_err();
     assert_eq!(
         early,
         SigV4Error::Expired(
             "Signature not yet current: 20260101T003000Z is still later than \
-             20260101T002900Z (20260101T001400Z + 15 min.)"
+             20260101T002900Z (20260101T002400Z + 5 min.)"
                 .into()
         )
     );
