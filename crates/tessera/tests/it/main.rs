@@ -18,6 +18,7 @@ mod pools;
 mod protocol;
 mod restart;
 mod tags;
+mod races;
 mod trigger_paths;
 mod triggers;
 mod users;
