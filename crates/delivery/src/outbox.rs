@@ -10,6 +10,10 @@ use tessera_core::messages::{
     Channel, DeliveryError, MessageSender, OutgoingMessage, Purpose, mask_destination,
 };
 
+/// The outbox's file in the data folder: readable by the server's user only (mode 0600),
+/// since it holds live codes and temporary passwords.
+pub const FILE_NAME: &str = "outbox.jsonl";
+
 /// One delivered message as the outbox shows it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,7 +39,7 @@ pub struct Outbox {
 impl Outbox {
     pub fn new(data_dir: &Path) -> Self {
         Outbox {
-            path: data_dir.join("outbox.jsonl"),
+            path: data_dir.join(FILE_NAME),
             recent: Mutex::new(Vec::new()),
             capacity: 10_000,
         }
@@ -68,11 +72,14 @@ impl Outbox {
     fn append(&self, entry: &OutboxEntry) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
-        f.write_all(&line)
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        opts.open(&self.path)?.write_all(&line)
     }
 }
 
@@ -144,5 +151,14 @@ mod tests {
         assert!(outbox.messages(Some("other"), None, None).is_empty());
         let text = std::fs::read_to_string(outbox.path()).unwrap();
         assert!(text.contains("\"code\":\"123456\""));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(outbox.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the outbox holds live codes");
+        }
     }
 }
