@@ -4,6 +4,7 @@
 
 pub mod admin_keys;
 pub mod config;
+pub mod data_dir;
 pub mod gate;
 pub mod outbox_view;
 pub mod server_key;
@@ -86,8 +87,7 @@ pub async fn rotate_keys(
     settings: &Settings,
     pool_id: Option<&str>,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
     let core = Tessera::new(
         tessera_core::Ports {
             store: open_store(settings).await?,
@@ -115,8 +115,7 @@ pub async fn start_with_clock(
     settings: &Settings,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Running> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
     let (admin, origin) = admin_keys::load_or_generate(&settings.data_dir, settings.admin.clone())?;
 
     let store = open_store(settings).await?;

@@ -80,6 +80,9 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Before any file is created: the data folder and everything in it (SQLite's own
+    // -wal and -shm files included) stay private to the server's user.
+    tessera::data_dir::private_umask();
     let cli = Cli::parse();
     match cli.command {
         Command::Gate { config, log_format } => {

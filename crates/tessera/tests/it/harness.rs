@@ -241,3 +241,113 @@ macro_rules! both_clocked {
     };
 }
 pub(crate) use both_clocked;
+
+/// The real `tessera` binary, started as `tessera serve` by [`spawn_binary`]. Dropping it
+/// kills the process.
+pub struct Binary {
+    child: std::process::Child,
+    pub url: String,
+    /// The admin key pair printed at start when the binary generated it.
+    pub generated_admin: Option<(String, String)>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+/// How to start the binary.
+#[derive(Default)]
+pub struct Spawn {
+    /// Arguments after `serve --listen 127.0.0.1:0`.
+    pub args: Vec<std::ffi::OsString>,
+    /// The umask to run it under (e.g. "022"), through `sh -c 'umask ...; exec ...'`.
+    pub umask: Option<&'static str>,
+    /// Leave the admin key unconfigured, so the binary generates and prints one.
+    pub generate_admin: bool,
+}
+
+/// Starts the real binary (no `TESSERA_*` settings from the environment but the test
+/// admin key) and waits for its banner.
+pub fn spawn_binary(spawn: Spawn) -> Binary {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let bin = env!("CARGO_BIN_EXE_tessera");
+    let mut cmd = match spawn.umask {
+        Some(mask) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("umask {mask}; exec \"$0\" \"$@\""))
+                .arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .args(&spawn.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1");
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("TESSERA_") {
+            cmd.env_remove(key);
+        }
+    }
+    if !spawn.generate_admin {
+        cmd.env("TESSERA_ADMIN_ACCESS_KEY_ID", AKID)
+            .env("TESSERA_ADMIN_SECRET_ACCESS_KEY", SECRET);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut akid, mut secret) = (None, None, None);
+    loop {
+        let Some(line) = lines.next() else {
+            let _ = child.wait();
+            panic!(
+                "tessera exited before printing its banner:\n{}",
+                stderr.join().unwrap_or_default()
+            );
+        };
+        let line = line.unwrap();
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("Tessera is listening on ") {
+            url = Some(rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("AWS_ACCESS_KEY_ID=") {
+            akid = Some(rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("AWS_SECRET_ACCESS_KEY=") {
+            secret = Some(rest.to_string());
+        } else if line.starts_with("Try:") {
+            break;
+        }
+    }
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Binary {
+        child,
+        url: url.unwrap(),
+        generated_admin: akid.zip(secret),
+        stderr: Some(stderr),
+    }
+}
+
+impl Binary {
+    /// SIGKILL: no chance to flush anything. Returns what the process wrote to stderr.
+    pub fn kill(mut self) -> String {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.stderr
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -5,6 +5,8 @@
 
 mod auth;
 mod clients;
+#[cfg(unix)]
+mod data_files;
 mod devices;
 mod gate;
 mod gate_browser;
@@ -16,9 +18,9 @@ mod outbox;
 mod passkeys;
 mod pools;
 mod protocol;
+mod races;
 mod restart;
 mod tags;
-mod races;
 mod trigger_paths;
 mod triggers;
 mod users;
