@@ -158,6 +158,30 @@ impl TestServer {
     }
 }
 
+/// Runs `n` futures as tasks released together by a barrier; their results in order.
+pub async fn together<T, F>(n: usize, make: impl Fn(usize) -> F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let fut = make(i);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                fut.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 /// The modeled error code of a failed call (panics if the call succeeded).
 pub fn code<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
     r: Result<T, E>,

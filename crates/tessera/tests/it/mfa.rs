@@ -229,7 +229,9 @@ both_clocked!(
             Some(&ChallengeNameType::SoftwareTokenMfa)
         );
         let session = step.session().unwrap();
-        // The code used to verify the token cannot be used again.
+        // The code used to verify the token cannot be used again (Cognito: ExpiredCode,
+        // "Your software token has already been used once.", as amplify-swift's
+        // MFASignInTests meet it).
         let r = answer(
             srv,
             &client,
@@ -239,7 +241,7 @@ both_clocked!(
             &totp(&secret, now),
         )
         .await;
-        assert_eq!(r.unwrap_err(), "CodeMismatchException");
+        assert_eq!(r.unwrap_err(), "ExpiredCodeException");
         clock.advance_millis(30_000);
         let next = totp(&secret, clock.now_millis());
         let done = answer(
@@ -269,7 +271,7 @@ both_clocked!(
             &next,
         )
         .await;
-        assert_eq!(r.unwrap_err(), "CodeMismatchException");
+        assert_eq!(r.unwrap_err(), "ExpiredCodeException");
         let ahead = totp(&secret, clock.now_millis() + 30_000);
         let done = answer(
             srv,
@@ -540,3 +542,81 @@ both_clocked!(
         assert_eq!(code(r), "NotAuthorizedException");
     }
 );
+
+// Single use under concurrency (docs/adr/0014): one TOTP code sent at once on two sessions,
+// five answers each, released together: the code signs in once, and each session is
+// answered at most once.
+both_clocked!(a_totp_code_signs_in_once, async |srv: &TestServer,
+                                                clock: Arc<
+    ManualClock,
+>| {
+    let (pool, client) = setup(srv).await;
+    configure(srv, &pool, UserPoolMfaType::Optional, false, true, false).await;
+    user(srv, &pool, "mia").await;
+    let tokens = login(srv, &client, "mia", PASSWORD).await.unwrap();
+    let access = tokens.access_token().unwrap();
+    let c = &srv.idp;
+    let secret = c
+        .associate_software_token()
+        .access_token(access)
+        .send()
+        .await
+        .unwrap()
+        .secret_code
+        .unwrap();
+    c.verify_software_token()
+        .access_token(access)
+        .user_code(totp(&secret, clock.now_millis()))
+        .send()
+        .await
+        .unwrap();
+    c.set_user_mfa_preference()
+        .access_token(access)
+        .software_token_mfa_settings(
+            SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    clock.advance_millis(30_000);
+    let sessions = [
+        start(srv, &client, "mia").await.session.unwrap(),
+        start(srv, &client, "mia").await.session.unwrap(),
+    ];
+    let code = totp(&secret, clock.now_millis());
+    let results = crate::harness::together(10, |i| {
+        let (idp, client, session, code) = (
+            srv.idp.clone(),
+            client.clone(),
+            sessions[i % 2].clone(),
+            code.clone(),
+        );
+        async move {
+            idp.respond_to_auth_challenge()
+                .client_id(client)
+                .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+                .session(session)
+                .challenge_responses("USERNAME", "mia")
+                .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code)
+                .send()
+                .await
+                .map(|r| r.authentication_result.is_some())
+                .map_err(|e| crate::harness::code(Err::<(), _>(e)))
+        }
+    })
+    .await;
+    assert_eq!(
+        results.iter().filter(|r| r == &&Ok(true)).count(),
+        1,
+        "{results:?}"
+    );
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            r == "ExpiredCodeException" || r == "NotAuthorizedException",
+            "{results:?}"
+        );
+    }
+});

@@ -13,32 +13,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 use tessera_core::clock::{Clock, ManualClock, SystemClock};
 
 use crate::auth::{PASSWORD, login, setup, user};
-use crate::harness::{Backend, TestServer};
+use crate::harness::{Backend, TestServer, together};
 use crate::triggers::{arn, receiver, server, set_triggers};
-
-/// Runs `n` futures as tasks released together by a barrier; their results in order.
-async fn together<T, F>(n: usize, make: impl Fn(usize) -> F) -> Vec<T>
-where
-    T: Send + 'static,
-    F: std::future::Future<Output = T> + Send + 'static,
-{
-    let barrier = Arc::new(tokio::sync::Barrier::new(n));
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let barrier = barrier.clone();
-            let fut = make(i);
-            tokio::spawn(async move {
-                barrier.wait().await;
-                fut.await
-            })
-        })
-        .collect();
-    let mut out = Vec::with_capacity(n);
-    for t in tasks {
-        out.push(t.await.unwrap());
-    }
-    out
-}
 
 /// `Ok`, or "Code: message".
 fn outcome<T, E: ProvideErrorMetadata>(r: Result<T, E>) -> Result<T, String> {
@@ -469,3 +445,21 @@ async fn parallel_wrong_passwords_hold_the_lockout_sqlite() {
 async fn parallel_wrong_passwords_hold_the_lockout_postgres() {
     lockout_burst(Backend::Postgres).await;
 }
+
+crate::harness::both!(an_srp_answer_signs_in_once, async |srv: &TestServer| {
+    let (pool, client) = setup(srv).await;
+    user(srv, &pool, "sam").await;
+    let respond =
+        crate::auth::srp_answer(&srv.idp, &pool, &client, "sam", PASSWORD, None, async || {})
+            .await
+            .unwrap();
+    let results = together(10, |_| {
+        let respond = respond.clone();
+        async move { outcome(respond.send().await).map(|r| r.authentication_result.is_some()) }
+    })
+    .await;
+    assert_eq!(winners(&results), 1, "{results:?}");
+    // Each answer is a password proof, counted against the lockout before it is checked:
+    // the losers found the session used, or the free attempts taken by their siblings.
+    assert_eq!(count(&results, "NotAuthorizedException"), 9, "{results:?}");
+});
