@@ -485,7 +485,11 @@ async fn auth_state_suite(s: Arc<dyn Store>) {
     for n in 3..8 {
         let wait = rule.lockout_ms(n);
         assert_eq!(reserve("sub:a", at + wait - 1).await, None, "failure {n}");
-        assert_eq!(reserve("sub:a", at + wait).await, Some(n + 1), "failure {n}");
+        assert_eq!(
+            reserve("sub:a", at + wait).await,
+            Some(n + 1),
+            "failure {n}"
+        );
         at += wait;
     }
     assert_eq!(rule.lockout_ms(7), 350);
@@ -521,28 +525,46 @@ async fn auth_state_suite(s: Arc<dyn Store>) {
         created_ms: 1_000,
     };
     s.put_code(&code).await.unwrap();
-    match s.reserve_code_attempt(p, "sub-c", "signup", 2).await.unwrap() {
+    match s
+        .reserve_code_attempt(p, "sub-c", "signup", 2)
+        .await
+        .unwrap()
+    {
         CodeAttempt::Reserved(c) => assert_eq!(c.attempts, 1),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        s.reserve_code_attempt(p, "sub-c", "signup", 2).await.unwrap(),
+        s.reserve_code_attempt(p, "sub-c", "signup", 2)
+            .await
+            .unwrap(),
         CodeAttempt::Reserved(CodeRecord { attempts: 2, .. })
     ));
     assert_eq!(
-        s.reserve_code_attempt(p, "sub-c", "signup", 2).await.unwrap(),
+        s.reserve_code_attempt(p, "sub-c", "signup", 2)
+            .await
+            .unwrap(),
         CodeAttempt::Exhausted
     );
     assert_eq!(
-        s.reserve_code_attempt(p, "sub-c", "reset", 2).await.unwrap(),
+        s.reserve_code_attempt(p, "sub-c", "reset", 2)
+            .await
+            .unwrap(),
         CodeAttempt::Missing
     );
-    assert!(!s.consume_code(p, "sub-c", "signup", "digest-2").await.unwrap());
+    assert!(
+        !s.consume_code(p, "sub-c", "signup", "digest-2")
+            .await
+            .unwrap()
+    );
     // A new code replaces the old one and its count.
     s.put_code(&code).await.unwrap();
     let won = together(20, || {
         let s = s.clone();
-        async move { s.consume_code(p, "sub-c", "signup", "digest-1").await.unwrap() }
+        async move {
+            s.consume_code(p, "sub-c", "signup", "digest-1")
+                .await
+                .unwrap()
+        }
     })
     .await
     .into_iter()
