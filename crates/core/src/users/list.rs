@@ -12,12 +12,11 @@ use crate::{CoreError, Tessera};
 /// Parses `name = "value"` / `name ^= "value"` (quotes required, `\"` escapes a quote).
 pub fn parse_filter(filter: &str) -> Result<UserFilter, CoreError> {
     let bad = || CoreError::InvalidParameter("Error while parsing filter.".into());
-    let (name, rest, op) = if let Some((n, r)) = filter.split_once("^=") {
-        (n, r, FilterOp::StartsWith)
-    } else if let Some((n, r)) = filter.split_once('=') {
-        (n, r, FilterOp::Equals)
-    } else {
-        return Err(bad());
+    // The first `=` is the operator's (`^=` or `=`): the value may hold either.
+    let (head, rest) = filter.split_once('=').ok_or_else(bad)?;
+    let (name, op) = match head.strip_suffix('^') {
+        Some(name) => (name, FilterOp::StartsWith),
+        None => (head, FilterOp::Equals),
     };
     let name = name.trim().trim_matches('"');
     let rest = rest.trim();
@@ -113,6 +112,18 @@ mod tests {
         assert!(parse_filter("email = ali").is_err());
         assert!(parse_filter("custom:x = \"1\"").is_err());
         assert!(parse_filter("status ^= \"En\"").is_err());
+        // Found by the list_users_filter fuzz target: a value holding `^=` was read as the
+        // operator, and the filter refused as naming the attribute `email = "a`.
+        let f = parse_filter("email = \"a^=b\"").ok();
+        assert_eq!(
+            f.map(|f| (f.op, f.value)),
+            Some((FilterOp::Equals, "a^=b".to_string()))
+        );
+        let f = parse_filter("email ^= \"a=b^=c\"").ok();
+        assert_eq!(
+            f.map(|f| (f.op, f.value)),
+            Some((FilterOp::StartsWith, "a=b^=c".to_string()))
+        );
         let c = UserCursor {
             sort_value: "a\"b".into(),
             username_key: "k".into(),
