@@ -83,6 +83,22 @@ async fn device_srp(
     group: &str,
     password: &str,
 ) -> Result<aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput, String>{
+    device_srp_answer(srv, client, session, key, group, password)
+        .await?
+        .send()
+        .await
+        .map_err(|e| code(Err::<(), _>(e)))
+}
+
+/// DEVICE_SRP_AUTH, and the DEVICE_PASSWORD_VERIFIER answer ready to send.
+async fn device_srp_answer(
+    srv: &TestServer,
+    client: &str,
+    session: &str,
+    key: &str,
+    group: &str,
+    password: &str,
+) -> Result<aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::builders::RespondToAuthChallengeFluentBuilder, String>{
     let a: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(53).wrapping_add(7));
     let step = srv
         .idp
@@ -116,7 +132,8 @@ async fn device_srp(
         now,
     )
     .unwrap();
-    srv.idp
+    Ok(srv
+        .idp
         .respond_to_auth_challenge()
         .client_id(client)
         .challenge_name(ChallengeNameType::DevicePasswordVerifier)
@@ -125,10 +142,7 @@ async fn device_srp(
         .challenge_responses("DEVICE_KEY", key)
         .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
         .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
-        .challenge_responses("TIMESTAMP", srp::format_timestamp(now))
-        .send()
-        .await
-        .map_err(|e| code(Err::<(), _>(e)))
+        .challenge_responses("TIMESTAMP", srp::format_timestamp(now)))
 }
 
 both!(remembered_devices, async |srv: &TestServer| {
@@ -259,6 +273,41 @@ both!(remembered_devices, async |srv: &TestServer| {
     assert_eq!(
         claim(result.access_token().unwrap(), "device_key"),
         key.as_str()
+    );
+    // A device's proof signs in once (docs/adr/0014): ten answers released together.
+    let (_, _, session, _) = sign_in(srv, &client, Some(&key)).await;
+    let answer = device_srp_answer(
+        srv,
+        &client,
+        session.as_deref().unwrap(),
+        &key,
+        &group,
+        DEVICE_PASSWORD,
+    )
+    .await
+    .unwrap();
+    let results = crate::harness::together(10, |_| {
+        let answer = answer.clone();
+        async move {
+            answer
+                .send()
+                .await
+                .map(|r| r.authentication_result().is_some())
+                .map_err(|e| code(Err::<(), _>(e)))
+        }
+    })
+    .await;
+    assert_eq!(
+        results.iter().filter(|r| r == &&Ok(true)).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| e == "NotAuthorizedException"),
+        "{results:?}"
     );
     // Refreshed tokens stay on the device.
     let refreshed = c
