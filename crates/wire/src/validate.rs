@@ -431,6 +431,13 @@ fn in_ranges(ranges: &[(char, char)], c: char) -> bool {
     ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c))
 }
 
+/// Enum shapes whose values Cognito lists in another order than the model's, with its
+/// order (docs/fidelity.md, "Schema, attribute and username refusals (issue 19)", row 15).
+const ENUM_ORDER: &[(&str, &[&str])] = &[(
+    "AttributeDataType",
+    &["Boolean", "Number", "String", "DateTime"],
+)];
+
 /// The constraints a string violates (length in characters, pattern, enum).
 fn string_constraints(shape: &Shape, text: &str) -> Vec<String> {
     let mut constraints = Vec::new();
@@ -448,9 +455,13 @@ fn string_constraints(shape: &Shape, text: &str) -> Vec<String> {
         ));
     }
     if !shape.enum_values.is_empty() && !shape.enum_values.contains(&text) {
+        let listed = ENUM_ORDER
+            .iter()
+            .find(|(name, _)| *name == shape.name)
+            .map_or(shape.enum_values, |(_, order)| order);
         constraints.push(format!(
             "Member must satisfy enum value set: [{}]",
-            shape.enum_values.join(", ")
+            listed.join(", ")
         ));
     }
     constraints

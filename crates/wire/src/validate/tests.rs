@@ -218,6 +218,20 @@ fn enum_violation() {
 }
 
 #[test]
+fn attribute_data_type_lists_cognitos_order() {
+    // docs/fidelity.md, "Schema, attribute and username refusals (issue 19)", row 15.
+    assert_eq!(
+        invalid(
+            "CreateUserPool",
+            json!({"PoolName": "p", "Schema": [{"Name": "tier", "AttributeDataType": "Strng"}]})
+        ),
+        "1 validation error detected: Value 'Strng' at 'schema.1.member.attributeDataType' \
+         failed to satisfy constraint: Member must satisfy enum value set: \
+         [Boolean, Number, String, DateTime]"
+    );
+}
+
+#[test]
 fn range_violations() {
     assert_eq!(
         invalid("ListUserPools", json!({"MaxResults": 61})),
