@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType, FeatureType, LambdaConfigType,
-    MessageActionType, RefreshTokenRotationType,
+    AuthFlowType, ChallengeNameType, LambdaConfigType, MessageActionType,
 };
 use tessera_core::clock::{Clock, ManualClock, SystemClock};
 
@@ -58,6 +57,20 @@ fn fired(seen: &crate::triggers::Seen, source: &str) -> usize {
         .count()
 }
 
+/// A pool whose PostConfirmation goes to the receiver's `echo`, and a client.
+async fn with_post_confirmation(srv: &TestServer) -> (String, String) {
+    let (pool, client) = setup(srv).await;
+    set_triggers(
+        srv,
+        &pool,
+        LambdaConfigType::builder()
+            .post_confirmation(arn("echo"))
+            .build(),
+    )
+    .await;
+    (pool, client)
+}
+
 /// Runs `body` on a server with the test's trigger receiver, on each backend.
 macro_rules! with_triggers {
     ($name:ident, $body:expr) => {
@@ -88,15 +101,7 @@ macro_rules! with_triggers {
 with_triggers!(
     a_confirmation_code_confirms_once,
     async |srv: &TestServer, seen: crate::triggers::Seen| {
-        let (pool, client) = setup(srv).await;
-        set_triggers(
-            srv,
-            &pool,
-            LambdaConfigType::builder()
-                .post_confirmation(arn("echo"))
-                .build(),
-        )
-        .await;
+        let (_, client) = with_post_confirmation(srv).await;
         srv.idp
             .sign_up()
             .client_id(&client)
@@ -142,15 +147,7 @@ with_triggers!(
 with_triggers!(
     a_reset_code_resets_once,
     async |srv: &TestServer, seen: crate::triggers::Seen| {
-        let (pool, client) = setup(srv).await;
-        set_triggers(
-            srv,
-            &pool,
-            LambdaConfigType::builder()
-                .post_confirmation(arn("echo"))
-                .build(),
-        )
-        .await;
+        let (pool, client) = with_post_confirmation(srv).await;
         user(srv, &pool, "ria").await;
         srv.idp
             .forgot_password()
@@ -330,27 +327,7 @@ crate::harness::both!(
     async |srv: &TestServer| {
         let (pool, _) = setup(srv).await;
         user(srv, &pool, "rex").await;
-        let client = srv
-            .idp
-            .create_user_pool_client()
-            .user_pool_id(&pool)
-            .client_name("rotating")
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-            .refresh_token_rotation(
-                RefreshTokenRotationType::builder()
-                    .feature(FeatureType::Enabled)
-                    .retry_grace_period_seconds(0)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .user_pool_client
-            .unwrap()
-            .client_id
-            .unwrap();
+        let client = crate::auth::rotating_client(srv, &pool, 0).await;
         let token = login(srv, &client, "rex", PASSWORD)
             .await
             .unwrap()

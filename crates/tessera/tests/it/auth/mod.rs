@@ -60,6 +60,31 @@ pub async fn setup_with(srv: &TestServer, secret: bool) -> (String, String) {
     (pool, client)
 }
 
+/// A client with refresh-token rotation after `grace` seconds (password and refresh flows).
+pub async fn rotating_client(srv: &TestServer, pool: &str, grace: i32) -> String {
+    use aws_sdk_cognitoidentityprovider::types::{FeatureType, RefreshTokenRotationType};
+    srv.idp
+        .create_user_pool_client()
+        .user_pool_id(pool)
+        .client_name("rotating")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .refresh_token_rotation(
+            RefreshTokenRotationType::builder()
+                .feature(FeatureType::Enabled)
+                .retry_grace_period_seconds(grace)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap()
+}
+
 /// A confirmed user with `PASSWORD` and an email.
 pub async fn user(srv: &TestServer, pool: &str, name: &str) {
     srv.idp

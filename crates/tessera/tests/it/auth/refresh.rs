@@ -1,8 +1,6 @@
 //! REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken and refresh-token rotation.
 
-use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ExplicitAuthFlowsType, FeatureType, RefreshTokenRotationType,
-};
+use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 
 use super::{PASSWORD, claims, login, setup, user};
 use crate::harness::{TestServer, both, both_clocked, code, message};
@@ -107,27 +105,7 @@ both_clocked!(
     async |srv: &TestServer, clock: std::sync::Arc<ManualClock>| {
         let (pool, _) = setup(srv).await;
         user(srv, &pool, "lee").await;
-        let client = srv
-            .idp
-            .create_user_pool_client()
-            .user_pool_id(&pool)
-            .client_name("rotating")
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-            .refresh_token_rotation(
-                RefreshTokenRotationType::builder()
-                    .feature(FeatureType::Enabled)
-                    .retry_grace_period_seconds(10)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .user_pool_client
-            .unwrap()
-            .client_id
-            .unwrap();
+        let client = crate::auth::rotating_client(srv, &pool, 10).await;
         let t = login(srv, &client, "lee", PASSWORD).await.unwrap();
         let r0 = t.refresh_token.unwrap();
         // Rotation is not compatible with REFRESH_TOKEN_AUTH.
