@@ -11,6 +11,9 @@ use crate::CoreError;
 /// Cognito allows at most 50 custom attributes per pool.
 pub const MAX_CUSTOM_ATTRIBUTES: usize = 50;
 
+/// The longest a string attribute's length constraints may allow.
+const MAX_STRING_LENGTH: i64 = 2048;
+
 /// Standard attributes in the order `DescribeUserPool` lists them.
 const STANDARD: &[(&str, &str)] = &[
     ("sub", "String"),
@@ -76,45 +79,122 @@ pub fn standard_schema() -> Vec<SchemaAttributeType> {
         .collect()
 }
 
-fn check_number(field: &str, v: &Option<String>) -> Result<Option<i64>, CoreError> {
-    match v {
-        None => Ok(None),
-        Some(s) => s.trim().parse::<i64>().map(Some).map_err(|_| {
-            CoreError::InvalidParameter(format!("{field} must be a number, got '{}'.", truncate(s)))
-        }),
+fn invalid(message: String) -> CoreError {
+    CoreError::InvalidParameter(message)
+}
+
+/// Cognito's one refusal for a standard attribute given another data type or made
+/// developer-only (terraform-provider-aws#23181; docs/fidelity.md, issue 19 row 3).
+fn standard_refusal(name: &str) -> CoreError {
+    invalid(format!(
+        "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute {name}"
+    ))
+}
+
+/// One bound of a constraint: absent or empty is no bound; anything that is not a whole
+/// number (or, for a length, is negative) is refused as Cognito refuses it.
+fn bound(
+    value: &Option<String>,
+    kind: &str,
+    name: &str,
+    allow_negative: bool,
+) -> Result<Option<i64>, CoreError> {
+    let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    match text.parse::<i64>() {
+        Ok(n) if allow_negative || n >= 0 => Ok(Some(n)),
+        _ => Err(invalid(format!(
+            "Invalid {kind} for schema attribute {name}"
+        ))),
     }
 }
 
-fn truncate(s: &str) -> String {
-    s.chars().take(40).collect()
+/// Checks the constraints a schema attribute named `name` (as stored) of type `ty` is
+/// given, and puts the ones of its type on `out`. Wording from docs/fidelity.md, issue 19
+/// row 1: `user.<name>: …` for the range checks, `Invalid <Kind>Constraints for schema
+/// attribute <name>` for values that are not numbers.
+fn constrain(
+    out: &mut SchemaAttributeType,
+    name: &str,
+    ty: &str,
+    req: &SchemaAttributeType,
+) -> Result<(), CoreError> {
+    match ty {
+        "String" => {
+            let Some(c) = &req.string_attribute_constraints else {
+                return Ok(());
+            };
+            let kind = "StringAttributeConstraints";
+            let min = bound(&c.min_length, kind, name, false)?;
+            let max = bound(&c.max_length, kind, name, false)?;
+            if min.is_some_and(|m| m > MAX_STRING_LENGTH)
+                || max.is_some_and(|m| m > MAX_STRING_LENGTH)
+            {
+                return Err(invalid(format!(
+                    "user.{name}: String attributes cannot have a length of more than {MAX_STRING_LENGTH}"
+                )));
+            }
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                return Err(invalid(format!(
+                    "user.{name}: Max length cannot be less than min length."
+                )));
+            }
+            out.string_attribute_constraints = Some(c.clone());
+            out.number_attribute_constraints = None;
+        }
+        "Number" => {
+            let Some(c) = &req.number_attribute_constraints else {
+                return Ok(());
+            };
+            let kind = "NumberAttributeConstraints";
+            // A negative bound is accepted: no source shows Cognito refusing one.
+            let min = bound(&c.min_value, kind, name, true)?;
+            let max = bound(&c.max_value, kind, name, true)?;
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                return Err(invalid(format!(
+                    "user.{name}: Max value cannot be less than min value."
+                )));
+            }
+            out.number_attribute_constraints = Some(c.clone());
+            out.string_attribute_constraints = None;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Checks a requested custom attribute and returns it as stored (`custom:` prefixed,
-/// `dev:custom:` when developer-only, defaults filled in).
+/// `dev:custom:` when developer-only, defaults filled in). The name is prefixed as given:
+/// Cognito turns `custom:plan` into `custom:custom:plan` (docs/fidelity.md, issue 19 row 4).
 pub fn custom_attribute(req: &SchemaAttributeType) -> Result<SchemaAttributeType, CoreError> {
-    let raw = req.name.as_deref().unwrap_or_default();
-    let bare = raw.strip_prefix("custom:").unwrap_or(raw);
+    let bare = req.name.as_deref().unwrap_or_default();
     if bare.is_empty() {
-        return Err(CoreError::InvalidParameter(
-            "Attribute name must not be empty.".into(),
-        ));
+        return Err(invalid("Attribute name must not be empty.".into()));
     }
-    let ty = req
-        .attribute_data_type
-        .clone()
-        .unwrap_or_else(|| "String".into());
+    let Some(ty) = req.attribute_data_type.clone() else {
+        return Err(invalid(
+            "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+                .into(),
+        ));
+    };
+    let developer_only = req.developer_only_attribute.unwrap_or(false);
+    let name = if developer_only {
+        format!("dev:custom:{bare}")
+    } else {
+        format!("custom:{bare}")
+    };
     if req.required == Some(true) {
-        return Err(CoreError::InvalidParameter(
+        return Err(invalid(
             "Required custom attributes are not supported currently.".into(),
         ));
     }
-    let developer_only = req.developer_only_attribute.unwrap_or(false);
     let mut out = SchemaAttributeType {
-        name: Some(if developer_only {
-            format!("dev:custom:{bare}")
-        } else {
-            format!("custom:{bare}")
-        }),
+        name: Some(name.clone()),
         attribute_data_type: Some(ty.clone()),
         developer_only_attribute: Some(developer_only),
         mutable: Some(req.mutable.unwrap_or(true)),
@@ -122,39 +202,11 @@ pub fn custom_attribute(req: &SchemaAttributeType) -> Result<SchemaAttributeType
         ..Default::default()
     };
     match ty.as_str() {
-        "String" => {
-            let c = req.string_attribute_constraints.clone().unwrap_or_default();
-            let min = check_number("MinLength", &c.min_length)?;
-            let max = check_number("MaxLength", &c.max_length)?;
-            if let (Some(min), Some(max)) = (min, max)
-                && min > max
-            {
-                return Err(CoreError::InvalidParameter(format!(
-                    "MinLength must not be greater than MaxLength for attribute {bare}."
-                )));
-            }
-            if min.is_some_and(|m| m < 0) || max.is_some_and(|m| !(0..=2048).contains(&m)) {
-                return Err(CoreError::InvalidParameter(format!(
-                    "String attribute {bare} lengths must be between 0 and 2048."
-                )));
-            }
-            out.string_attribute_constraints = Some(c);
-        }
-        "Number" => {
-            let c = req.number_attribute_constraints.clone().unwrap_or_default();
-            let min = check_number("MinValue", &c.min_value)?;
-            let max = check_number("MaxValue", &c.max_value)?;
-            if let (Some(min), Some(max)) = (min, max)
-                && min > max
-            {
-                return Err(CoreError::InvalidParameter(format!(
-                    "MinValue must not be greater than MaxValue for attribute {bare}."
-                )));
-            }
-            out.number_attribute_constraints = Some(c);
-        }
+        "String" => out.string_attribute_constraints = Some(Default::default()),
+        "Number" => out.number_attribute_constraints = Some(Default::default()),
         _ => {}
     }
+    constrain(&mut out, &name, &ty, req)?;
     Ok(out)
 }
 
@@ -169,22 +221,16 @@ pub fn build_schema(
         let name = req.name.as_deref().unwrap_or_default();
         if let Some(std_attr) = schema.iter_mut().find(|a| a.name.as_deref() == Some(name)) {
             if name == "sub" {
-                return Err(CoreError::InvalidParameter(
-                    "The sub attribute cannot be modified.".into(),
-                ));
+                return Err(invalid("The sub attribute cannot be modified.".into()));
             }
-            if let Some(ty) = &req.attribute_data_type
-                && Some(ty) != std_attr.attribute_data_type.as_ref()
+            let ty = std_attr.attribute_data_type.clone().unwrap_or_default();
+            if req
+                .attribute_data_type
+                .as_ref()
+                .is_some_and(|given| *given != ty)
+                || req.developer_only_attribute == Some(true)
             {
-                return Err(CoreError::InvalidParameter(format!(
-                    "Attribute {name} has data type {} and cannot be changed to {ty}.",
-                    std_attr.attribute_data_type.as_deref().unwrap_or_default()
-                )));
-            }
-            if req.developer_only_attribute == Some(true) {
-                return Err(CoreError::InvalidParameter(format!(
-                    "Standard attribute {name} cannot be developer only."
-                )));
+                return Err(standard_refusal(name));
             }
             if let Some(r) = req.required {
                 std_attr.required = Some(r);
@@ -192,12 +238,7 @@ pub fn build_schema(
             if let Some(m) = req.mutable {
                 std_attr.mutable = Some(m);
             }
-            if let Some(c) = &req.string_attribute_constraints {
-                std_attr.string_attribute_constraints = Some(c.clone());
-            }
-            if let Some(c) = &req.number_attribute_constraints {
-                std_attr.number_attribute_constraints = Some(c.clone());
-            }
+            constrain(std_attr, name, &ty, req)?;
         } else {
             customs.push(custom_attribute(req)?);
         }
@@ -207,19 +248,22 @@ pub fn build_schema(
 }
 
 /// Adds custom attributes to a schema, refusing duplicates and the 50-attribute quota.
+/// A duplicate is named as Cognito names it: `custom:x: Existing attribute already has
+/// name dev:custom:x.`, the existing attribute as stored (docs/fidelity.md, issue 19 row 4).
 pub fn append_custom(
     schema: &mut Vec<SchemaAttributeType>,
     customs: Vec<SchemaAttributeType>,
 ) -> Result<(), CoreError> {
     for c in customs {
         let name = c.name.clone().unwrap_or_default();
-        let bare = name.trim_start_matches("dev:").to_string();
-        if schema
-            .iter()
-            .any(|a| a.name.as_deref().map(|n| n.trim_start_matches("dev:")) == Some(bare.as_str()))
-        {
-            return Err(CoreError::InvalidParameter(format!(
-                "Existing attribute already has name {bare}."
+        let key = name.strip_prefix("dev:").unwrap_or(&name).to_string();
+        let existing = schema.iter().find_map(|a| {
+            let n = a.name.as_deref()?;
+            (n.strip_prefix("dev:").unwrap_or(n) == key).then(|| n.to_string())
+        });
+        if let Some(existing) = existing {
+            return Err(invalid(format!(
+                "{key}: Existing attribute already has name {existing}."
             )));
         }
         schema.push(c);
@@ -278,8 +322,14 @@ mod tests {
             build_schema(&[req]),
             Err(CoreError::InvalidParameter(_))
         ));
-        assert!(build_schema(&[attr("x", "String"), attr("custom:x", "Number")]).is_err());
+        assert!(build_schema(&[attr("x", "String"), attr("x", "Number")]).is_err());
         assert!(build_schema(&[attr("email", "Number")]).is_err());
+        // The name is prefixed as given, as Cognito does.
+        let s = build_schema(&[attr("custom:x", "String")]).unwrap_or_default();
+        assert!(
+            s.iter()
+                .any(|a| a.name.as_deref() == Some("custom:custom:x"))
+        );
         let mut dev = attr("secret", "String");
         dev.developer_only_attribute = Some(true);
         let s = build_schema(&[dev]).unwrap_or_default();
@@ -297,5 +347,165 @@ mod tests {
             Err(CoreError::LimitExceeded(_))
         ));
         assert!(build_schema(&many[..50]).is_ok());
+    }
+
+    /// The refusal's message, or a note that there was none.
+    fn refusal(r: Result<Vec<SchemaAttributeType>, CoreError>) -> String {
+        match r {
+            Err(CoreError::InvalidParameter(m)) => m,
+            other => format!("not an InvalidParameter refusal: {other:?}"),
+        }
+    }
+
+    fn with_string(name: &str, min: Option<&str>, max: Option<&str>) -> SchemaAttributeType {
+        SchemaAttributeType {
+            string_attribute_constraints: Some(StringAttributeConstraintsType {
+                min_length: min.map(Into::into),
+                max_length: max.map(Into::into),
+            }),
+            ..attr(name, "String")
+        }
+    }
+
+    fn with_number(name: &str, min: Option<&str>, max: Option<&str>) -> SchemaAttributeType {
+        SchemaAttributeType {
+            number_attribute_constraints: Some(NumberAttributeConstraintsType {
+                min_value: min.map(Into::into),
+                max_value: max.map(Into::into),
+            }),
+            ..attr(name, "Number")
+        }
+    }
+
+    // Wording: docs/fidelity.md, "Schema, attribute and username refusals (issue 19)".
+    #[test]
+    fn constraint_refusals_name_the_attribute() {
+        let cases = [
+            (
+                with_string("email", Some("abc"), None),
+                "Invalid StringAttributeConstraints for schema attribute email",
+            ),
+            (
+                with_string("email", None, Some("-1")),
+                "Invalid StringAttributeConstraints for schema attribute email",
+            ),
+            (
+                with_number("updated_at", None, Some("1.5")),
+                "Invalid NumberAttributeConstraints for schema attribute updated_at",
+            ),
+            (
+                with_string("email", None, Some("2049")),
+                "user.email: String attributes cannot have a length of more than 2048",
+            ),
+            (
+                with_string("email", Some("2049"), None),
+                "user.email: String attributes cannot have a length of more than 2048",
+            ),
+            (
+                with_string("email", Some("5"), Some("4")),
+                "user.email: Max length cannot be less than min length.",
+            ),
+            (
+                with_number("updated_at", Some("9"), Some("3")),
+                "user.updated_at: Max value cannot be less than min value.",
+            ),
+            (
+                with_string("plan", Some("5"), Some("4")),
+                "user.custom:plan: Max length cannot be less than min length.",
+            ),
+            (
+                with_number("age", Some("x"), None),
+                "Invalid NumberAttributeConstraints for schema attribute custom:age",
+            ),
+        ];
+        for (req, want) in cases {
+            assert_eq!(refusal(build_schema(&[req])), want);
+        }
+        let mut dev = with_string("secret", None, Some("4096"));
+        dev.developer_only_attribute = Some(true);
+        assert_eq!(
+            refusal(build_schema(&[dev])),
+            "user.dev:custom:secret: String attributes cannot have a length of more than 2048"
+        );
+    }
+
+    #[test]
+    fn constraints_within_range_are_kept() {
+        let s = build_schema(&[
+            with_string("email", Some("3"), Some("2048")),
+            with_number("updated_at", Some("-5"), Some("10")),
+            with_string("plan", None, Some("20")),
+        ])
+        .unwrap_or_default();
+        let find = |n: &str| s.iter().find(|a| a.name.as_deref() == Some(n)).cloned();
+        assert_eq!(
+            find("email").and_then(|a| a.string_attribute_constraints),
+            string_constraints("3", "2048")
+        );
+        assert_eq!(
+            find("updated_at")
+                .and_then(|a| a.number_attribute_constraints)
+                .and_then(|c| c.min_value),
+            Some("-5".into())
+        );
+        assert_eq!(
+            find("custom:plan")
+                .and_then(|a| a.string_attribute_constraints)
+                .and_then(|c| c.max_length),
+            Some("20".into())
+        );
+    }
+
+    #[test]
+    fn custom_attribute_needs_a_data_type() {
+        let req = SchemaAttributeType {
+            name: Some("tier".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            refusal(build_schema(&[req])),
+            "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+        );
+    }
+
+    #[test]
+    fn standard_attributes_keep_type_and_visibility() {
+        let want = "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute email";
+        assert_eq!(refusal(build_schema(&[attr("email", "Number")])), want);
+        let mut dev = attr("email", "String");
+        dev.developer_only_attribute = Some(true);
+        assert_eq!(refusal(build_schema(&[dev])), want);
+        let untyped = SchemaAttributeType {
+            name: Some("email".into()),
+            developer_only_attribute: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(refusal(build_schema(&[untyped])), want);
+        assert!(build_schema(&[attr("email", "String")]).is_ok());
+    }
+
+    #[test]
+    fn duplicates_name_the_stored_attribute() {
+        let mut dev = attr("banana", "String");
+        dev.developer_only_attribute = Some(true);
+        let mut schema = build_schema(&[dev.clone()]).unwrap_or_default();
+        let again = |schema: &mut Vec<SchemaAttributeType>, req: &SchemaAttributeType| {
+            let c = custom_attribute(req).map_err(|e| e.to_string())?;
+            append_custom(schema, vec![c]).map_err(|e| e.to_string())
+        };
+        let want = "custom:banana: Existing attribute already has name dev:custom:banana.";
+        assert_eq!(
+            again(&mut schema, &attr("banana", "String")),
+            Err(want.into())
+        );
+        assert_eq!(again(&mut schema, &dev), Err(want.into()));
+        assert_eq!(again(&mut schema, &attr("custom:name", "String")), Ok(()));
+        assert_eq!(
+            again(&mut schema, &attr("custom:name", "String")),
+            Err(
+                "custom:custom:name: Existing attribute already has name custom:custom:name."
+                    .into()
+            )
+        );
     }
 }
