@@ -70,10 +70,15 @@ pub(crate) fn check(
                 "Attribute cannot be updated. (changing an immutable attribute)",
             ));
         }
+        let mut value = value;
         match def.attribute_data_type.as_deref().unwrap_or("String") {
-            "Boolean" if value != "true" && value != "false" => {
-                return Err(invalid(name, "Attribute value must be true or false."));
-            }
+            // Cognito takes a boolean in any case ("True" included: aws-amplify/amplify-js
+            // #8205; docs/fidelity.md, issue 19 row 5); it is kept as `true` or `false`,
+            // the form every check and token claim here reads.
+            "Boolean" => match boolean(&value) {
+                Some(b) => value = b.to_string(),
+                None => return Err(invalid(name, "Attribute value must be true or false.")),
+            },
             "Number" => {
                 let n: f64 = value
                     .parse()
@@ -112,6 +117,62 @@ pub(crate) fn check(
         out.insert(name.to_string(), value);
     }
     Ok(out)
+}
+
+/// A boolean attribute value, read case-insensitively (as Java's `Boolean` reads it).
+fn boolean(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Checks the names given to `AdminDeleteUserAttributes` / `DeleteUserAttributes`.
+/// Names the schema lacks are refused together, one line each, as Cognito lists them
+/// (docs/fidelity.md, issue 19 row 7); a required attribute cannot be removed.
+pub(crate) fn check_deletable(pool: &PoolRecord, names: &[String]) -> Result<(), CoreError> {
+    let unknown: String = names
+        .iter()
+        .filter(|n| {
+            find(pool, n)
+                .or_else(|| find(pool, &format!("dev:{n}")))
+                .is_none()
+        })
+        .map(|n| format!("user.{n}: Attribute does not exist in the schema.\n"))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(CoreError::InvalidParameter(format!(
+            "Invalid user attributes: {unknown}"
+        )));
+    }
+    for n in names {
+        if n == "sub" || find(pool, n).is_some_and(|d| d.required == Some(true)) {
+            return Err(invalid(n, "The attribute is required"));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal for a username that is not of the form the pool's username attributes
+/// take (docs/fidelity.md, issue 19 row 13).
+#[allow(
+    dead_code,
+    reason = "users/admin.rs::new_user is to call it (issue 19 item 13); that file is being changed elsewhere"
+)]
+pub(crate) fn username_refusal(username_attributes: &[String]) -> CoreError {
+    let email = username_attributes.iter().any(|a| a == "email");
+    let phone = username_attributes.iter().any(|a| a == "phone_number");
+    CoreError::InvalidParameter(
+        match (email, phone) {
+            (true, true) => "Username should be either an email or a phone number.",
+            (true, false) => "Username should be an email.",
+            _ => "Username should be a phone number.",
+        }
+        .into(),
+    )
 }
 
 /// Names of required attributes missing from `attributes`.
@@ -159,6 +220,107 @@ pub(crate) fn looks_like_phone(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pool() -> PoolRecord {
+        let mut schema = crate::schema::standard_schema();
+        let mut required = crate::schema::standard_schema()
+            .into_iter()
+            .find(|a| a.name.as_deref() == Some("email"))
+            .unwrap_or_default();
+        required.required = Some(true);
+        schema.retain(|a| a.name.as_deref() != Some("email"));
+        schema.push(required);
+        schema.push(SchemaAttributeType {
+            name: Some("dev:custom:secret".into()),
+            attribute_data_type: Some("String".into()),
+            developer_only_attribute: Some(true),
+            ..Default::default()
+        });
+        PoolRecord {
+            id: "us-east-1_test".into(),
+            name: "t".into(),
+            region: "us-east-1".into(),
+            created_ms: 0,
+            modified_ms: 0,
+            version: 1,
+            config: tessera_wire::idp::UserPoolType {
+                schema_attributes: Some(schema),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn message(r: Result<impl std::fmt::Debug, CoreError>) -> String {
+        match r {
+            Err(CoreError::InvalidParameter(m)) => m,
+            other => format!("not an InvalidParameter refusal: {other:?}"),
+        }
+    }
+
+    fn attr(name: &str, value: &str) -> AttributeType {
+        AttributeType {
+            name: name.into(),
+            value: Some(value.into()),
+        }
+    }
+
+    #[test]
+    fn booleans_are_read_in_any_case() {
+        let pool = pool();
+        for (given, kept) in [("True", "true"), ("FALSE", "false"), ("true", "true")] {
+            let out = check(&pool, &[attr("email_verified", given)], Writer::Admin, None);
+            assert_eq!(
+                out.ok().and_then(|m| m.get("email_verified").cloned()),
+                Some(kept.to_string())
+            );
+        }
+        let r = check(
+            &pool,
+            &[attr("phone_number_verified", "yes")],
+            Writer::Admin,
+            None,
+        );
+        assert!(matches!(r, Err(CoreError::InvalidParameter(_))));
+    }
+
+    #[test]
+    fn deletion_lists_every_unknown_name() {
+        let pool = pool();
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            message(check_deletable(&pool, &names(&["custom:foo"]))),
+            "Invalid user attributes: user.custom:foo: Attribute does not exist in the schema.\n"
+        );
+        assert_eq!(
+            message(check_deletable(&pool, &names(&["name", "custom:a", "b"]))),
+            "Invalid user attributes: user.custom:a: Attribute does not exist in the schema.\n\
+             user.b: Attribute does not exist in the schema.\n"
+        );
+        assert_eq!(
+            message(check_deletable(&pool, &names(&["email"]))),
+            "Attributes did not conform to the schema: email: The attribute is required"
+        );
+        assert!(check_deletable(&pool, &names(&["name", "custom:secret"])).is_ok());
+    }
+
+    #[test]
+    fn username_refusal_names_the_forms() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let text = |a: &[&str]| username_refusal(&v(a)).to_string();
+        assert_eq!(
+            text(&["email", "phone_number"]),
+            "Username should be either an email or a phone number."
+        );
+        assert_eq!(
+            text(&["phone_number", "email"]),
+            "Username should be either an email or a phone number."
+        );
+        assert_eq!(text(&["email"]), "Username should be an email.");
+        assert_eq!(
+            text(&["phone_number"]),
+            "Username should be a phone number."
+        );
+    }
 
     #[test]
     fn formats() {
