@@ -8,6 +8,7 @@ mod clients;
 #[cfg(unix)]
 mod data_files;
 mod devices;
+mod fidelity_schema;
 mod gate;
 mod gate_browser;
 mod groups;
