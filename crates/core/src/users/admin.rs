@@ -581,6 +581,9 @@ impl Tessera {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
+        if user.status == status::FORCE_CHANGE_PASSWORD {
+            return Err(super::signup::cannot_reset_in_current_state());
+        }
         let delivery = Self::recovery_target(&pool, &user)
             .ok_or_else(|| {
                 CoreError::InvalidParameter(

@@ -30,6 +30,34 @@ pub(crate) fn user_not_found() -> CoreError {
     CoreError::UserNotFound("User does not exist.".into())
 }
 
+/// A missing user in the self-service code flows through an app client (ConfirmSignUp,
+/// ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword). Cognito's wording there
+/// differs from `user_not_found`'s; sources in docs/fidelity.md (issue 19).
+pub(crate) fn client_user_not_found() -> CoreError {
+    CoreError::UserNotFound("Username/client id combination not found.".into())
+}
+
+/// The attribute whose unique sign-in key a store `Conflict` names: the unique indexes are
+/// `users_alias_email`, `users_alias_phone` and `users_alias_preferred_username` (migration
+/// 0002), and both backends quote the index or its column in the message. `None` for
+/// another constraint (the username).
+pub(crate) fn conflicting_alias(detail: &str) -> Option<&'static str> {
+    [
+        ("alias_preferred_username", "preferred_username"),
+        ("alias_email", "email"),
+        ("alias_phone", "phone_number"),
+    ]
+    .into_iter()
+    .find(|(key, _)| detail.contains(key))
+    .map(|(_, attribute)| attribute)
+}
+
+/// Cognito's message when an alias or username attribute value belongs to another user:
+/// "An account with the given email already exists." (docs/fidelity.md, issue 19).
+pub(crate) fn account_exists(attribute: &str) -> String {
+    format!("An account with the given {attribute} already exists.")
+}
+
 /// Whether the pool compares usernames (and aliases) case-insensitively.
 pub(crate) fn case_insensitive(pool: &PoolRecord) -> bool {
     pool.config
@@ -187,14 +215,31 @@ impl Tessera {
                     return Ok(u);
                 }
                 Ok(false) => continue,
-                Err(crate::store::StoreError::Conflict(_)) => {
-                    return Err(CoreError::AliasExists(
-                        "An account with the given email or phone number already exists.".into(),
-                    ));
+                Err(crate::store::StoreError::Conflict(detail)) => {
+                    let attribute = conflicting_alias(&detail).unwrap_or("email or phone number");
+                    return Err(CoreError::AliasExists(account_exists(attribute)));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
         Err(crate::concurrent_modification("user"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conflicting_alias;
+
+    #[test]
+    fn names_the_attribute_a_unique_index_protects() {
+        // SQLite names the columns, PostgreSQL the index.
+        let sqlite = "UNIQUE constraint failed: users.pool_id, users.alias_phone";
+        let pg = "duplicate key value violates unique constraint \"users_alias_email\"";
+        let pref = "UNIQUE constraint failed: users.pool_id, users.alias_preferred_username";
+        assert_eq!(conflicting_alias(sqlite), Some("phone_number"));
+        assert_eq!(conflicting_alias(pg), Some("email"));
+        assert_eq!(conflicting_alias(pref), Some("preferred_username"));
+        let username = "UNIQUE constraint failed: users.pool_id, users.username_key";
+        assert_eq!(conflicting_alias(username), None);
     }
 }

@@ -11,7 +11,7 @@ use tessera_wire::idp::{
 
 use super::attributes::{self, Writer};
 use super::codes::{CONFIRMATION_TTL_MS, Delivery, FORGOT_PASSWORD, RESET_TTL_MS, SIGNUP};
-use super::{password, status, user_not_found};
+use super::{account_exists, client_user_not_found, conflicting_alias, password, status};
 use crate::messages::{Channel, Purpose};
 use crate::store::{ClientRecord, PoolRecord, StoreError, UserRecord};
 use crate::{CoreError, Tessera};
@@ -30,6 +30,8 @@ pub(crate) fn hides_users(client: &ClientRecord) -> bool {
 
 impl Tessera {
     /// Resolves an app client and its pool, checking `SECRET_HASH` when the client has a secret.
+    /// An unknown client is `ResourceNotFoundException` "User pool client <id> does not exist.",
+    /// as Cognito answers SignUp and the other unsigned calls (docs/fidelity.md, issue 19).
     pub(crate) async fn app_client(
         &self,
         client_id: &str,
@@ -37,7 +39,7 @@ impl Tessera {
         given_hash: Option<&str>,
     ) -> Result<(ClientRecord, PoolRecord), CoreError> {
         let client = self.read_client(client_id).await?.ok_or_else(|| {
-            CoreError::ResourceNotFound("User pool client does not exist.".into())
+            CoreError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
         })?;
         Self::check_secret_hash(&client, username, given_hash)?;
         let pool = self.load_pool(&client.pool_id).await?;
@@ -158,15 +160,11 @@ impl Tessera {
     pub(crate) async fn insert_new_user(&self, user: &UserRecord) -> Result<(), CoreError> {
         match self.store.insert_user(user).await {
             Ok(()) => Ok(()),
-            Err(StoreError::Conflict(detail)) => {
-                if detail.contains("alias") {
-                    Err(CoreError::UsernameExists(
-                        "An account with the given email or phone number already exists.".into(),
-                    ))
-                } else {
-                    Err(CoreError::UsernameExists("User already exists".into()))
-                }
-            }
+            // Cognito names the attribute: "An account with the given email already exists."
+            Err(StoreError::Conflict(detail)) => match conflicting_alias(&detail) {
+                Some(attribute) => Err(CoreError::UsernameExists(account_exists(attribute))),
+                None => Err(CoreError::UsernameExists("User already exists".into())),
+            },
             Err(e) => Err(e.into()),
         }
     }
@@ -182,7 +180,7 @@ impl Tessera {
                     "Invalid verification code provided, please try again.".into(),
                 )
             } else {
-                user_not_found()
+                client_user_not_found()
             });
         };
         if user.status != status::UNCONFIRMED {
@@ -229,7 +227,7 @@ impl Tessera {
             return if hides_users(&client) {
                 Ok(Some(simulated_delivery()))
             } else {
-                Err(user_not_found())
+                Err(client_user_not_found())
             };
         };
         if user.status != status::UNCONFIRMED {
@@ -294,7 +292,10 @@ impl Tessera {
         None
     }
 
-    /// `ForgotPassword`.
+    /// `ForgotPassword`. A pool whose AccountRecoverySetting is `admin_only` refuses it for
+    /// every user (before any lookup, so nothing about the user shows), and a user who never
+    /// chose a password (FORCE_CHANGE_PASSWORD) cannot reset one: both NotAuthorizedException,
+    /// worded as Cognito words them (docs/fidelity.md, issue 19).
     pub async fn forgot_password(
         &self,
         req: ForgotPasswordRequest,
@@ -302,6 +303,11 @@ impl Tessera {
         let (client, pool) = self
             .app_client(&req.client_id, &req.username, req.secret_hash.as_deref())
             .await?;
+        if admin_only_recovery(&pool) {
+            return Err(CoreError::NotAuthorized(
+                "Contact administrator to reset password.".into(),
+            ));
+        }
         let mut user = self.find_user(&pool, &req.username).await?;
         if user.is_none() {
             user = self
@@ -318,11 +324,14 @@ impl Tessera {
             return if hides_users(&client) {
                 Ok(simulated_delivery())
             } else {
-                Err(user_not_found())
+                Err(client_user_not_found())
             };
         };
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
+        }
+        if user.status == status::FORCE_CHANGE_PASSWORD {
+            return Err(cannot_reset_in_current_state());
         }
         let Some(delivery) = Self::recovery_target(&pool, &user)
             .map(|d| d.with_metadata(req.client_metadata.as_ref()))
@@ -357,7 +366,7 @@ impl Tessera {
                     "Invalid verification code provided, please try again.".into(),
                 )
             } else {
-                user_not_found()
+                client_user_not_found()
             });
         };
         password::check_policy(&self.password_policy(&pool), &req.password)?;
@@ -378,6 +387,21 @@ impl Tessera {
         self.fire(&pool, firing).await?;
         Ok(())
     }
+}
+
+/// Whether the pool's AccountRecoverySetting leaves password resets to administrators.
+fn admin_only_recovery(pool: &PoolRecord) -> bool {
+    pool.config
+        .account_recovery_setting
+        .as_ref()
+        .and_then(|s| s.recovery_mechanisms.as_deref())
+        .is_some_and(|m| m.iter().any(|m| m.name == "admin_only"))
+}
+
+/// ForgotPassword and AdminResetUserPassword for a user in FORCE_CHANGE_PASSWORD, who has only
+/// a temporary password (aws-amplify/amplify-flutter#3048; docs/fidelity.md, issue 19).
+pub(crate) fn cannot_reset_in_current_state() -> CoreError {
+    CoreError::NotAuthorized("User password cannot be reset in the current state.".into())
 }
 
 /// What a hidden (nonexistent) user's code delivery looks like.

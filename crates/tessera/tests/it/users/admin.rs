@@ -191,6 +191,16 @@ both!(admin_user_management, async |srv: &TestServer| {
         UserStatusType::ForceChangePassword
     );
 
+    // A user with only a temporary password cannot be reset (tests/it/fidelity_users.rs);
+    // hank chooses one first.
+    c.admin_set_user_password()
+        .user_pool_id(&pool)
+        .username("hank")
+        .password("Perm-Passw0rd")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
     // Reset needs a verified address: hank has none verified.
     assert_eq!(
         code(
