@@ -115,7 +115,10 @@ describe('remembered devices with amazon-cognito-identity-js', { timeout: 120_00
       new SetUserPoolMfaConfigCommand({
         UserPoolId: tessera.poolId,
         MfaConfiguration: 'OPTIONAL',
-        SmsMfaConfiguration: { SmsAuthenticationMessage: 'Your code: {####}' },
+        SmsMfaConfiguration: {
+          SmsAuthenticationMessage: 'Your code: {####}',
+          SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::123456789012:role/tessera-sms', ExternalId: 'e2e' },
+        },
       }),
     );
     ({ username, password: pw } = await createUser(tessera.poolId));

@@ -187,7 +187,11 @@ describe('MFA with amazon-cognito-identity-js', { timeout: 120_000 }, () => {
   test('SMS MFA: mfaRequired with a masked destination, then the code from the outbox', async () => {
     const tessera = await newPool({
       MfaConfiguration: 'OPTIONAL',
-      SmsMfaConfiguration: { SmsAuthenticationMessage: 'Your Tessera code: {####}' },
+      // Turning SMS MFA on needs an SMS configuration, as in Cognito (Tessera's own sender delivers).
+      SmsMfaConfiguration: {
+        SmsAuthenticationMessage: 'Your Tessera code: {####}',
+        SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::123456789012:role/tessera-sms', ExternalId: 'e2e' },
+      },
     });
     const { username, password: pw } = await createUser(tessera.poolId);
     const phone = '+15555550123';

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tessera_wire::idp::{
     AdminSetUserMFAPreferenceRequest, EmailMfaSettingsType, GetUserPoolMfaConfigResponse,
     MFAOptionType, SMSMfaSettingsType, SetUserMFAPreferenceRequest, SetUserPoolMfaConfigRequest,
-    SoftwareTokenMfaSettingsType,
+    SmsConfigurationType, SoftwareTokenMfaSettingsType,
 };
 
 use crate::oauth::{new_doc, read_doc};
@@ -126,6 +126,16 @@ pub(crate) fn user_settings(
     )
 }
 
+/// Whether an SMS configuration names a sender: an SNS caller ARN with its external id (what
+/// Cognito's refusal asks for), or an End User Messaging SMS caller ARN.
+fn sms_configured(c: &SmsConfigurationType) -> bool {
+    let given = |v: Option<&str>| v.is_some_and(|v| !v.is_empty());
+    (given(c.sns_caller_arn.as_deref()) && given(c.external_id.as_deref()))
+        || c.eums_sms
+            .as_ref()
+            .is_some_and(|e| !e.caller_arn.is_empty())
+}
+
 impl Tessera {
     /// The pool's MFA configuration as `GetUserPoolMfaConfig` answers it.
     async fn mfa_config(
@@ -180,14 +190,33 @@ impl Tessera {
     }
 
     /// `SetUserPoolMfaConfig`: members left out keep their settings.
+    ///
+    /// Turning SMS MFA on needs an SMS configuration (an SNS caller ARN and an external id),
+    /// in the request's `SmsMfaConfiguration` or already on the pool; without one Cognito
+    /// refuses the request whatever the mode. Tessera stores that configuration and echoes
+    /// it but never calls SNS: its own SMS sender delivers the codes. So "no SMS
+    /// configuration" means the pool definition lacks one, not that Tessera's sender is
+    /// unconfigured (docs/fidelity.md, issue 19).
     pub async fn set_user_pool_mfa_config(
         &self,
         req: SetUserPoolMfaConfigRequest,
     ) -> Result<GetUserPoolMfaConfigResponse, CoreError> {
         let pool = self.load_pool(&req.user_pool_id).await?;
         let mut cfg = self.mfa_config(&pool).await?;
-        if req.sms_mfa_configuration.is_some() {
-            cfg.sms_mfa_configuration = req.sms_mfa_configuration;
+        if let Some(sms) = req.sms_mfa_configuration {
+            if !sms.sms_configuration.as_ref().is_some_and(sms_configured)
+                && !pool
+                    .config
+                    .sms_configuration
+                    .as_ref()
+                    .is_some_and(sms_configured)
+            {
+                return Err(CoreError::InvalidParameter(
+                    "Invalid SMS MFA configuration given, external id and a valid caller arn are required"
+                        .into(),
+                ));
+            }
+            cfg.sms_mfa_configuration = Some(sms);
         }
         if let Some(t) = req.software_token_mfa_configuration {
             cfg.software_token_mfa_configuration = Some(t);
@@ -217,8 +246,9 @@ impl Tessera {
                 .and_then(|t| t.enabled)
                 .unwrap_or(false);
         if mode != "OFF" && !any {
+            // aws/aws-sdk-js#4186, anomalyco/sst#5177 (docs/fidelity.md, issue 19).
             return Err(CoreError::InvalidParameter(
-                "Invalid MFA configuration given, can't turn on MFA without any of the MFA types enabled."
+                "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration."
                     .into(),
             ));
         }

@@ -162,7 +162,11 @@ both!(remembered_devices, async |srv: &TestServer| {
     c.set_user_pool_mfa_config()
         .user_pool_id(&pool)
         .mfa_configuration(UserPoolMfaType::Optional)
-        .sms_mfa_configuration(SmsMfaConfigType::builder().build())
+        .sms_mfa_configuration(
+            SmsMfaConfigType::builder()
+                .sms_configuration(crate::mfa::sms_configuration())
+                .build(),
+        )
         .send()
         .await
         .unwrap();

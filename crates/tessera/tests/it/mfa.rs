@@ -14,6 +14,16 @@ use tessera_core::clock::ManualClock;
 use crate::auth::{PASSWORD, login, setup, user};
 use crate::harness::{TestServer, both, both_clocked, code, message};
 
+/// An SMS configuration (SNS role and external id), which turning SMS MFA on needs: Tessera
+/// stores it and delivers through its own SMS sender.
+pub fn sms_configuration() -> aws_sdk_cognitoidentityprovider::types::SmsConfigurationType {
+    aws_sdk_cognitoidentityprovider::types::SmsConfigurationType::builder()
+        .sns_caller_arn("arn:aws:iam::123456789012:role/tessera-sms")
+        .external_id("tessera-tests")
+        .build()
+        .unwrap()
+}
+
 /// RFC 4648 base32 without padding.
 fn base32(s: &str) -> Vec<u8> {
     let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
@@ -61,6 +71,7 @@ async fn configure(
         req = req.sms_mfa_configuration(
             SmsMfaConfigType::builder()
                 .sms_authentication_message("Code: {####}")
+                .sms_configuration(sms_configuration())
                 .build(),
         );
     }

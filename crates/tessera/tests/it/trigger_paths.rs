@@ -482,6 +482,7 @@ async fn run(backend: Backend) {
         .sms_mfa_configuration(
             aws_sdk_cognitoidentityprovider::types::SmsMfaConfigType::builder()
                 .sms_authentication_message("Code: {####}")
+                .sms_configuration(crate::mfa::sms_configuration())
                 .build(),
         )
         .send()

@@ -106,7 +106,11 @@ crate::harness::both!(choosing_a_factor_then_its_code, async |srv: &TestServer| 
     c.set_user_pool_mfa_config()
         .user_pool_id(&f.pool)
         .mfa_configuration(UserPoolMfaType::Optional)
-        .sms_mfa_configuration(SmsMfaConfigType::builder().build())
+        .sms_mfa_configuration(
+            SmsMfaConfigType::builder()
+                .sms_configuration(crate::mfa::sms_configuration())
+                .build(),
+        )
         .email_mfa_configuration(EmailMfaConfigType::builder().build())
         .send()
         .await
