@@ -105,6 +105,7 @@ impl From<InputError> for ApiError {
         match e {
             InputError::Serialization(m) => ApiError::serialization(m),
             InputError::Invalid(m) => ApiError::new("InvalidParameterException", m),
+            InputError::Validation(m) => ApiError::new("ValidationException", m),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! Cognito (like every AWS JSON service) first deserializes the request body, failing
 //! with a `SerializationException` on a JSON type mismatch, then checks the model's
 //! constraints (`required`, `min`/`max`, `pattern`, `enum`), reporting every violation
-//! at once in a `ValidationException`/`InvalidParameterException`:
+//! at once. Which exception carries that text depends on the service, not on its model:
+//! cognito-idp answers `InvalidParameterException`, cognito-identity `ValidationException`
+//! (which its model does not list; see [`InputError::Validation`]):
 //!
 //! ```text
 //! 2 validation errors detected: Value null at 'poolName' failed to satisfy constraint:
@@ -26,15 +28,23 @@ use crate::ops::{Operation, Service};
 pub enum InputError {
     /// The body is not JSON of the modelled types (→ `SerializationException`).
     Serialization(String),
-    /// The body violates model constraints (→ `InvalidParameterException`).
+    /// The body violates model constraints, on cognito-idp (→ `InvalidParameterException`).
     Invalid(String),
+    /// The body violates model constraints, on cognito-identity (→ `ValidationException`).
+    /// The real service answers so although its model lists no such exception: GetId in
+    /// aws/amazon-freertos#1829 and aws-amplify/amplify-swift#2864 (`x-amzn-ErrorType:
+    /// ValidationException`), GetCredentialsForIdentity in aws/aws-sdk-cpp#1085. Botocore
+    /// turns the unmodelled code into a plain `ClientError` with that code.
+    Validation(String),
 }
 
 impl InputError {
     /// The client-facing message.
     pub fn message(&self) -> &str {
         match self {
-            InputError::Serialization(message) | InputError::Invalid(message) => message,
+            InputError::Serialization(message)
+            | InputError::Invalid(message)
+            | InputError::Validation(message) => message,
         }
     }
 }
@@ -74,14 +84,22 @@ pub fn validate_input(op: &Operation, body: &Value) -> Result<(), InputError> {
     let violations = validator.violations;
     match violations.len() {
         0 => Ok(()),
-        1 => Err(InputError::Invalid(format!(
-            "1 validation error detected: {}",
-            violations.join("; ")
-        ))),
-        n => Err(InputError::Invalid(format!(
-            "{n} validation errors detected: {}",
-            violations.join("; ")
-        ))),
+        1 => Err(violation(
+            op.service,
+            format!("1 validation error detected: {}", violations.join("; ")),
+        )),
+        n => Err(violation(
+            op.service,
+            format!("{n} validation errors detected: {}", violations.join("; ")),
+        )),
+    }
+}
+
+/// Constraint violations, as the service names them (the text is the same on both).
+fn violation(service: Service, message: String) -> InputError {
+    match service {
+        Service::CognitoIdp => InputError::Invalid(message),
+        Service::CognitoIdentity => InputError::Validation(message),
     }
 }
 

@@ -252,9 +252,10 @@ fn range_violations() {
     .unwrap();
     let body = json!({"IdentityPoolId": "us-east-1:0000", "Logins": {"login.dev": "u"},
                       "TokenDuration": 86401});
+    // cognito-identity names the violation ValidationException (see InputError::Validation).
     assert_eq!(
         validate_input(op, &body),
-        Err(InputError::Invalid(
+        Err(InputError::Validation(
             "1 validation error detected: Value '86401' at 'tokenDuration' failed to \
              satisfy constraint: Member must have value less than or equal to 86400"
                 .to_string()
@@ -442,7 +443,7 @@ fn sensitive_values_are_not_echoed() {
         .map(|i| (format!("provider{i}"), json!(format!("token-secret-{i}"))))
         .collect();
     let body = json!({"IdentityPoolId": "us-east-1:abc", "Logins": logins});
-    let Err(InputError::Invalid(message)) = validate_input(op, &body) else {
+    let Err(InputError::Validation(message)) = validate_input(op, &body) else {
         panic!("expected a violation");
     };
     assert_eq!(
