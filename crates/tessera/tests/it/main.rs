@@ -9,6 +9,7 @@ mod clients;
 mod data_files;
 mod devices;
 mod fidelity_schema;
+mod fidelity_users;
 mod gate;
 mod gate_browser;
 mod groups;
