@@ -67,13 +67,7 @@ impl Tessera {
             } else if as_phone {
                 attrs.insert("phone_number".into(), given.to_string());
             } else {
-                return Err(CoreError::InvalidParameter(format!(
-                    "Username should be {}.",
-                    by_attribute
-                        .join(" or ")
-                        .replace("phone_number", "a phone number")
-                        .replace("email", "an email")
-                )));
+                return Err(attributes::username_refusal(by_attribute));
             }
             sub.clone()
         };
@@ -519,25 +513,7 @@ impl Tessera {
         username: &str,
         names: &[String],
     ) -> Result<(), CoreError> {
-        let schema = pool.config.schema_attributes.clone().unwrap_or_default();
-        for n in names {
-            let def = schema
-                .iter()
-                .find(|a| a.name.as_deref() == Some(n.as_str()));
-            match def {
-                None => {
-                    return Err(CoreError::InvalidParameter(format!(
-                        "Attributes did not conform to the schema: {n}: Attribute does not exist in the schema."
-                    )));
-                }
-                Some(d) if d.required == Some(true) || n == "sub" => {
-                    return Err(CoreError::InvalidParameter(format!(
-                        "Attributes did not conform to the schema: {n}: The attribute is required"
-                    )));
-                }
-                _ => {}
-            }
-        }
+        attributes::check_deletable(pool, names)?;
         self.modify_user(pool, username, |u| {
             for n in names {
                 u.attributes.remove(n);

@@ -158,10 +158,6 @@ pub(crate) fn check_deletable(pool: &PoolRecord, names: &[String]) -> Result<(),
 
 /// The refusal for a username that is not of the form the pool's username attributes
 /// take (docs/fidelity.md, issue 19 row 13).
-#[allow(
-    dead_code,
-    reason = "users/admin.rs::new_user is to call it (issue 19 item 13); that file is being changed elsewhere"
-)]
 pub(crate) fn username_refusal(username_attributes: &[String]) -> CoreError {
     let email = username_attributes.iter().any(|a| a == "email");
     let phone = username_attributes.iter().any(|a| a == "phone_number");

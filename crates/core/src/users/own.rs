@@ -116,7 +116,6 @@ impl Tessera {
                 "A client attempted to write unauthorized attribute {n}"
             )));
         }
-        super::attributes::check_deletable(&c.pool, names)?;
         self.delete_attributes(&c.pool, &c.user.username, names)
             .await
     }

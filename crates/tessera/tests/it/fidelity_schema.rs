@@ -14,37 +14,6 @@ use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use crate::harness::{TestServer, both};
 use crate::users::attr;
 
-/// Like `both!`, for a test of a fix still to be wired where this helper could not edit:
-/// the test is written and ignored until then (`cargo test -- --ignored` runs it).
-macro_rules! pending {
-    ($name:ident, $why:literal, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test]
-            #[ignore = $why]
-            async fn sqlite() {
-                let srv = TestServer::start(crate::harness::Backend::Sqlite)
-                    .await
-                    .unwrap();
-                let f = $body;
-                f(&srv).await;
-                srv.stop().await;
-            }
-            #[tokio::test]
-            #[ignore = $why]
-            async fn postgres() {
-                let Some(srv) = TestServer::start(crate::harness::Backend::Postgres).await else {
-                    eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
-                    return;
-                };
-                let f = $body;
-                f(&srv).await;
-                srv.stop().await;
-            }
-        }
-    };
-}
-
 fn string_attr(name: &str, min: Option<&str>, max: Option<&str>) -> SchemaAttributeType {
     SchemaAttributeType::builder()
         .name(name)
@@ -379,35 +348,31 @@ both!(delete_unknown_attributes, async |srv: &TestServer| {
 });
 
 // Row 7 (AdminDeleteUserAttributes).
-pending!(
-    admin_delete_unknown_attributes,
-    "users/admin.rs::delete_attributes is to call attributes::check_deletable (issue 19 item 7)",
-    async |srv: &TestServer| {
-        let id = pool(srv).await;
-        srv.idp
-            .admin_create_user()
-            .user_pool_id(&id)
-            .username("erin")
-            .message_action(MessageActionType::Suppress)
-            .send()
-            .await
-            .unwrap();
-        let r = srv
-            .idp
-            .admin_delete_user_attributes()
-            .user_pool_id(&id)
-            .username("erin")
-            .user_attribute_names("custom:foo")
-            .send()
-            .await;
-        assert_eq!(
-            answer(r),
-            invalid(
-                "Invalid user attributes: user.custom:foo: Attribute does not exist in the schema.\n"
-            )
-        );
-    }
-);
+both!(admin_delete_unknown_attributes, async |srv: &TestServer| {
+    let id = pool(srv).await;
+    srv.idp
+        .admin_create_user()
+        .user_pool_id(&id)
+        .username("erin")
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let r = srv
+        .idp
+        .admin_delete_user_attributes()
+        .user_pool_id(&id)
+        .username("erin")
+        .user_attribute_names("custom:foo")
+        .send()
+        .await;
+    assert_eq!(
+        answer(r),
+        invalid(
+            "Invalid user attributes: user.custom:foo: Attribute does not exist in the schema.\n"
+        )
+    );
+});
 
 async fn pool_signing_in_by(srv: &TestServer, by: &[UsernameAttributeType]) -> (String, String) {
     let id = srv
@@ -475,9 +440,8 @@ both!(username_of_the_wrong_form, async |srv: &TestServer| {
 });
 
 // Row 13a: a pool signing in by both (real SignUp trace; moto).
-pending!(
+both!(
     username_neither_email_nor_phone,
-    "users/admin.rs::new_user is to return attributes::username_refusal (issue 19 item 13)",
     async |srv: &TestServer| {
         let want = "Username should be either an email or a phone number.";
         for by in [
