@@ -18,7 +18,7 @@ use tessera_wire::idp::{
     AttributeType, ConfirmDeviceRequest, ConfirmDeviceResponse, DeviceType, NewDeviceMetadataType,
 };
 
-use crate::auth::session::{SessionState, expired_session, session_ttl_ms};
+use crate::auth::session::{SessionState, expired_session, missing_session, session_ttl_ms};
 use crate::auth::{Api, AuthOutcome};
 use crate::sealing::Purpose;
 use crate::store::{ClientRecord, DeviceRecord, PoolRecord, UserRecord};
@@ -191,7 +191,7 @@ impl Tessera {
         let param = |k: &str| crate::auth::param(responses, k);
         if challenge == DEVICE_SRP_AUTH {
             let state = self.open_session(
-                session.ok_or_else(expired_session)?,
+                session.ok_or_else(missing_session)?,
                 &client.client_id,
                 DEVICE_SRP_AUTH,
             )?;

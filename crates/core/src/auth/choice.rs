@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::session::{SessionState, expired_session, session_ttl_ms};
+use super::session::{SessionState, expired_session, missing_session, session_ttl_ms};
 use super::{Api, AuthOutcome, param};
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
 use crate::{CoreError, Tessera};
@@ -201,7 +201,7 @@ impl Tessera {
         api: Api,
     ) -> Result<AuthOutcome, CoreError> {
         let state = self.open_session(
-            session.ok_or_else(expired_session)?,
+            session.ok_or_else(missing_session)?,
             &client.client_id,
             SELECT_CHALLENGE,
         )?;
@@ -267,7 +267,7 @@ impl Tessera {
         api: Api,
     ) -> Result<AuthOutcome, CoreError> {
         let state = self.open_session(
-            session.ok_or_else(expired_session)?,
+            session.ok_or_else(missing_session)?,
             &client.client_id,
             WEB_AUTHN,
         )?;

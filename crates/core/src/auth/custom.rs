@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::session::{SessionState, expired_session, session_ttl_ms};
+use super::session::{SessionState, expired_session, missing_session, session_ttl_ms};
 use super::{Api, AuthOutcome, param};
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
 use crate::triggers::{Firing, Trigger, user_attributes};
@@ -195,7 +195,7 @@ impl Tessera {
         api: Api,
     ) -> Result<AuthOutcome, CoreError> {
         let state = self.open_session(
-            session.ok_or_else(expired_session)?,
+            session.ok_or_else(missing_session)?,
             &client.client_id,
             CUSTOM_CHALLENGE,
         )?;

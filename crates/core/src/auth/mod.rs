@@ -355,7 +355,7 @@ impl Tessera {
         match challenge {
             "PASSWORD_VERIFIER" => self.srp_verify(&pool, &client, responses, api).await,
             "NEW_PASSWORD_REQUIRED" => {
-                let session = session.ok_or_else(session::expired_session)?;
+                let session = session.ok_or_else(session::missing_session)?;
                 self.new_password(&pool, &client, session, responses, api)
                     .await
             }

@@ -26,8 +26,9 @@ pub(crate) enum Via<'a> {
     GetTokens(serde_json::Value),
 }
 
+/// With the period: aws/aws-sdk-cpp#1789 (raw body), aws/aws-sdk-js-v3#7162.
 fn invalid_refresh() -> CoreError {
-    CoreError::NotAuthorized("Invalid Refresh Token".into())
+    CoreError::NotAuthorized("Invalid Refresh Token.".into())
 }
 
 fn rotates(client: &ClientRecord) -> Option<i64> {

@@ -58,6 +58,13 @@ pub(crate) fn expired_session() -> CoreError {
     CoreError::NotAuthorized("Invalid session for the user, session is expired.".into())
 }
 
+/// A challenge answer without the `Session` its challenge needs: Cognito names the missing
+/// parameter as it does a missing AuthParameter (amazon-archives/amazon-cognito-identity-js#627;
+/// docs/fidelity.md, "Audit: sign-in").
+pub(crate) fn missing_session() -> CoreError {
+    CoreError::InvalidParameter("Missing required parameter Session".into())
+}
+
 /// The client's AuthSessionValidity in milliseconds.
 pub(crate) fn session_ttl_ms(client: &ClientRecord) -> i64 {
     i64::from(

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::auth::choice::SMS_OTP;
 use crate::auth::lockout::lock_key;
-use crate::auth::session::{SessionState, expired_session, session_ttl_ms};
+use crate::auth::session::{SessionState, expired_session, missing_session, session_ttl_ms};
 use crate::auth::{Api, AuthOutcome};
 use crate::messages::{Channel, Purpose, mask_destination};
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
@@ -262,7 +262,7 @@ impl Tessera {
         responses: &HashMap<String, String>,
         api: Api,
     ) -> Result<AuthOutcome, CoreError> {
-        let session = session.ok_or_else(invalid_session)?;
+        let session = session.ok_or_else(missing_session)?;
         let state = if challenge == MFA_SETUP {
             let s = self.open_any_session(session, MFA_SETUP)?;
             if s.c != client.client_id || s.p != pool.id {

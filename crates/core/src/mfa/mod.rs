@@ -290,15 +290,18 @@ impl Tessera {
                 let enabled = enabled.unwrap_or(was_enabled);
                 let preferred = preferred.unwrap_or(was_preferred) && enabled;
                 if enabled {
+                    // Cognito's one template, "User does not have delivery config set to turn
+                    // on <factor>": aws/aws-sdk-js-v3#4645 (SOFTWARE_TOKEN_MFA); SMS_MFA by the
+                    // same template (docs/fidelity.md, "Audit: sign-in", S18-S19b).
                     match *factor {
                         SOFTWARE_TOKEN_MFA if u.extra["mfa"]["totp_secret"].is_null() => {
                             return Err(CoreError::InvalidParameter(
-                                "User has not verified software token mfa".into(),
+                                "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA".into(),
                             ));
                         }
                         SMS_MFA if !has(u, "phone_number") => {
                             return Err(CoreError::InvalidParameter(
-                                "User does not have a phone number to use SMS MFA.".into(),
+                                "User does not have delivery config set to turn on SMS_MFA".into(),
                             ));
                         }
                         EMAIL_OTP if !has(u, "email") => {

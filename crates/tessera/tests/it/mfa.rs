@@ -192,7 +192,10 @@ both_clocked!(
             )
             .send()
             .await;
-        assert_eq!(message(r), "User has not verified software token mfa");
+        assert_eq!(
+            message(r),
+            "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA"
+        );
         let secret = c
             .associate_software_token()
             .access_token(access)

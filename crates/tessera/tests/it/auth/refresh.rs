@@ -63,7 +63,7 @@ both!(refresh_keeps_the_sign_in, async |srv: &TestServer| {
         refresh_auth(srv, &client, "bm90IGEgdG9rZW4")
             .await
             .unwrap_err(),
-        "Invalid Refresh Token"
+        "Invalid Refresh Token."
     );
     let other = srv
         .idp
@@ -79,7 +79,7 @@ both!(refresh_keeps_the_sign_in, async |srv: &TestServer| {
         .unwrap();
     assert_eq!(
         refresh_auth(srv, &other, &refresh).await.unwrap_err(),
-        "Invalid Refresh Token"
+        "Invalid Refresh Token."
     );
     let mut tampered = refresh.clone().into_bytes();
     tampered[40] = if tampered[40] == b'x' { b'y' } else { b'x' };
@@ -87,7 +87,7 @@ both!(refresh_keeps_the_sign_in, async |srv: &TestServer| {
         refresh_auth(srv, &client, &String::from_utf8(tampered).unwrap())
             .await
             .unwrap_err(),
-        "Invalid Refresh Token"
+        "Invalid Refresh Token."
     );
     // A disabled user cannot refresh.
     srv.idp
