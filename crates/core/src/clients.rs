@@ -35,10 +35,10 @@ const LEGACY_FLOWS: &[&str] = &[
     "USER_PASSWORD_AUTH",
 ];
 
-fn client_not_found(client_id: &str) -> CoreError {
-    // Cognito never echoes the client id (it is a sensitive member in the model).
-    let _ = client_id;
-    CoreError::ResourceNotFound("User pool client does not exist.".into())
+/// Cognito names the client, in the signed calls as in the public ones: AdminInitiateAuth
+/// answers `User pool client <id> does not exist.` (docs/fidelity.md, configuration audit).
+pub(crate) fn client_not_found(client_id: &str) -> CoreError {
+    CoreError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
 }
 
 /// Copies the members that a request and `UserPoolClientType` share (same wire names).
@@ -57,20 +57,14 @@ fn unit_seconds(unit: &str) -> i64 {
     }
 }
 
-fn check_validity(
-    name: &str,
-    value: Option<i32>,
-    unit: &str,
-    min_s: i64,
-    max_s: i64,
-    range: &str,
-) -> Result<(), CoreError> {
+/// Cognito's one text for every token validity out of range, whichever token it is.
+const VALIDITY_RANGE: &str = "Invalid range for token validity.";
+
+fn check_validity(value: Option<i32>, unit: &str, min_s: i64, max_s: i64) -> Result<(), CoreError> {
     if let Some(v) = value {
         let secs = i64::from(v) * unit_seconds(unit);
         if !(min_s..=max_s).contains(&secs) {
-            return Err(CoreError::InvalidParameter(format!(
-                "Invalid range for token validity: {name} must be between {range}."
-            )));
+            return Err(CoreError::InvalidParameter(VALIDITY_RANGE.into()));
         }
     }
     Ok(())
@@ -133,33 +127,13 @@ fn normalise(
     let access_unit = units.access_token.clone().unwrap_or_else(|| "hours".into());
     let id_unit = units.id_token.clone().unwrap_or_else(|| "hours".into());
     let refresh_unit = units.refresh_token.clone().unwrap_or_else(|| "days".into());
-    check_validity(
-        "AccessTokenValidity",
-        c.access_token_validity,
-        &access_unit,
-        300,
-        86_400,
-        "5 minutes and 1 day",
-    )?;
-    check_validity(
-        "IdTokenValidity",
-        c.id_token_validity,
-        &id_unit,
-        300,
-        86_400,
-        "5 minutes and 1 day",
-    )?;
+    // Access and ID tokens: 5 minutes to 1 day; refresh tokens: 60 minutes to 10 years.
+    check_validity(c.access_token_validity, &access_unit, 300, 86_400)?;
+    check_validity(c.id_token_validity, &id_unit, 300, 86_400)?;
     if c.refresh_token_validity == Some(0) {
         c.refresh_token_validity = None;
     }
-    check_validity(
-        "RefreshTokenValidity",
-        c.refresh_token_validity,
-        &refresh_unit,
-        3600,
-        3650 * 86_400,
-        "60 minutes and 10 years",
-    )?;
+    check_validity(c.refresh_token_validity, &refresh_unit, 3600, 3650 * 86_400)?;
     if c.refresh_token_validity.is_none() {
         c.refresh_token_validity = Some(30);
         units.refresh_token = Some(refresh_unit.clone());
@@ -258,17 +232,18 @@ fn normalise(
         )));
     }
     if c.allowed_oauth_flows_user_pool_client == Some(true) {
-        if flows.is_empty() {
+        if flows.is_empty() || c.allowed_oauth_scopes.as_ref().is_none_or(Vec::is_empty) {
             return Err(CoreError::InvalidOAuthFlow(
-                "AllowedOAuthFlows must be set when AllowedOAuthFlowsUserPoolClient is true."
+                "AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is \
+                 allowed to use OAuth flows."
                     .into(),
             ));
         }
         if flows.iter().any(|f| f != "client_credentials")
             && c.callback_urls.as_ref().is_none_or(Vec::is_empty)
         {
-            return Err(CoreError::InvalidParameter(
-                "CallbackURLs must be set for the code and implicit flows.".into(),
+            return Err(CoreError::InvalidOAuthFlow(
+                "CallbackUrls can not be empty when code flow or implicit flow is selected".into(),
             ));
         }
     }
@@ -332,6 +307,7 @@ impl Tessera {
             config,
         };
         self.store.insert_client(&self.seal_client(&rec)).await?;
+        crate::settings::client_saved(&rec);
         Ok(describe(rec))
     }
 
@@ -446,6 +422,7 @@ impl Tessera {
             {
                 self.changed(ChangeKind::Client, &rec.pool_id, &rec.client_id)
                     .await?;
+                crate::settings::client_saved(&rec);
                 return Ok(describe(rec));
             }
         }
@@ -542,9 +519,11 @@ mod tests {
 
     #[test]
     fn validity_ranges() {
-        assert!(check_validity("A", Some(5), "minutes", 300, 86_400, "x").is_ok());
-        assert!(check_validity("A", Some(4), "minutes", 300, 86_400, "x").is_err());
-        assert!(check_validity("A", Some(25), "hours", 300, 86_400, "x").is_err());
-        assert!(check_validity("A", None, "hours", 300, 86_400, "x").is_ok());
+        assert!(check_validity(Some(5), "minutes", 300, 86_400).is_ok());
+        assert!(check_validity(Some(4), "minutes", 300, 86_400).is_err());
+        assert!(check_validity(Some(25), "hours", 300, 86_400).is_err());
+        assert!(check_validity(None, "hours", 300, 86_400).is_ok());
+        let refused = check_validity(Some(0), "days", 3600, 3650 * 86_400);
+        assert!(matches!(refused, Err(CoreError::InvalidParameter(m)) if m == VALIDITY_RANGE));
     }
 }

@@ -16,6 +16,11 @@ use super::{new_doc, read_doc};
 use crate::store::{DocKind, PoolRecord, StoreError};
 use crate::{CoreError, Tessera};
 
+/// Cognito's refusal of a prefix domain outside its format (mineiros-io/terraform-aws-cognito-user-pool#69).
+const PREFIX_FORMAT: &str = "The domain name contains an invalid character. Domain names can only \
+     contain lower-case letters, numbers, and hyphens. Please enter a different name that follows \
+     this format: ^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$";
+
 /// Words Cognito does not allow in a prefix domain.
 const RESERVED: &[&str] = &["aws", "amazon", "cognito"];
 
@@ -76,10 +81,9 @@ impl Tessera {
         let domain = req.domain.to_ascii_lowercase();
         if !custom {
             if domain.contains('.') {
-                return Err(CoreError::InvalidParameter(
-                    "A prefix domain cannot contain dots; give a CustomDomainConfig for a custom domain."
-                        .into(),
-                ));
+                // A dotted name is a custom domain, which needs a CustomDomainConfig; as a
+                // prefix it is refused in Cognito's words for a prefix that breaks its format.
+                return Err(CoreError::InvalidParameter(PREFIX_FORMAT.into()));
             }
             if let Some(word) = RESERVED.iter().find(|w| domain.contains(*w)) {
                 return Err(CoreError::InvalidParameter(format!(

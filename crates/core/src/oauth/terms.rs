@@ -70,10 +70,7 @@ impl Tessera {
         let pool = self.load_pool(pool_id).await?;
         match self.read_client(client_id).await? {
             Some(c) if c.pool_id == pool.id => Ok(()),
-            // Cognito never echoes the client id (a sensitive member in the model).
-            _ => Err(CoreError::ResourceNotFound(
-                "User pool client does not exist.".into(),
-            )),
+            _ => Err(crate::clients::client_not_found(client_id)),
         }
     }
 

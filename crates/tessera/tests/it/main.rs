@@ -8,6 +8,7 @@ mod clients;
 #[cfg(unix)]
 mod data_files;
 mod devices;
+mod fidelity_config;
 mod fidelity_schema;
 mod fidelity_users;
 mod gate;
