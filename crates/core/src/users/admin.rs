@@ -206,7 +206,8 @@ impl Tessera {
             self.credentials(&pool.id, &user.username, &temporary)
                 .await?
                 .apply(&mut user, created);
-            self.insert_new_user(&user).await?;
+            self.insert_user_or(&user, "User account already exists")
+                .await?;
             user
         };
         if !suppress {

@@ -31,24 +31,54 @@ pub(crate) enum Writer<'a> {
 }
 
 /// Validates attribute values and returns them as a name → value map.
+///
+/// Refusals in Cognito's order and words (docs/fidelity.md, "Audit: users"): an attribute
+/// without a value, then every name the schema lacks, listed together one line each, as
+/// `name: …\n` after "Attributes did not conform to the schema: " when a user is created,
+/// and as `user.name: …\n` with no prefix when one is updated (`existing`); then, per
+/// attribute, the client's write permission, immutability and the value's type.
 pub(crate) fn check(
     pool: &PoolRecord,
     attributes: &[AttributeType],
     writer: Writer<'_>,
     existing: Option<&UserRecord>,
 ) -> Result<BTreeMap<String, String>, CoreError> {
+    if let Some(a) = attributes.iter().find(|a| a.value.is_none()) {
+        return Err(CoreError::InvalidParameter(format!(
+            "Attribute value for {} must not be null",
+            a.name
+        )));
+    }
+    let lookup = |name: &str| find(pool, name).or_else(|| find(pool, &format!("dev:{name}")));
+    let unknown: String = attributes
+        .iter()
+        .filter(|a| a.name != "sub" && lookup(&a.name).is_none())
+        .map(|a| match existing {
+            Some(_) => format!("user.{}: Attribute does not exist in the schema.\n", a.name),
+            None => format!("{}: Attribute does not exist in the schema.\n", a.name),
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(CoreError::InvalidParameter(match existing {
+            Some(_) => unknown,
+            None => format!("Attributes did not conform to the schema: {unknown}"),
+        }));
+    }
     let mut out = BTreeMap::new();
     for a in attributes {
         let name = a.name.as_str();
         let value = a.value.clone().unwrap_or_default();
         if name == "sub" {
-            return Err(invalid(
-                name,
-                "Attribute cannot be updated. (changing an immutable attribute)",
-            ));
+            return Err(match existing {
+                Some(_) => cannot_update(name),
+                None => invalid(
+                    name,
+                    "Attribute cannot be updated. (changing an immutable attribute)",
+                ),
+            });
         }
-        let Some(def) = find(pool, name).or_else(|| find(pool, &format!("dev:{name}"))) else {
-            return Err(invalid(name, "Attribute does not exist in the schema."));
+        let Some(def) = lookup(name) else {
+            return Err(invalid(name, "Attribute does not exist in the schema.\n"));
         };
         let developer_only = def.developer_only_attribute == Some(true);
         if let Writer::Client(write) = writer {
@@ -65,10 +95,7 @@ pub(crate) fn check(
             && def.mutable == Some(false)
             && u.attributes.get(name).is_some_and(|old| *old != value)
         {
-            return Err(invalid(
-                name,
-                "Attribute cannot be updated. (changing an immutable attribute)",
-            ));
+            return Err(cannot_update(name));
         }
         let mut value = value;
         match def.attribute_data_type.as_deref().unwrap_or("String") {
@@ -119,6 +146,12 @@ pub(crate) fn check(
     Ok(out)
 }
 
+/// Writing an immutable attribute of an existing user: `user.email: Attribute cannot be
+/// updated.\n` (aws-amplify/amplify-js#3526, aws-amplify/amplify-swift#3981).
+fn cannot_update(name: &str) -> CoreError {
+    CoreError::InvalidParameter(format!("user.{name}: Attribute cannot be updated.\n"))
+}
+
 /// A boolean attribute value, read case-insensitively (as Java's `Boolean` reads it).
 fn boolean(value: &str) -> Option<bool> {
     if value.eq_ignore_ascii_case("true") {
@@ -150,7 +183,9 @@ pub(crate) fn check_deletable(pool: &PoolRecord, names: &[String]) -> Result<(),
     }
     for n in names {
         if n == "sub" || find(pool, n).is_some_and(|d| d.required == Some(true)) {
-            return Err(invalid(n, "The attribute is required"));
+            return Err(CoreError::InvalidParameter(format!(
+                "Invalid user attributes: {n}: Required attribute cannot be deleted."
+            )));
         }
     }
     Ok(())
@@ -171,17 +206,24 @@ pub(crate) fn username_refusal(username_attributes: &[String]) -> CoreError {
     )
 }
 
-/// Names of required attributes missing from `attributes`.
+/// Refuses a user that lacks required attributes, naming every one on its own line:
+/// `Attributes did not conform to the schema: email: The attribute is required\n`.
 pub(crate) fn check_required(
     pool: &PoolRecord,
     attributes: &BTreeMap<String, String>,
 ) -> Result<(), CoreError> {
-    for name in required_names(pool) {
-        if attributes.get(&name).is_none_or(String::is_empty) {
-            return Err(invalid(&name, &format!("The attribute {name} is required")));
-        }
+    let missing: String = required_names(pool)
+        .into_iter()
+        .filter(|name| attributes.get(name).is_none_or(String::is_empty))
+        .map(|name| format!("{name}: The attribute is required\n"))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidParameter(format!(
+            "Attributes did not conform to the schema: {missing}"
+        )))
     }
-    Ok(())
 }
 
 /// The attributes the pool's schema requires (other than `sub`, which Tessera sets).
@@ -294,7 +336,7 @@ mod tests {
         );
         assert_eq!(
             message(check_deletable(&pool, &names(&["email"]))),
-            "Attributes did not conform to the schema: email: The attribute is required"
+            "Invalid user attributes: email: Required attribute cannot be deleted."
         );
         assert!(check_deletable(&pool, &names(&["name", "custom:secret"])).is_ok());
     }

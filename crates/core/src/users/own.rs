@@ -110,11 +110,12 @@ impl Tessera {
     ) -> Result<(), CoreError> {
         let c = self.caller(access_token).await?;
         if let Some(writable) = self.writable(&c).await?
-            && let Some(n) = names.iter().find(|n| !writable.contains(n))
+            && names.iter().any(|n| !writable.contains(n))
         {
-            return Err(CoreError::NotAuthorized(format!(
-                "A client attempted to write unauthorized attribute {n}"
-            )));
+            // The same text as for a write, without the name (docs/fidelity.md).
+            return Err(CoreError::NotAuthorized(
+                "A client attempted to write unauthorized attribute".into(),
+            ));
         }
         self.delete_attributes(&c.pool, &c.user.username, names)
             .await
@@ -177,7 +178,7 @@ impl Tessera {
             "phone_number" => Channel::Sms,
             _ => {
                 return Err(CoreError::InvalidParameter(
-                    "Invalid attribute name. Only email and phone_number can be verified.".into(),
+                    "Invalid attribute name. Only phone_number and email can be verified.".into(),
                 ));
             }
         };
@@ -213,7 +214,7 @@ impl Tessera {
         let c = self.caller(access_token).await?;
         if attribute != "email" && attribute != "phone_number" {
             return Err(CoreError::InvalidParameter(
-                "Invalid attribute name. Only email and phone_number can be verified.".into(),
+                "Invalid attribute name. Only phone_number and email can be verified.".into(),
             ));
         }
         self.redeem_code(&c.pool, &c.user, &format!("verify:{attribute}"), code)

@@ -158,12 +158,23 @@ impl Tessera {
     }
 
     pub(crate) async fn insert_new_user(&self, user: &UserRecord) -> Result<(), CoreError> {
+        self.insert_user_or(user, "User already exists").await
+    }
+
+    /// Inserts a new user; a taken username is `UsernameExistsException` with `taken`
+    /// (SignUp: "User already exists"; AdminCreateUser: "User account already exists",
+    /// localstack/localstack#4465 quoting the AWS CLI; docs/fidelity.md, "Audit: users").
+    pub(crate) async fn insert_user_or(
+        &self,
+        user: &UserRecord,
+        taken: &str,
+    ) -> Result<(), CoreError> {
         match self.store.insert_user(user).await {
             Ok(()) => Ok(()),
             // Cognito names the attribute: "An account with the given email already exists."
             Err(StoreError::Conflict(detail)) => match conflicting_alias(&detail) {
                 Some(attribute) => Err(CoreError::UsernameExists(account_exists(attribute))),
-                None => Err(CoreError::UsernameExists("User already exists".into())),
+                None => Err(CoreError::UsernameExists(taken.into())),
             },
             Err(e) => Err(e.into()),
         }
@@ -235,11 +246,13 @@ impl Tessera {
                 "User is already confirmed.".into(),
             ));
         }
+        // NotAuthorizedException, as a raw answer quoted in public code shows
+        // (docs/fidelity.md, "Audit: users").
         let Some(delivery) = Self::verification_target(&pool, &user)
             .map(|d| d.with_metadata(req.client_metadata.as_ref()))
         else {
-            return Err(CoreError::InvalidParameter(
-                "Auto verification not turned on.".into(),
+            return Err(CoreError::NotAuthorized(
+                "Cannot resend codes. Auto verification not turned on.".into(),
             ));
         };
         self.issue_code(
