@@ -11,6 +11,7 @@ mod devices;
 mod fidelity_config;
 mod fidelity_schema;
 mod fidelity_users;
+mod fidelity_users_audit;
 mod gate;
 mod gate_browser;
 mod groups;
