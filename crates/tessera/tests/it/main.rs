@@ -10,6 +10,7 @@ mod data_files;
 mod devices;
 mod fidelity_config;
 mod fidelity_schema;
+mod fidelity_sign_in;
 mod fidelity_users;
 mod fidelity_users_audit;
 mod gate;
