@@ -28,6 +28,7 @@ pub mod rand;
 pub mod schema;
 pub mod sealing;
 pub mod secret;
+pub mod settings;
 pub mod srp;
 pub mod store;
 pub mod tags;

@@ -231,6 +231,7 @@ impl Tessera {
         self.store.insert_pool(&record).await?;
         // The pool's JWKS exists from the start, as in Cognito.
         self.create_signing_key(&record.id).await?;
+        crate::settings::pool_saved(&record);
         self.describe(record).await
     }
 
@@ -273,6 +274,7 @@ impl Tessera {
             rec.modified_ms = self.clock.now_millis().max(rec.modified_ms);
             if self.store.update_pool(&rec, expected).await? {
                 self.changed(ChangeKind::Pool, &rec.id, &rec.id).await?;
+                crate::settings::pool_saved(&rec);
                 return Ok(rec);
             }
         }
