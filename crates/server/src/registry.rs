@@ -128,6 +128,7 @@ pub fn compat_markdown(registry: &Registry) -> String {
             ));
         }
     }
+    out.push_str(&tessera_core::settings::markdown());
     out
 }
 
