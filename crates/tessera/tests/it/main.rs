@@ -25,6 +25,7 @@ mod pools;
 mod protocol;
 mod races;
 mod restart;
+mod settings_table;
 mod tags;
 mod trigger_paths;
 mod triggers;
