@@ -261,7 +261,17 @@ impl Tessera {
         let attrs = attributes::check(pool, &given, writer, Some(&user))?;
         let mut merged = user.attributes.clone();
         merged.extend(attrs.clone());
-        attributes::check_required(pool, &merged)?;
+        // A required attribute still missing: Cognito names the first one in its own words
+        // here (aws/aws-sdk-js#1290, kdgregory/example-cognito-java#1; docs/fidelity.md,
+        // "Audit: sign-in", S23), not in the schema's "did not conform" list.
+        if let Some(name) = attributes::required_names(pool)
+            .into_iter()
+            .find(|name| merged.get(name).is_none_or(String::is_empty))
+        {
+            return Err(CoreError::InvalidParameter(format!(
+                "Invalid attributes given, {name} is missing"
+            )));
+        }
         password::check_policy(&self.password_policy(pool), new)?;
         // The answer is valid: the one request that spends the session sets the password.
         self.spend(&state).await?;

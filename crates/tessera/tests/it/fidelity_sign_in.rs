@@ -401,3 +401,61 @@ both!(challenge_and_mfa_refusals, async |srv: &TestServer| {
         .await;
     refused(r, "ResourceNotFoundException", "Device does not exist.");
 });
+
+both!(new_password_missing_attribute, async |srv: &TestServer| {
+    use aws_sdk_cognitoidentityprovider::types::{MessageActionType, SchemaAttributeType};
+    let pool = srv
+        .idp
+        .create_user_pool()
+        .pool_name("required")
+        .schema(
+            SchemaAttributeType::builder()
+                .name("name")
+                .required(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client = client_with(srv, &pool, &[ExplicitAuthFlowsType::AllowUserPasswordAuth]).await;
+    srv.idp
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("hank")
+        .temporary_password("Temp1234!")
+        .message_action(MessageActionType::Suppress)
+        .user_attributes(crate::users::attr("name", "Hank"))
+        .send()
+        .await
+        .unwrap();
+    let session = password_auth(
+        srv,
+        &client,
+        &[("USERNAME", "hank"), ("PASSWORD", "Temp1234!")],
+    )
+    .await
+    .unwrap()
+    .session
+    .unwrap();
+    // S23: the answer leaves a required attribute empty (changed).
+    let r = srv
+        .idp
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(session)
+        .challenge_responses("USERNAME", "hank")
+        .challenge_responses("NEW_PASSWORD", PASSWORD)
+        .challenge_responses("userAttributes.name", "")
+        .send()
+        .await;
+    refused(
+        r,
+        "InvalidParameterException",
+        "Invalid attributes given, name is missing",
+    );
+});
