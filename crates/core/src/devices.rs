@@ -295,9 +295,19 @@ impl Tessera {
         }
         rec.last_authenticated_ms = Some(self.clock.now_millis());
         self.store.update_device(&rec).await?;
-        // A remembered device stands in for the second factor.
+        // A remembered device stands in for the second factor where the pool says so
+        // (ChallengeRequiredOnNewDevice: "When true, a remembered device can sign in with
+        // device authentication instead of SMS and TOTP factors"; API reference,
+        // DeviceConfigurationType).
         let metadata = crate::auth::client_metadata(responses);
-        if doc.remembered != "remembered"
+        let stands_in = doc.remembered == "remembered"
+            && pool
+                .config
+                .device_configuration
+                .as_ref()
+                .and_then(|c| c.challenge_required_on_new_device)
+                == Some(true);
+        if !stands_in
             && let Some(challenge) = self
                 .mfa_step(pool, client, &user, Some(&key), &metadata)
                 .await?

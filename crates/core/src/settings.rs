@@ -197,12 +197,11 @@ pub const SETTINGS: &[Setting] = &[
         "DeletionProtection",
         "DeleteUserPool is refused while ACTIVE",
     ),
-    stored(
+    honoured(
         P,
         "DeviceConfiguration.ChallengeRequiredOnNewDevice",
-        "a remembered device does not stand in for the MFA factor here: a pool with MFA asks \
-         for it on every device, as with false",
-        &["false"],
+        "when true a remembered device's DEVICE_SRP_AUTH stands in for the MFA factor; when \
+         false MFA is asked on every device",
     ),
     honoured(
         P,
@@ -810,7 +809,6 @@ mod tests {
             "UserPoolAddOns": {"AdvancedSecurityMode": "OFF"},
             "VerificationMessageTemplate": {"DefaultEmailOption": "CONFIRM_WITH_CODE"},
             "AdminCreateUserConfig": {"UnusedAccountValidityDays": 7},
-            "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": false},
         });
         assert!(log_unhonoured(Scope::Pool, "p1", "p1", &doc).is_empty());
         let doc = serde_json::json!({

@@ -145,14 +145,16 @@ async fn device_srp_answer(
         .challenge_responses("TIMESTAMP", srp::format_timestamp(now)))
 }
 
-both!(remembered_devices, async |srv: &TestServer| {
+/// A pool tracking devices (ChallengeRequiredOnNewDevice as given) with SMS MFA, and the
+/// user "dee" with SMS MFA on.
+async fn device_pool(srv: &TestServer, challenge_required: bool) -> (String, String) {
     let (pool, client) = setup(srv).await;
     let c = &srv.idp;
     c.update_user_pool()
         .user_pool_id(&pool)
         .device_configuration(
             DeviceConfigurationType::builder()
-                .challenge_required_on_new_device(true)
+                .challenge_required_on_new_device(challenge_required)
                 .device_only_remembered_on_user_prompt(false)
                 .build(),
         )
@@ -186,10 +188,25 @@ both!(remembered_devices, async |srv: &TestServer| {
         .await
         .unwrap();
 
+    (pool, client)
+}
+
+/// A first sign-in (password, then SMS) gets a new device, which confirms itself with its
+/// SRP verifier: (device key, device group key, access token, ConfirmDevice's answer).
+async fn remember_device(
+    srv: &TestServer,
+    client: &str,
+) -> (
+    String,
+    String,
+    String,
+    aws_sdk_cognitoidentityprovider::operation::confirm_device::ConfirmDeviceOutput,
+) {
+    let c = &srv.idp;
     // A first sign-in (password, then SMS) gets a new device.
-    let (ch, _, session, _) = sign_in(srv, &client, None).await;
+    let (ch, _, session, _) = sign_in(srv, client, None).await;
     assert_eq!(ch, Some(ChallengeNameType::SmsMfa));
-    let tokens = answer_sms(srv, &client, &session.unwrap()).await;
+    let tokens = answer_sms(srv, client, &session.unwrap()).await;
     let meta = tokens.new_device_metadata().unwrap();
     let (key, group) = (
         meta.device_key().unwrap().to_string(),
@@ -216,6 +233,14 @@ both!(remembered_devices, async |srv: &TestServer| {
         .send()
         .await
         .unwrap();
+    (key, group, access.to_string(), confirmed)
+}
+
+both!(remembered_devices, async |srv: &TestServer| {
+    let (pool, client) = device_pool(srv, true).await;
+    let c = &srv.idp;
+    let (key, group, access, confirmed) = remember_device(srv, &client).await;
+    let access = access.as_str();
     assert!(!confirmed.user_confirmation_necessary());
     let d = c
         .get_device()
@@ -373,3 +398,26 @@ both!(remembered_devices, async |srv: &TestServer| {
     let tokens = answer_sms(srv, &client, &session.unwrap()).await;
     assert!(tokens.new_device_metadata().is_some());
 });
+
+// ChallengeRequiredOnNewDevice false: a remembered device is proven, and MFA is still asked
+// (API reference, DeviceConfigurationType).
+both!(
+    a_remembered_device_skips_mfa_only_when_the_pool_says_so,
+    async |srv: &TestServer| {
+        let (_, client) = device_pool(srv, false).await;
+        let (key, group, _, _) = remember_device(srv, &client).await;
+        let (ch, _, session, _) = sign_in(srv, &client, Some(&key)).await;
+        assert_eq!(ch, Some(ChallengeNameType::DeviceSrpAuth));
+        let step = device_srp(
+            srv,
+            &client,
+            session.as_deref().unwrap(),
+            &key,
+            &group,
+            DEVICE_PASSWORD,
+        )
+        .await
+        .unwrap();
+        assert_eq!(step.challenge_name(), Some(&ChallengeNameType::SmsMfa));
+    }
+);
