@@ -194,8 +194,10 @@ impl Tessera {
             })?;
 
         let token = p.response_type.as_deref() == Some("token");
-        let fail = |error: &str, description: &str| {
-            let mut params = vec![("error", error), ("error_description", description)];
+        // Cognito redirects an error with `error` (and `state`) only, no `error_description`
+        // (developer guide, "Authorize endpoint", negative responses; docs/fidelity.md M1).
+        let fail = |error: &str| {
+            let mut params = vec![("error", error)];
             if let Some(s) = p.state.as_deref() {
                 params.push(("state", s));
             }
@@ -204,12 +206,9 @@ impl Tessera {
         let response_type = match p.response_type.as_deref() {
             Some("code") => ResponseType::Code,
             Some("token") => ResponseType::Token,
-            None | Some("") => return Err(fail("invalid_request", "response_type is required")),
+            None | Some("") => return Err(fail("invalid_request")),
             Some(_) => {
-                return Err(fail(
-                    "unsupported_response_type",
-                    "response_type must be code or token",
-                ));
+                return Err(fail("unsupported_response_type"));
             }
         };
         let flow = match response_type {
@@ -217,10 +216,7 @@ impl Tessera {
             ResponseType::Token => "implicit",
         };
         if !oauth_enabled(&found) || !flows(&found).iter().any(|f| f == flow) {
-            return Err(fail(
-                "unauthorized_client",
-                "Client is not allowed for this response_type",
-            ));
+            return Err(fail("unauthorized_client"));
         }
         let idps = found.config.supported_identity_providers.as_deref();
         if !idps.unwrap_or(&[]).iter().any(|i| i == "COGNITO")
@@ -229,25 +225,19 @@ impl Tessera {
                 .is_some_and(|i| i != "COGNITO")
             || p.idp_identifier.is_some()
         {
-            return Err(fail(
-                "invalid_request",
-                "The identity provider is not enabled for this client",
-            ));
+            return Err(fail("invalid_request"));
         }
         let allowed = self
             .usable_scopes(&found)
             .await
-            .map_err(|_| fail("server_error", "Try again later"))?;
+            .map_err(|_| fail("server_error"))?;
         let scopes: Vec<String> = match p.scope.as_deref().map(str::trim) {
             None | Some("") => allowed,
             Some(s) => {
                 let mut asked: Vec<String> = Vec::new();
                 for scope in s.split([' ', '+']).filter(|x| !x.is_empty()) {
                     if !allowed.iter().any(|a| a == scope) {
-                        return Err(fail(
-                            "invalid_scope",
-                            "The scope is not allowed for this client",
-                        ));
+                        return Err(fail("invalid_scope"));
                     }
                     if !asked.iter().any(|a| a == scope) {
                         asked.push(scope.to_string());
@@ -260,10 +250,7 @@ impl Tessera {
             .iter()
             .any(|s| matches!(s.as_str(), "email" | "phone" | "profile"));
         if needs_openid && !scopes.iter().any(|s| s == OPENID) {
-            return Err(fail(
-                "invalid_scope",
-                "The phone, email and profile scopes need the openid scope",
-            ));
+            return Err(fail("invalid_scope"));
         }
         let challenge = match (
             p.code_challenge.as_deref(),
@@ -276,27 +263,18 @@ impl Tessera {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
                 if !ok_len || !ok_chars {
-                    return Err(fail("invalid_request", "code_challenge is malformed"));
+                    return Err(fail("invalid_request"));
                 }
                 Some((c.to_string(), m.to_string()))
             }
             (Some(_), None) => {
-                return Err(fail(
-                    "invalid_request",
-                    "code_challenge_method is required with code_challenge",
-                ));
+                return Err(fail("invalid_request"));
             }
             (None, Some(_)) => {
-                return Err(fail(
-                    "invalid_request",
-                    "code_challenge is required with code_challenge_method",
-                ));
+                return Err(fail("invalid_request"));
             }
             (Some(_), Some(_)) => {
-                return Err(fail(
-                    "invalid_request",
-                    "code_challenge_method must be S256 or plain",
-                ));
+                return Err(fail("invalid_request"));
             }
         };
         if let Some(pr) = p.prompt.as_deref()
@@ -304,7 +282,7 @@ impl Tessera {
                 .split(' ')
                 .all(|x| matches!(x, "none" | "login" | "consent" | "select_account"))
         {
-            return Err(fail("invalid_request", "Unsupported prompt value"));
+            return Err(fail("invalid_request"));
         }
         Ok(Authorization {
             pool,
@@ -338,8 +316,8 @@ impl Tessera {
 
     /// The redirect that ends an authorization error, for a request that already passed
     /// the client and redirect checks (e.g. `prompt=none` without a session).
-    pub fn authorize_error(a: &Authorization, error: &str, description: &str) -> String {
-        let mut params = vec![("error", error), ("error_description", description)];
+    pub fn authorize_error(a: &Authorization, error: &str) -> String {
+        let mut params = vec![("error", error)];
         if let Some(s) = a.state.as_deref() {
             params.push(("state", s));
         }

@@ -283,20 +283,12 @@ async fn finish(
             r
         }
         Err(CoreError::NotAuthorized(_)) => {
-            let mut r = redirect(&Tessera::authorize_error(
-                a,
-                "access_denied",
-                "The user cannot sign in",
-            ));
+            let mut r = redirect(&Tessera::authorize_error(a, "access_denied"));
             r.headers_mut()
                 .append(header::SET_COOKIE, site.cookie(SESSION_COOKIE, "", 0));
             r
         }
-        Err(_) => redirect(&Tessera::authorize_error(
-            a,
-            "server_error",
-            "Internal error",
-        )),
+        Err(_) => redirect(&Tessera::authorize_error(a, "server_error")),
     }
 }
 
@@ -329,11 +321,7 @@ async fn authorize(
         .as_deref()
         .is_some_and(|x| x.split(' ').any(|v| v == "none"))
     {
-        return redirect(&Tessera::authorize_error(
-            &a,
-            "login_required",
-            "The user is not signed in",
-        ));
+        return redirect(&Tessera::authorize_error(&a, "login_required"));
     }
     redirect(&login_url(&site, &p))
 }
@@ -495,10 +483,30 @@ async fn logout(
     }
 }
 
-/// An OAuth error as JSON (RFC 6749 §5.2), with `WWW-Authenticate` on a 401.
-fn oauth_error(e: OAuthError) -> Response {
+/// How much of an OAuth error an endpoint shows.
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    /// `{"error": ...}` only: the token and revoke endpoints (developer guide, "Token
+    /// endpoint" and "Revoke endpoint"; docs/fidelity.md M10, M15). The description is
+    /// logged, not sent.
+    ErrorOnly,
+    /// `error` and `error_description`, in the body and in `WWW-Authenticate`: userInfo.
+    Described,
+}
+
+/// An OAuth error as JSON (RFC 6749 §5.2), with `WWW-Authenticate` on a 401 (and, for
+/// userInfo, on every refusal, as Cognito's "userInfo endpoint" page shows).
+fn oauth_error(e: OAuthError, shape: Shape) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let body = serde_json::json!({ "error": e.error, "error_description": e.description });
+    let body = match shape {
+        Shape::ErrorOnly => {
+            tracing::debug!(error = e.error, description = %e.description, "oauth refusal");
+            serde_json::json!({ "error": e.error })
+        }
+        Shape::Described => {
+            serde_json::json!({ "error": e.error, "error_description": e.description })
+        }
+    };
     let mut r = (status, body.to_string()).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -506,12 +514,15 @@ fn oauth_error(e: OAuthError) -> Response {
         HeaderValue::from_static("application/json;charset=UTF-8"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if status == StatusCode::UNAUTHORIZED {
-        let v = format!(
-            "Bearer error=\"{}\", error_description=\"{}\"",
-            e.error,
-            e.description.replace('"', "'")
-        );
+    if status == StatusCode::UNAUTHORIZED || shape == Shape::Described {
+        let v = match shape {
+            Shape::ErrorOnly => format!("Bearer error=\"{}\"", e.error),
+            Shape::Described => format!(
+                "Bearer error=\"{}\", error_description=\"{}\"",
+                e.error,
+                e.description.replace('"', "'")
+            ),
+        };
         if let Ok(v) = HeaderValue::from_str(&v) {
             h.insert(header::WWW_AUTHENTICATE, v);
         }
@@ -539,11 +550,14 @@ fn basic_auth(headers: &HeaderMap) -> Option<tessera_core::oauth::token::ClientA
 }
 
 fn bad_form() -> Response {
-    oauth_error(OAuthError::new(
-        400,
-        "invalid_request",
-        "The body must be application/x-www-form-urlencoded.",
-    ))
+    oauth_error(
+        OAuthError::new(
+            400,
+            "invalid_request",
+            "The body must be application/x-www-form-urlencoded.",
+        ),
+        Shape::ErrorOnly,
+    )
 }
 
 /// `POST /oauth2/token`.
@@ -564,7 +578,7 @@ async fn token(
         .await
     {
         Ok(answer) => json_ok(serde_json::to_string(&answer).unwrap_or_default()),
-        Err(e) => oauth_error(e),
+        Err(e) => oauth_error(e, Shape::ErrorOnly),
     }
 }
 
@@ -585,16 +599,20 @@ async fn user_info(
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         });
+    // No bearer token: 400, as the "userInfo endpoint" page shows (docs/fidelity.md M12).
     let Some(token) = token else {
-        return oauth_error(OAuthError::new(
-            401,
-            "invalid_request",
-            "Bad OAuth2 request at UserInfo Endpoint",
-        ));
+        return oauth_error(
+            OAuthError::new(
+                400,
+                "invalid_request",
+                "Bad OAuth2 request at UserInfo Endpoint",
+            ),
+            Shape::Described,
+        );
     };
     match state.core.user_info(&site.route, token.trim()).await {
         Ok(claims) => json_ok(serde_json::Value::Object(claims).to_string()),
-        Err(e) => oauth_error(e),
+        Err(e) => oauth_error(e, Shape::Described),
     }
 }
 
@@ -633,6 +651,6 @@ async fn revoke(
         .await
     {
         Ok(()) => json_ok(String::new()),
-        Err(e) => oauth_error(e),
+        Err(e) => oauth_error(e, Shape::ErrorOnly),
     }
 }
