@@ -9,6 +9,7 @@ mod clients;
 mod data_files;
 mod devices;
 mod fidelity_config;
+mod fidelity_managed_login;
 mod fidelity_schema;
 mod fidelity_sign_in;
 mod fidelity_users;
