@@ -201,6 +201,27 @@ async fn the_leeway_applies_to_exp_nbf_and_iat() {
     assert_eq!(verify(strict, &token(&p)).await, Err(VerifyError::Expired));
 }
 
+/// The jwt fuzz target's seed with i64 bounds: `exp` = i64::MAX overflowed
+/// `exp + leeway` and panicked with overflow checks on; extreme times are judged, not fatal.
+#[tokio::test]
+async fn extreme_times_do_not_overflow() {
+    let mut p = access_claims();
+    p["exp"] = json!(i64::MAX);
+    p["nbf"] = json!(i64::MIN);
+    p["iat"] = json!(i64::MIN);
+    verify(config(), &token(&p)).await.unwrap();
+    p["nbf"] = json!(i64::MAX);
+    assert_eq!(
+        verify(config(), &token(&p)).await,
+        Err(VerifyError::NotYetValid)
+    );
+    p["exp"] = json!(i64::MIN);
+    assert_eq!(
+        verify(config(), &token(&p)).await,
+        Err(VerifyError::Expired)
+    );
+}
+
 #[tokio::test]
 async fn an_algorithm_the_key_does_not_declare_is_refused() {
     let cfg = config().jwks(JwksSource::Fixed(jwks(&[jwk("k1", key(), Some("RS384"))])));

@@ -285,7 +285,7 @@ impl Verifier {
         let now = now_secs();
         if let Some(c) = self.verified.get(&key) {
             // Never past expiry, whatever the cache holds.
-            if c.exp + self.leeway() <= now {
+            if c.exp.saturating_add(self.leeway()) <= now {
                 self.verified.remove(&key);
                 return Err(VerifyError::Expired);
             }
@@ -302,7 +302,7 @@ impl Verifier {
     }
 
     fn leeway(&self) -> i64 {
-        self.cfg.leeway.as_secs() as i64
+        i64::try_from(self.cfg.leeway.as_secs()).unwrap_or(i64::MAX)
     }
 
     async fn verify_uncached(&self, token: &str, now: i64) -> Result<Claims, VerifyError> {
@@ -352,16 +352,18 @@ impl Verifier {
             .get("exp")
             .and_then(Value::as_i64)
             .ok_or(VerifyError::MissingClaim("exp"))?;
-        if exp + leeway <= now {
+        // Saturating: the claims are the issuer's, but any i64 must be refused or accepted,
+        // not overflow (exp = i64::MAX panicked with overflow checks on).
+        if exp.saturating_add(leeway) <= now {
             return Err(VerifyError::Expired);
         }
         if let Some(nbf) = all.get("nbf").and_then(Value::as_i64)
-            && nbf - leeway > now
+            && nbf.saturating_sub(leeway) > now
         {
             return Err(VerifyError::NotYetValid);
         }
         if let Some(iat) = all.get("iat").and_then(Value::as_i64)
-            && iat - leeway > now
+            && iat.saturating_sub(leeway) > now
         {
             return Err(VerifyError::IssuedInFuture);
         }
