@@ -122,15 +122,7 @@ async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiEr
         st.core.settings().default_region.clone()
     };
 
-    let mut input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(Default::default())
-    } else {
-        serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::serialization(format!("The request body is not valid JSON: {e}"))
-        })?
-    };
-    drop_nulls(&mut input);
-
+    let input = read_input(&bytes)?;
     tessera_wire::validate::validate_input(op, &input)?;
 
     let handler = st.registry.get(service, op.name).ok_or_else(|| {
@@ -155,6 +147,20 @@ async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiEr
         tracing::debug!(operation = op.name, code = e.code, "operation failed");
     }
     result
+}
+
+/// The request body as JSON: empty means `{}`, nulls are dropped (the `wire_json` fuzz target
+/// calls this too).
+pub(crate) fn read_input(bytes: &[u8]) -> Result<Value, ApiError> {
+    let mut input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(bytes).map_err(|e| {
+            ApiError::serialization(format!("The request body is not valid JSON: {e}"))
+        })?
+    };
+    drop_nulls(&mut input);
+    Ok(input)
 }
 
 /// Errors of the protocol itself, which any operation may return.

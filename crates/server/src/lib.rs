@@ -12,6 +12,8 @@
 
 mod dispatch;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod hosted;
 mod idp;
 pub mod metrics;

@@ -48,14 +48,24 @@ where
     })
 }
 
+/// Decodes an operation's (validated) input into its handler's type, and drops it.
+pub(crate) type Decoder = fn(Value) -> Result<(), serde_json::Error>;
+
+fn decodes<Req: DeserializeOwned>(body: Value) -> Result<(), serde_json::Error> {
+    serde_json::from_value::<Req>(body).map(drop)
+}
+
 pub struct Registry {
     handlers: HashMap<(Service, &'static str), Handler>,
+    /// The input decoding of each handler alone, for the `wire_json` fuzz target.
+    decoders: HashMap<(Service, &'static str), Decoder>,
 }
 
 impl Registry {
     pub fn build() -> Self {
         let mut r = Registry {
             handlers: HashMap::new(),
+            decoders: HashMap::new(),
         };
         crate::idp::register(&mut r);
         r
@@ -73,6 +83,15 @@ impl Registry {
             "{name} is not a modeled operation"
         );
         self.handlers.insert((service, name), typed(f));
+        self.decoders.insert((service, name), decodes::<Req>);
+    }
+
+    /// How the handler of an operation decodes its input, if it is implemented.
+    pub(crate) fn decoder(&self, service: Service, name: &str) -> Option<Decoder> {
+        self.decoders
+            .iter()
+            .find(|((s, n), _)| *s == service && *n == name)
+            .map(|(_, d)| *d)
     }
 
     pub(crate) fn get(&self, service: Service, name: &str) -> Option<&Handler> {

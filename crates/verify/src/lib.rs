@@ -28,6 +28,8 @@
 //! ```
 
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jwks;
 mod layer;
 mod verifier;

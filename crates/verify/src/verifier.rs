@@ -346,7 +346,11 @@ impl Verifier {
         self.check_claims(all, now)
     }
 
-    fn check_claims(&self, all: Map<String, Value>, now: i64) -> Result<Claims, VerifyError> {
+    pub(crate) fn check_claims(
+        &self,
+        all: Map<String, Value>,
+        now: i64,
+    ) -> Result<Claims, VerifyError> {
         let leeway = self.leeway();
         let exp = all
             .get("exp")

@@ -8,6 +8,8 @@
 //! server code: it is shared by the server, the domain core and tooling.
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generated;
 pub mod ops;
 pub mod sigv4;

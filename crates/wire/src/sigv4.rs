@@ -40,6 +40,8 @@ use std::fmt;
 use aws_lc_rs::{constant_time, hmac};
 
 mod canonical;
+#[doc(hidden)]
+pub mod fuzz;
 mod time;
 
 use canonical::*;

@@ -15,7 +15,9 @@ use tessera_wire::idp::{AttributeType, UserType};
 use crate::store::{ChangeKind, PoolRecord, UserRecord};
 use crate::{CoreError, Tessera};
 
-pub use list::parse_filter;
+#[doc(hidden)]
+pub use list::fuzz_filter;
+pub use list::{format_filter, parse_filter};
 pub use signup::secret_hash;
 
 /// Cognito's user statuses.

@@ -9,6 +9,7 @@
 
 mod account;
 mod challenge;
+pub(crate) mod fuzz;
 mod pages;
 
 use axum::Router;
@@ -106,20 +107,7 @@ async fn site(
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or_default();
-            let host = host.rsplit_once(':').map_or(host, |(h, p)| {
-                if p.chars().all(|c| c.is_ascii_digit()) {
-                    h
-                } else {
-                    host
-                }
-            });
-            let mut c = vec![host.to_string()];
-            if let Some((prefix, rest)) = host.split_once('.')
-                && (rest == "localhost" || rest.ends_with(".amazoncognito.com"))
-            {
-                c.push(prefix.to_string());
-            }
-            (c, String::new())
+            (domain_candidates(host), String::new())
         }
     };
     for d in candidates {
@@ -146,6 +134,25 @@ async fn site(
         }
     }
     Err(not_found())
+}
+
+/// The domains a `Host` header may name: the host without its port, and for
+/// `<prefix>.localhost` or `<prefix>.auth.<region>.amazoncognito.com` the prefix.
+fn domain_candidates(host: &str) -> Vec<String> {
+    let host = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let mut c = vec![host.to_string()];
+    if let Some((prefix, rest)) = host.split_once('.')
+        && (rest == "localhost" || rest.ends_with(".amazoncognito.com"))
+    {
+        c.push(prefix.to_string());
+    }
+    c
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
