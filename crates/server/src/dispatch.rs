@@ -135,7 +135,7 @@ async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiEr
         core: st.core.clone(),
         region,
     };
-    let result = handler(ctx, input).await;
+    let result = handler(ctx, input).await.map_err(|e| unmodeled_race(op, e));
     if let Err(e) = &result {
         if !op.may_return(e.code) && !PROTOCOL_ERRORS.contains(&e.code) {
             tracing::warn!(
@@ -147,6 +147,18 @@ async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiEr
         tracing::debug!(operation = op.name, code = e.code, "operation failed");
     }
     result
+}
+
+/// An operation that lost every optimistic retry to concurrent writers, where its model has
+/// no ConcurrentModificationException (ConfirmSignUp, RespondToAuthChallenge, ...: Cognito
+/// never answers it there), answers InternalErrorException instead: a 500 that the SDKs
+/// retry by themselves, and an exception every such operation lists.
+fn unmodeled_race(op: &tessera_wire::ops::Operation, e: ApiError) -> ApiError {
+    const RACE: &str = "ConcurrentModificationException";
+    if e.code == RACE && !op.may_return(RACE) {
+        return ApiError::internal(format!("{}: {}", op.name, e.message));
+    }
+    e
 }
 
 /// The request body as JSON: empty means `{}`, nulls are dropped (the `wire_json` fuzz target
@@ -211,5 +223,41 @@ fn drop_nulls(v: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(drop_nulls),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use tessera_wire::ops::{Service, operations};
+
+    use super::*;
+
+    #[test]
+    fn a_lost_race_is_an_internal_error_where_the_model_has_no_concurrent_modification() {
+        let race = || ApiError::new("ConcurrentModificationException", "lost");
+        let confirm = find_operation(Service::CognitoIdp, "ConfirmSignUp").unwrap();
+        assert!(!confirm.may_return("ConcurrentModificationException"));
+        let e = unmodeled_race(confirm, race());
+        assert_eq!(
+            (e.code, e.status),
+            ("InternalErrorException", StatusCode::INTERNAL_SERVER_ERROR)
+        );
+        assert!(confirm.may_return("InternalErrorException"));
+        // Where the model lists it, it stays.
+        let modeled = operations(Service::CognitoIdp)
+            .iter()
+            .find(|o| o.may_return("ConcurrentModificationException"))
+            .unwrap();
+        assert_eq!(
+            unmodeled_race(modeled, race()).code,
+            "ConcurrentModificationException"
+        );
+        // Other errors pass through.
+        let other = ApiError::new("NotAuthorizedException", "no");
+        assert_eq!(
+            unmodeled_race(confirm, other).code,
+            "NotAuthorizedException"
+        );
     }
 }
