@@ -51,6 +51,30 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userInfo", get(user_info).post(user_info))
         .route("/oauth2/revoke", axum::routing::post(revoke))
+        .route("/error", get(error_page))
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorQuery {
+    error: Option<String>,
+}
+
+/// `GET /error`: Cognito's page for a request it will not send back to a client, as for a
+/// redirect_uri that is not one of the client's callback URLs (docs/fidelity.md M9).
+async fn error_page(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    Query(q): Query<ErrorQuery>,
+) -> Response {
+    if let Err(r) = site(&state, &params, &headers).await {
+        return r;
+    }
+    pages::error(
+        StatusCode::BAD_REQUEST,
+        q.error.as_deref().unwrap_or("invalid_request"),
+        "An error was encountered with the requested page.",
+    )
 }
 
 /// The pool a hosted request is for, and the path its endpoints live under.
@@ -224,7 +248,21 @@ pub(super) async fn begin(
         .core
         .check_authorize(&site.route, p)
         .await
-        .map_err(authorize_error)?;
+        .map_err(|e| match e {
+            // Cognito sends a redirect_uri it does not trust to its own error page, never to
+            // the client (docs/fidelity.md M9).
+            AuthorizeError::Page { error, .. } if error == "redirect_mismatch" => {
+                redirect(&with_params(
+                    &format!("{}/error", site.base_path),
+                    &[
+                        ("error", error.as_str()),
+                        ("client_id", p.client_id.as_deref().unwrap_or_default()),
+                    ],
+                    false,
+                ))
+            }
+            other => authorize_error(other),
+        })?;
     // A broken style must not keep anyone from signing in: the plain page is used. The
     // classic hosted UI (ManagedLoginVersion 1) takes SetUICustomization's CSS and logo,
     // managed login (2) its branding style, as in Cognito.

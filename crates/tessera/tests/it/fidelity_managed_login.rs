@@ -125,31 +125,51 @@ crate::harness::both!(authorize_redirects, async |srv: &TestServer| {
 crate::harness::both!(error_pages, async |srv: &TestServer| {
     let f = fixture(srv).await;
     let mut b = Browser::new();
-    // M8/M9: never redirected; the page names the error (Cognito: /error?error=redirect_mismatch).
-    for (row, k, v, error) in [
-        ("M8", "client_id", "nope", "invalid_client"),
-        (
-            "M9",
-            "redirect_uri",
-            "http://localhost:3000/callback/",
-            "redirect_mismatch",
-        ),
-    ] {
-        let mut p = vec![
-            ("response_type", "code"),
-            ("client_id", f.code_client.as_str()),
-            ("redirect_uri", CALLBACK),
-        ];
-        p.retain(|(key, _)| *key != k);
-        p.push((k, v));
-        let r = b.get(&url(&f.base, "/oauth2/authorize", &p)).await;
-        assert_eq!((r.status, r.location.as_deref()), (400, None), "{row}");
-        assert!(
-            r.body.contains(&format!("<code>{error}</code>")),
-            "{row}: {}",
-            r.body
-        );
-    }
+    // M8: never redirected; the page names the error.
+    let p = [
+        ("response_type", "code"),
+        ("client_id", "nope"),
+        ("redirect_uri", CALLBACK),
+    ];
+    let r = b.get(&url(&f.base, "/oauth2/authorize", &p)).await;
+    assert_eq!((r.status, r.location.as_deref()), (400, None), "M8");
+    assert!(
+        r.body.contains("<code>invalid_client</code>"),
+        "M8: {}",
+        r.body
+    );
+    // M9: a redirect_uri that is not a callback URL goes to the domain's own error page,
+    // /error?error=redirect_mismatch&client_id=<id>, which says "An error was encountered with
+    // the requested page." (aws/aws-aspnet-cognito-identity-provider#167, nextauthjs/next-auth#12125).
+    let p = [
+        ("response_type", "code"),
+        ("client_id", f.code_client.as_str()),
+        ("redirect_uri", "http://localhost:3000/callback/"),
+    ];
+    let r = b.get(&url(&f.base, "/oauth2/authorize", &p)).await;
+    let want = format!(
+        "/domain/{}/error?error=redirect_mismatch&client_id={}",
+        f.domain, f.code_client
+    );
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (302, Some(want.as_str())),
+        "M9"
+    );
+    let page = b
+        .get(&format!(
+            "{}{want}",
+            f.base.split("/domain/").next().unwrap()
+        ))
+        .await;
+    assert_eq!(page.status, 400, "M9");
+    assert!(
+        page.body
+            .contains("An error was encountered with the requested page.")
+            && page.body.contains("<code>redirect_mismatch</code>"),
+        "M9: {}",
+        page.body
+    );
     // S6 on the sign-in page: Cognito's API message, in the page's alert.
     let p = [
         ("response_type", "code"),

@@ -352,15 +352,22 @@ crate::harness::both!(authorize_refusals, async |srv: &TestServer| {
         let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
         b.get(&url(&f.base, "/oauth2/authorize", &refs)).await
     };
-    // Never redirected: unknown client, unregistered (or inexact) redirect URI.
-    for (k, v) in [
-        ("client_id", "nope"),
-        ("redirect_uri", "http://localhost:3000/callback/"),
-        ("redirect_uri", "https://evil.example/cb"),
-    ] {
-        let r = go(&mut b, with(k, v)).await;
-        assert_eq!((r.status, r.location.is_none()), (400, true), "{k}={v}");
-        assert!(!r.body.contains("name=\"password\""));
+    // Never redirected to the client: an unknown client gets an error page, an unregistered
+    // (or inexact) redirect URI the domain's own /error page.
+    let r = go(&mut b, with("client_id", "nope")).await;
+    assert_eq!((r.status, r.location.is_none()), (400, true));
+    assert!(!r.body.contains("name=\"password\""));
+    for v in ["http://localhost:3000/callback/", "https://evil.example/cb"] {
+        let r = go(&mut b, with("redirect_uri", v)).await;
+        let to = r.location.clone().unwrap_or_default();
+        assert_eq!(r.status, 302, "{v}");
+        assert!(
+            to.starts_with(&format!(
+                "/domain/{}/error?error=redirect_mismatch",
+                f.domain
+            )),
+            "{v}: {to}"
+        );
     }
     // Redirected to the client with the error and the state.
     for (k, v, err) in [
