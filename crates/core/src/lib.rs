@@ -15,6 +15,7 @@ pub mod clock;
 pub mod devices;
 pub mod error;
 pub mod groups;
+pub mod health;
 pub mod ids;
 mod lock;
 pub mod messages;

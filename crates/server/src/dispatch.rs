@@ -191,15 +191,6 @@ async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
     })
 }
 
-pub(crate) async fn health() -> Response {
-    (
-        StatusCode::OK,
-        [("content-type", "application/json")],
-        r#"{"status":"ok"}"#,
-    )
-        .into_response()
-}
-
 /// `POST /moto-api/reset` (test mode only): wipes all state, as moto's server mode does.
 pub(crate) async fn reset(State(st): State<AppState>) -> Response {
     match st.core.reset_all().await {

@@ -5,7 +5,7 @@
 //! core function per operation and encodes the answer or Cognito's error envelope. Also
 //! answers CORS preflights for browser SDKs, serves the admin-only development outbox
 //! (`GET /tessera/outbox`), the admin-only revocation feed for gateways
-//! (`GET /tessera/revocations`), admin-only Prometheus metrics (`GET /tessera/metrics`) and,
+//! (`GET /tessera/revocations`), the health probes (`GET /health/live`, `GET /health/ready`), admin-only Prometheus metrics (`GET /tessera/metrics`) and,
 //! in test mode only, `/moto-api/reset`.
 //!
 //! Must not contain business rules (they live in `tessera-core`) or SQL.
@@ -14,6 +14,7 @@ mod dispatch;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+mod health;
 mod hosted;
 mod idp;
 pub mod metrics;
@@ -49,6 +50,8 @@ pub struct ServerConfig {
     pub cors_allowed_origins: Vec<String>,
     /// The development outbox, served admin-only at `GET /tessera/outbox`.
     pub outbox: Option<Arc<dyn OutboxView>>,
+    /// Set when a graceful shutdown begins: `GET /health/ready` then answers 503 `draining`.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -121,7 +124,9 @@ pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
     };
     let mut router = Router::new()
         .route("/", post(dispatch::api))
-        .route("/health", get(dispatch::health))
+        .route("/health", get(health::live))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
         .route("/tessera/outbox", get(outbox::outbox))
         .route("/tessera/revocations", get(revocations::feed))
         .route("/tessera/metrics", get(metrics::metrics))

@@ -50,7 +50,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(crate::backend)?;
-        sqlx::migrate!("migrations/postgres")
+        MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
@@ -116,6 +116,16 @@ impl PgStore {
             }
             None => tokio::time::sleep(max).await,
         }
+    }
+}
+
+/// This backend's migrations, built into the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl PgStore {
+    /// The newest migration this build knows (what the readiness probe expects applied).
+    fn latest_migration() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
     }
 }
 

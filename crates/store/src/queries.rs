@@ -81,6 +81,18 @@ macro_rules! impl_store {
                     .map_err($crate::backend)?;
                 Ok(())
             }
+
+            async fn health(&self) -> Result<tessera_core::store::StoreHealth, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM _sqlx_migrations WHERE success")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                Ok(tessera_core::store::StoreHealth {
+                    applied_migration: row.try_get("v").map_err($crate::backend)?,
+                    latest_migration: Self::latest_migration(),
+                })
+            }
         }
 
         $crate::users::impl_user_store!($store, $db);

@@ -32,7 +32,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(crate::backend)?;
-        sqlx::migrate!("migrations/sqlite")
+        MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
@@ -46,6 +46,16 @@ impl SqliteStore {
 
     async fn wait_signal(&self, max: Duration) {
         tokio::time::sleep(max).await;
+    }
+}
+
+/// This backend's migrations, built into the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+impl SqliteStore {
+    /// The newest migration this build knows (what the readiness probe expects applied).
+    fn latest_migration() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
     }
 }
 

@@ -74,6 +74,14 @@ macro_rules! impl_token_store {
                 rows.iter().map(signing_key_from_row).collect()
             }
 
+            async fn newest_signing_key(&self) -> Result<Option<tessera_core::store::SigningKeyRecord>, tessera_core::store::StoreError> {
+                let row = sqlx::query("SELECT * FROM signing_keys ORDER BY created_ms DESC LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                row.as_ref().map(signing_key_from_row).transpose()
+            }
+
             async fn retire_signing_keys(&self, pool_id: &str, keep_kid: &str, retire_after_ms: i64) -> Result<u64, tessera_core::store::StoreError> {
                 let done = sqlx::query(
                     "UPDATE signing_keys SET retire_after_ms = $1 \

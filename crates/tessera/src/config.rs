@@ -17,6 +17,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9229";
 pub const DEFAULT_DATA_DIR: &str = "./tessera-data";
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: u64 = 10;
 
 /// `tessera serve` flags; each also reads a `TESSERA_*` variable.
 #[derive(Debug, Default, Clone, Args)]
@@ -68,6 +69,13 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "TESSERA_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// After SIGTERM, how long /health/ready answers 503 while new connections are still
+    /// accepted, so load balancers stop sending traffic first (default 0).
+    #[arg(long, env = "TESSERA_SHUTDOWN_DELAY_SECONDS")]
+    pub shutdown_delay_seconds: Option<u64>,
+    /// Then, how long requests in flight have to finish before the process exits (default 10).
+    #[arg(long, env = "TESSERA_SHUTDOWN_GRACE_SECONDS")]
+    pub shutdown_grace_seconds: Option<u64>,
     /// Where email goes: outbox (default) or smtp.
     #[arg(long, env = "TESSERA_EMAIL_SENDER")]
     pub email_sender: Option<String>,
@@ -130,6 +138,8 @@ pub struct FileConfig {
     pub server_key_file: Option<PathBuf>,
     pub cors_allowed_origins: Option<Vec<String>>,
     pub log_format: Option<String>,
+    pub shutdown_delay_seconds: Option<u64>,
+    pub shutdown_grace_seconds: Option<u64>,
     #[serde(default)]
     pub admin: AdminFileConfig,
     #[serde(default)]
@@ -227,6 +237,10 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     pub test_mode: bool,
     pub log_format: String,
+    /// After a shutdown signal: how long the readiness probe fails before the listener closes.
+    pub shutdown_delay: std::time::Duration,
+    /// Then: how long requests in flight have to finish.
+    pub shutdown_grace: std::time::Duration,
     /// `None`: `http://<bound address>`.
     pub public_url: Option<String>,
     /// `None`: `<data dir>/server.key`.
@@ -460,6 +474,16 @@ impl Settings {
                 .unwrap_or_default(),
             test_mode: args.test_mode || file.test_mode.unwrap_or(false),
             log_format,
+            shutdown_delay: std::time::Duration::from_secs(
+                args.shutdown_delay_seconds
+                    .or(file.shutdown_delay_seconds)
+                    .unwrap_or(0),
+            ),
+            shutdown_grace: std::time::Duration::from_secs(
+                args.shutdown_grace_seconds
+                    .or(file.shutdown_grace_seconds)
+                    .unwrap_or(DEFAULT_SHUTDOWN_GRACE_SECONDS),
+            ),
             public_url: non_empty(args.public_url.or(file.public_url))
                 .map(|u| u.trim_end_matches('/').to_string()),
             server_key_file: args.server_key_file.or(file.server_key_file),

@@ -7,6 +7,7 @@ pub mod config;
 pub mod data_dir;
 pub mod gate;
 pub mod outbox_view;
+mod serve;
 pub mod server_key;
 
 use std::collections::HashMap;
@@ -32,10 +33,12 @@ pub struct Running {
     pub admin_generated: bool,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, and waits.
+    /// Starts a graceful shutdown (the readiness probe fails, then the listener closes and
+    /// requests in flight finish; see `serve`), and waits for it.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -50,6 +53,12 @@ impl Running {
         Ok(())
     }
 
+    /// Whether a graceful shutdown has begun.
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Starts a graceful shutdown without waiting for it.
     pub fn trigger_shutdown(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -194,6 +203,7 @@ pub async fn start_with_clock(
         .context("reading revocations")?;
     tokio::task::spawn_blocking(tessera_core::srp::warm_up);
     let revocation_sync = tokio::spawn(core.clone().run_revocation_sync());
+    let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut admin_keys = HashMap::new();
     admin_keys.insert(admin.0.clone(), admin.1.clone());
     let app = tessera_server::app(
@@ -203,15 +213,20 @@ pub async fn start_with_clock(
             test_mode: settings.test_mode,
             cors_allowed_origins: settings.cors_allowed_origins.clone(),
             outbox: Some(Arc::new(outbox_view::OutboxViewAdapter(outbox))),
+            draining: draining.clone(),
         },
     );
     let (tx, rx) = oneshot::channel::<()>();
+    let drain = serve::Drain {
+        draining: draining.clone(),
+        delay: settings.shutdown_delay,
+        grace: settings.shutdown_grace,
+    };
     let task = tokio::spawn(async move {
-        let served = axum::serve(no_delay(listener), app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
+        let stop = async move {
+            let _ = rx.await;
+        };
+        let served = serve::serve(listener, app, stop, drain).await;
         revocation_sync.abort();
         served
     });
@@ -221,6 +236,7 @@ pub async fn start_with_clock(
         admin_generated: matches!(origin, admin_keys::Origin::Generated),
         shutdown: Some(tx),
         task,
+        draining,
     })
 }
 

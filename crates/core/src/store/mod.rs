@@ -70,6 +70,18 @@ pub trait Store:
 {
     /// Deletes every record (test mode only). Every table cascades from `user_pools`.
     async fn reset(&self) -> Result<(), StoreError>;
+    /// One cheap query for the readiness probe: the database answers, and which of this
+    /// build's migrations it has applied.
+    async fn health(&self) -> Result<StoreHealth, StoreError>;
+}
+
+/// What [`Store::health`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreHealth {
+    /// The newest migration the database has applied (0: none).
+    pub applied_migration: i64,
+    /// The newest migration this build knows.
+    pub latest_migration: i64,
 }
 
 /// User pools and app clients.

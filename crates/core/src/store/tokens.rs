@@ -151,6 +151,8 @@ pub trait TokenStore: Send + Sync {
         keep_kid: &str,
         retire_after_ms: i64,
     ) -> Result<u64, StoreError>;
+    /// The most recently created signing key of any pool (the readiness probe opens it).
+    async fn newest_signing_key(&self) -> Result<Option<SigningKeyRecord>, StoreError>;
     /// Every pool id (for `tessera keys rotate` over all pools).
     async fn list_pool_ids(&self) -> Result<Vec<String>, StoreError>;
 

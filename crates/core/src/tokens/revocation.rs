@@ -47,6 +47,11 @@ impl RevocationSet {
         g.retain(|_, until| *until > now_ms);
     }
 
+    /// When the feed was last read successfully (0: never).
+    pub fn read_up_to_ms(&self) -> i64 {
+        self.read_up_to_ms.load(Ordering::SeqCst)
+    }
+
     pub fn len(&self) -> usize {
         crate::lock::read(&self.revoked).len()
     }

@@ -358,6 +358,16 @@ pub fn spawn_binary(spawn: Spawn) -> Binary {
 }
 
 impl Binary {
+    /// The process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit by itself; its status.
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().unwrap()
+    }
+
     /// SIGKILL: no chance to flush anything. Returns what the process wrote to stderr.
     pub fn kill(mut self) -> String {
         self.child.kill().unwrap();

@@ -18,6 +18,7 @@ mod gate;
 mod gate_browser;
 mod groups;
 mod harness;
+mod health;
 mod mfa;
 mod oauth;
 mod outbox;
