@@ -3,6 +3,8 @@
 use clap::{Parser, Subcommand};
 use tessera::{ServeArgs, Settings};
 
+mod config_check;
+
 #[derive(Parser)]
 #[command(
     name = "tessera",
@@ -31,6 +33,21 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Check the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Resolve the settings as `tessera serve` would (file, environment, flags) and print
+    /// them with secrets masked; exits non-zero on an error, without starting anything.
+    Check {
+        #[command(flatten)]
+        serve: ServeArgs,
     },
 }
 
@@ -102,6 +119,13 @@ async fn main() -> anyhow::Result<()> {
             for (pool, kid) in tessera::rotate_keys(&settings, pool_id.as_deref()).await? {
                 println!("{pool}: new signing key {kid}");
             }
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Check { serve },
+        } => {
+            let settings = Settings::resolve(serve)?;
+            print!("{}", config_check::describe(&settings));
             Ok(())
         }
         Command::Serve(args) => {
