@@ -22,6 +22,7 @@ mod health;
 mod mfa;
 mod oauth;
 mod outbox;
+mod packaging_examples;
 mod passkeys;
 mod pools;
 mod protocol;
