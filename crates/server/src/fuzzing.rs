@@ -153,14 +153,15 @@ impl Values {
         }
     }
 
-    /// Every echo is `Value '<text>`: none may be a secret's, unless a public value starts
-    /// the same way (then the echo may be that value's).
+    /// Every echo is `Value '<text>`: none may be a secret's, unless public text holds it
+    /// too (then the echo may be that text's: a value that starts the same way, or a map key,
+    /// which messages name in their paths — a key may itself read `Value '<secret>`).
     fn check_not_echoed(&self, message: &str) {
         for secret in &self.secret {
             if secret.is_empty() || secret.starts_with(['[', '{']) {
                 continue;
             }
-            let shared = self.public.iter().any(|p| p.starts_with(secret.as_str()));
+            let shared = self.public.iter().any(|p| p.contains(secret.as_str()));
             assert!(
                 shared || !message.contains(&format!("Value '{secret}")),
                 "a sensitive value is echoed: {message}"
