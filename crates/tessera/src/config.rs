@@ -56,9 +56,15 @@ pub struct ServeArgs {
     #[arg(long, env = "TESSERA_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Option<Vec<String>>,
     /// The URL clients reach Tessera at (tokens' `iss` is `<public URL>/<pool id>`);
-    /// default: `http://<listen address>`.
+    /// default: `http://<listen address>` (`https://` with a TLS certificate).
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// PEM certificate chain: serve https (with --tls-key-file); reloaded when the file changes.
+    #[arg(long, env = "TESSERA_TLS_CERT_FILE", requires = "tls_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of the certificate.
+    #[arg(long, env = "TESSERA_TLS_KEY_FILE", requires = "tls_cert_file")]
+    pub tls_key_file: Option<PathBuf>,
     /// File holding the server key (64 hex digits); default: `<data dir>/server.key`,
     /// generated on first start. Nodes sharing a database must share this key.
     #[arg(long, env = "TESSERA_SERVER_KEY_FILE")]
@@ -136,6 +142,8 @@ pub struct FileConfig {
     pub test_mode: Option<bool>,
     pub public_url: Option<String>,
     pub server_key_file: Option<PathBuf>,
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
     pub cors_allowed_origins: Option<Vec<String>>,
     pub log_format: Option<String>,
     pub shutdown_delay_seconds: Option<u64>,
@@ -241,10 +249,13 @@ pub struct Settings {
     pub shutdown_delay: std::time::Duration,
     /// Then: how long requests in flight have to finish.
     pub shutdown_grace: std::time::Duration,
-    /// `None`: `http://<bound address>`.
+    /// `None`: `http://<bound address>` (`https://` with TLS).
     pub public_url: Option<String>,
     /// `None`: `<data dir>/server.key`.
     pub server_key_file: Option<PathBuf>,
+    /// Serve https with this certificate chain and key (both or neither).
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
     /// Where email and text messages go (checked here; the senders are built at start).
     pub messages: DeliveryConfig,
     /// Trigger targets by Lambda function ARN.
@@ -421,6 +432,14 @@ impl Settings {
         if log_format != "text" && log_format != "json" {
             anyhow::bail!("log format must be text or json");
         }
+        let tls_cert_file = args.tls_cert_file.or(file.tls_cert_file);
+        let tls_key_file = args.tls_key_file.or(file.tls_key_file);
+        if tls_cert_file.is_some() != tls_key_file.is_some() {
+            anyhow::bail!(
+                "TLS needs both a certificate and a key file \
+                 (TESSERA_TLS_CERT_FILE and TESSERA_TLS_KEY_FILE)"
+            );
+        }
         let mut triggers = std::collections::HashMap::new();
         for t in file.triggers {
             let target = match (t.url, t.command) {
@@ -487,6 +506,8 @@ impl Settings {
             public_url: non_empty(args.public_url.or(file.public_url))
                 .map(|u| u.trim_end_matches('/').to_string()),
             server_key_file: args.server_key_file.or(file.server_key_file),
+            tls_cert_file,
+            tls_key_file,
             messages,
             triggers,
             kms_keys,

@@ -29,6 +29,16 @@ enum Command {
         #[arg(long, default_value = "text")]
         log_format: String,
     },
+    /// Make a local CA and a certificate for localhost signed by it (for --tls-cert-file and
+    /// --tls-key-file); the CA is reused by later runs, so it is trusted once.
+    DevCert {
+        /// Where to write the files (default: the data folder).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// The data folder (the default output folder).
+        #[arg(long, env = "TESSERA_DATA_DIR")]
+        data_dir: Option<std::path::PathBuf>,
+    },
     /// Manage the pools' token signing keys.
     Keys {
         #[command(subcommand)]
@@ -128,11 +138,44 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", config_check::describe(&settings));
             Ok(())
         }
+        Command::DevCert { out, data_dir } => {
+            let dir = out
+                .or(data_dir)
+                .unwrap_or_else(|| std::path::PathBuf::from(tessera::config::DEFAULT_DATA_DIR));
+            let made = tessera::tls::dev_cert::make(&dir)?;
+            let ca = made.ca_cert.display();
+            if made.new_ca {
+                println!("Made a development CA: {ca} (its key stays beside it, mode 0600)");
+            } else {
+                println!("Reused the development CA: {ca}");
+            }
+            println!(
+                "Certificate for localhost, 127.0.0.1 and ::1: {} (key: {})",
+                made.cert.display(),
+                made.key.display()
+            );
+            println!(
+                "Serve with: tessera serve --tls-cert-file {} --tls-key-file {}",
+                made.cert.display(),
+                made.key.display()
+            );
+            println!("Trust the CA in clients:");
+            println!("  Node.js:         NODE_EXTRA_CA_CERTS={ca}");
+            println!("  AWS CLI and SDKs: AWS_CA_BUNDLE={ca}");
+            println!("  curl:            curl --cacert {ca}");
+            println!(
+                "  Debian/Ubuntu:   sudo cp {ca} /usr/local/share/ca-certificates/tessera-dev-ca.crt && sudo update-ca-certificates"
+            );
+            println!(
+                "  macOS:           sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain {ca}"
+            );
+            Ok(())
+        }
         Command::Serve(args) => {
             let settings = Settings::resolve(args)?;
             init_logging(&settings.log_format);
             let mut running = tessera::start(&settings).await?;
-            let url = format!("http://{}", running.addr);
+            let url = format!("{}://{}", running.scheme, running.addr);
             println!("Tessera is listening on {url}");
             println!("Data folder: {}", settings.data_dir.display());
             if running.admin_generated {

@@ -1,6 +1,6 @@
 //! The server's accept loop and its graceful shutdown (hyper's HTTP/1.1 connections watched
 //! by hyper-util's `GracefulShutdown`, rather than `axum::serve`, so one loop can serve
-//! plain TCP and TLS alike).
+//! plain TCP and TLS alike; TLS connections are watched once their handshake is done).
 //!
 //! Shutdown, once asked for (SIGTERM, Ctrl-C, [`crate::Running::shutdown`]):
 //! 1. `GET /health/ready` answers 503 `draining` at once, while the listener still accepts
@@ -18,6 +18,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
+/// The longest a TLS handshake may take.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
 /// How the server stops.
 #[derive(Debug, Clone)]
 pub(crate) struct Drain {
@@ -30,6 +33,7 @@ pub(crate) struct Drain {
 /// Serves `app` on `listener` until `stop` resolves, then drains (see the module docs).
 pub(crate) async fn serve(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     app: axum::Router,
     stop: impl std::future::Future<Output = ()> + Send,
     drain: Drain,
@@ -65,9 +69,35 @@ pub(crate) async fn serve(
             tracing::debug!(error = %e, "TCP_NODELAY");
         }
         let service = TowerToHyperService::new(app.clone());
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(tcp), service));
+        let watcher = graceful.watcher();
+        let http = http.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let ended = match tls {
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(tcp), service))
+                        .await
+                }
+                Some(tls) => {
+                    // A client that never finishes its handshake does not hold a task forever.
+                    let stream = match tokio::time::timeout(HANDSHAKE, tls.accept(tcp)).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });

@@ -30,6 +30,7 @@ mod races;
 mod restart;
 mod settings_table;
 mod tags;
+mod tls;
 mod trigger_paths;
 mod triggers;
 mod users;
