@@ -27,13 +27,22 @@ pub fn describe(s: &Settings) -> String {
     line("account_id", &quoted(&s.account_id));
     line(
         "public_url",
-        &opt(s.public_url.as_deref(), "(http://<listen address>)"),
+        &opt(s.public_url.as_deref(), "(http(s)://<listen address>)"),
     );
     let key_file = s.server_key_file.as_ref().map(|p| p.display().to_string());
     line(
         "server_key_file",
         &opt(key_file.as_deref(), "(<data_dir>/server.key)"),
     );
+    for (k, v) in [
+        ("tls_cert_file", &s.tls_cert_file),
+        ("tls_key_file", &s.tls_key_file),
+    ] {
+        let v = v.as_ref().map(|p| p.display().to_string());
+        line(k, &opt(v.as_deref(), "(none: plain http)"));
+    }
+    line("shutdown_delay_seconds", &s.shutdown_delay.as_secs());
+    line("shutdown_grace_seconds", &s.shutdown_grace.as_secs());
     let origins = if s.cors_allowed_origins.is_empty() {
         "(any origin)".to_string()
     } else {
