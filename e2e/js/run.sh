@@ -6,7 +6,8 @@
 #
 # Needs a running tessera: TESSERA_URL, TESSERA_AKID and TESSERA_SECRET, as e2e/run.sh exports
 # them, and TESSERA_BIN, the tessera binary (gate-browser.test.mjs starts `tessera gate`,
-# triggers.test.mjs a `tessera serve` of its own with [[trigger]] webhooks).
+# triggers.test.mjs a `tessera serve` of its own with [[trigger]] webhooks, tls.test.mjs one over
+# https with a `tessera dev-cert` certificate).
 # Installs what it needs itself: the npm packages pinned in package-lock.json, and Debian's
 # chromium package when it is missing and we are root.
 set -euo pipefail
@@ -60,4 +61,4 @@ node build.mjs
 # versions; keep it out of the test output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node --test --test-concurrency=1 --test-timeout=180000 \
-  smoke.test.mjs identity-js.test.mjs mfa.test.mjs devices.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs passkeys.test.mjs oauth.test.mjs gate-browser.test.mjs triggers.test.mjs
+  smoke.test.mjs identity-js.test.mjs mfa.test.mjs devices.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs passkeys.test.mjs oauth.test.mjs gate-browser.test.mjs triggers.test.mjs tls.test.mjs
