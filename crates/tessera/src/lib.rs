@@ -94,7 +94,7 @@ pub fn sealer(settings: &Settings) -> anyhow::Result<Arc<tessera_core::sealing::
 
 /// `tessera keys rotate`: gives every pool (or one) a new signing key; the old ones stay
 /// in the JWKS until the tokens they signed have expired. Runs against the database
-/// directly, so it works while servers run (they pick the new key up within a minute).
+/// directly, so it works while servers run (the change feed tells them within a second).
 pub async fn rotate_keys(
     settings: &Settings,
     pool_id: Option<&str>,

@@ -3,8 +3,9 @@
 //!
 //! A rotated-out key stops signing at once but stays in the JWKS until every token it can
 //! have signed has expired (the longest ID/access token validity, one day, plus the cache
-//! lifetime of other nodes). Nodes reload a pool's keys every `RELOAD_MS`, and at once when
-//! they meet a `kid` they do not know.
+//! lifetime of other nodes). Nodes reload a pool's keys every `RELOAD_MS`, at once when they
+//! meet a `kid` they do not know, and when the change feed reports a change of the pool (a
+//! rotation writes one, so every node signs with the new key within a second).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -120,6 +121,9 @@ impl Tessera {
             )
             .await?;
         self.keys.forget(pool_id);
+        // Tells the running nodes (this one may be `tessera keys rotate`) to reload the keys.
+        self.changed(crate::store::ChangeKind::Pool, pool_id, pool_id)
+            .await?;
         Ok(kid)
     }
 

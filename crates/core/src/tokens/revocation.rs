@@ -85,6 +85,10 @@ impl Tessera {
             }
         };
         for c in changes {
+            if matches!(c.kind, crate::store::ChangeKind::Pool) {
+                // The pool's signing keys may have been rotated (`tessera keys rotate`).
+                self.keys.forget(&c.pool_id);
+            }
             self.cache.invalidate(c.kind, &c.pool_id, &c.id);
         }
         let n = rows.len();
