@@ -226,7 +226,7 @@ pub async fn start_with_clock(
     );
     let (tx, rx) = oneshot::channel::<()>();
     let drain = serve::Drain {
-        draining: draining.clone(),
+        draining: Some(draining.clone()),
         delay: settings.shutdown_delay,
         grace: settings.shutdown_grace,
     };
@@ -246,18 +246,5 @@ pub async fn start_with_clock(
         shutdown: Some(tx),
         task,
         draining,
-    })
-}
-
-/// Sets TCP_NODELAY on every accepted connection: without it a response written in two
-/// parts (headers, then a streamed body) waits for the client's delayed ACK (up to 40 ms).
-pub(crate) fn no_delay(
-    listener: tokio::net::TcpListener,
-) -> impl axum::serve::Listener<Addr = SocketAddr> {
-    use axum::serve::ListenerExt;
-    listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY");
-        }
     })
 }

@@ -25,6 +25,13 @@ enum Command {
         /// The gateway's configuration file.
         #[arg(long, env = "TESSERA_GATE_CONFIG")]
         config: std::path::PathBuf,
+        /// PEM certificate chain: serve https (with --tls-key-file); reloaded when the file
+        /// changes. Overrides the file's `tls_cert_file`.
+        #[arg(long, env = "TESSERA_GATE_TLS_CERT_FILE", requires = "tls_key_file")]
+        tls_cert_file: Option<std::path::PathBuf>,
+        /// PEM private key of the certificate. Overrides the file's `tls_key_file`.
+        #[arg(long, env = "TESSERA_GATE_TLS_KEY_FILE", requires = "tls_cert_file")]
+        tls_key_file: Option<std::path::PathBuf>,
         /// Log format: text or json.
         #[arg(long, default_value = "text")]
         log_format: String,
@@ -112,13 +119,22 @@ async fn main() -> anyhow::Result<()> {
     tessera::data_dir::private_umask();
     let cli = Cli::parse();
     match cli.command {
-        Command::Gate { config, log_format } => {
+        Command::Gate {
+            config,
+            tls_cert_file,
+            tls_key_file,
+            log_format,
+        } => {
             init_logging(&log_format);
-            let cfg = tessera::gate::GateConfig::load(&config)?;
+            let mut cfg = tessera::gate::GateConfig::load(&config)?;
+            cfg.override_tls(tls_cert_file, tls_key_file)?;
             let routes = cfg.routes.len();
             let gate = tessera::gate::start(cfg).await?;
-            println!("Tessera gate is listening on http://{}", gate.addr);
-            tracing::info!(addr = %gate.addr, routes, "gate started");
+            println!(
+                "Tessera gate is listening on {}://{}",
+                gate.scheme, gate.addr
+            );
+            tracing::info!(addr = %gate.addr, scheme = gate.scheme, routes, "gate started");
             gate.serve_until(shutdown_signal()).await
         }
         Command::Keys {

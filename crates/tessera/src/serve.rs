@@ -1,10 +1,12 @@
-//! The server's accept loop and its graceful shutdown (hyper's HTTP/1.1 connections watched
-//! by hyper-util's `GracefulShutdown`, rather than `axum::serve`, so one loop can serve
-//! plain TCP and TLS alike; TLS connections are watched once their handshake is done).
+//! The accept loop and graceful shutdown of `tessera serve` and `tessera gate` (hyper's
+//! HTTP/1.1 connections watched by hyper-util's `GracefulShutdown`, rather than `axum::serve`,
+//! so one loop can serve plain TCP and TLS alike; TLS connections are watched once their
+//! handshake is done).
 //!
-//! Shutdown, once asked for (SIGTERM, Ctrl-C, [`crate::Running::shutdown`]):
+//! Shutdown, once asked for (SIGTERM, Ctrl-C, [`crate::Running::shutdown`], `Gate::stop`):
 //! 1. `GET /health/ready` answers 503 `draining` at once, while the listener still accepts
 //!    for `shutdown_delay` (so load balancers see the probe fail and stop sending traffic);
+//!    the gate has no readiness probe and no delay;
 //! 2. the listener is closed (new connections are refused) and idle keep-alive connections
 //!    are closed; requests in flight finish, for at most `shutdown_grace`;
 //! 3. whatever is still running then is dropped.
@@ -24,13 +26,14 @@ const HANDSHAKE: Duration = Duration::from_secs(10);
 /// How the server stops.
 #[derive(Debug, Clone)]
 pub(crate) struct Drain {
-    /// Read by the readiness probe.
-    pub draining: Arc<AtomicBool>,
+    /// Read by the readiness probe (the gate has none).
+    pub draining: Option<Arc<AtomicBool>>,
     pub delay: Duration,
     pub grace: Duration,
 }
 
-/// Serves `app` on `listener` until `stop` resolves, then drains (see the module docs).
+/// Serves `app` (any router: Tessera's or the gate's) on `listener`, over TLS with `tls`,
+/// until `stop` resolves, then drains (see the module docs).
 pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -42,11 +45,13 @@ pub(crate) async fn serve(
     let http = hyper::server::conn::http1::Builder::new();
     let stop = async {
         stop.await;
-        drain.draining.store(true, Ordering::SeqCst);
-        tracing::info!(
-            delay_s = drain.delay.as_secs_f64(),
-            "draining: the readiness probe now fails"
-        );
+        if let Some(draining) = &drain.draining {
+            draining.store(true, Ordering::SeqCst);
+            tracing::info!(
+                delay_s = drain.delay.as_secs_f64(),
+                "draining: the readiness probe now fails"
+            );
+        }
         tokio::time::sleep(drain.delay).await;
     };
     tokio::pin!(stop);

@@ -4,6 +4,12 @@
 //! listen = "127.0.0.1:8080"
 //! # Where nginx `auth_request`, Traefik ForwardAuth or Envoy ext_authz ask (optional).
 //! forward_auth_path = "/_tessera/auth"
+//! # Optional: serve https, reloading the certificate when the files change (ADR 0015);
+//! # --tls-cert-file/--tls-key-file or TESSERA_GATE_TLS_CERT_FILE/_KEY_FILE override these.
+//! # tls_cert_file = "/etc/tessera/gate.pem"
+//! # tls_key_file = "/etc/tessera/gate.key"
+//! # After SIGTERM, how long requests in flight have to finish (default 10).
+//! # shutdown_grace_secs = 10
 //!
 //! [issuer]
 //! # Exactly the tokens' `iss`: Tessera's `<public URL>/<pool id>`, or Cognito's
@@ -24,7 +30,8 @@
 //! client_id = "x-auth-client-id"
 //! email = "x-auth-email"
 //!
-//! # Backends are plain http:// (the gateway sits next to them); TLS ends in front of it.
+//! # Backends are plain http:// (the gateway sits next to them); TLS ends at the gate or in
+//! # front of it.
 //! [[route]]
 //! path = "/health"              # exact, or a prefix ending in "/*", or with {segments}
 //! backend = "http://127.0.0.1:3000"
@@ -59,7 +66,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -70,6 +77,15 @@ pub struct GateConfig {
     pub listen: SocketAddr,
     #[serde(default)]
     pub forward_auth_path: Option<String>,
+    /// PEM certificate chain: serve https (with `tls_key_file`), as `tessera serve` does.
+    #[serde(default)]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of the certificate.
+    #[serde(default)]
+    pub tls_key_file: Option<PathBuf>,
+    /// After a stop is asked for, how long requests in flight have to finish (seconds).
+    #[serde(default = "default_shutdown_grace")]
+    pub shutdown_grace_secs: u64,
     pub issuer: IssuerConfig,
     #[serde(default = "default_claim_headers")]
     pub claim_headers: BTreeMap<String, String>,
@@ -198,6 +214,10 @@ pub struct RouteConfig {
     pub groups: Vec<String>,
 }
 
+fn default_shutdown_grace() -> u64 {
+    crate::config::DEFAULT_SHUTDOWN_GRACE_SECONDS
+}
+
 fn default_leeway() -> u64 {
     5
 }
@@ -219,6 +239,31 @@ fn default_claim_headers() -> BTreeMap<String, String> {
 }
 
 impl GateConfig {
+    /// Puts the certificate and key given on the command line (or in
+    /// `TESSERA_GATE_TLS_CERT_FILE` / `TESSERA_GATE_TLS_KEY_FILE`) in place of the file's.
+    pub fn override_tls(
+        &mut self,
+        cert: Option<PathBuf>,
+        key: Option<PathBuf>,
+    ) -> anyhow::Result<()> {
+        if cert.is_some() || key.is_some() {
+            self.tls_cert_file = cert;
+            self.tls_key_file = key;
+        }
+        self.check_tls()
+    }
+
+    fn check_tls(&self) -> anyhow::Result<()> {
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            bail!(
+                "TLS needs both a certificate and a key file \
+                 (tls_cert_file and tls_key_file, or TESSERA_GATE_TLS_CERT_FILE and \
+                 TESSERA_GATE_TLS_KEY_FILE)"
+            );
+        }
+        Ok(())
+    }
+
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -227,6 +272,7 @@ impl GateConfig {
 
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let cfg: GateConfig = toml::from_str(text)?;
+        cfg.check_tls()?;
         for r in &cfg.routes {
             if !r.path.starts_with('/') {
                 bail!("route path {:?} must start with /", r.path);

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
@@ -28,6 +29,8 @@ use route::Route;
 /// A running gateway.
 pub struct Gate {
     pub addr: SocketAddr,
+    /// `https` with a certificate, else `http`.
+    pub scheme: &'static str,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -83,8 +86,14 @@ fn json_error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// Starts the gateway on `cfg.listen`.
+/// Starts the gateway on `cfg.listen` (https with `cfg.tls_cert_file` and `cfg.tls_key_file`),
+/// served and stopped as `tessera serve` is (`crate::serve`).
 pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
+    let tls = match (&cfg.tls_cert_file, &cfg.tls_key_file) {
+        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!("TLS needs both a certificate and a key file"),
+    };
     let mut vc = Config::new(&cfg.issuer.issuer);
     vc.audiences = cfg.issuer.audiences.clone();
     vc.leeway = Duration::from_secs(cfg.issuer.leeway_secs);
@@ -122,15 +131,22 @@ pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
         revoked,
     });
     let app = axum::Router::new().fallback(handle).with_state(shared);
-    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let drain = crate::serve::Drain {
+        draining: None,
+        delay: Duration::ZERO,
+        grace: Duration::from_secs(cfg.shutdown_grace_secs),
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(crate::no_delay(listener), app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let stop = async move {
+            let _ = rx.await;
+        };
+        let served = crate::serve::serve(listener, tls, app, stop, drain).await;
         if let Some(p) = poller {
             p.abort();
         }
@@ -138,6 +154,7 @@ pub async fn start(cfg: GateConfig) -> anyhow::Result<Gate> {
     });
     Ok(Gate {
         addr,
+        scheme,
         shutdown: tx,
         task,
     })

@@ -1,4 +1,4 @@
-//! HTTPS for `tessera serve` (ADR 0015): rustls with aws-lc-rs, on the same listener for
+//! HTTPS for `tessera serve` and `tessera gate` (ADR 0015): rustls with aws-lc-rs, on the same listener for
 //! everything. The certificate and key are PEM files, re-read when their modification time or
 //! size changes (looked at, at most once a second, by the handshake that needs them), so a
 //! renewed certificate is served without a restart; a pair that does not load (half written,
@@ -134,7 +134,8 @@ impl ResolvesServerCert for ReloadingCert {
     }
 }
 
-/// The acceptor for `tessera serve` with `--tls-cert-file` and `--tls-key-file`.
+/// The acceptor for `tessera serve` or `tessera gate` with `--tls-cert-file` and
+/// `--tls-key-file`.
 pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
     let resolver = ReloadingCert::new(cert, key)?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider())
