@@ -514,6 +514,18 @@ async fn logout(
             description: "client_id and logout_uri are required.".into(),
         }),
     };
+    // Cognito sends a sign-out request it cannot honour (no logout_uri nor redirect_uri, or a
+    // logout_uri that is not a sign-out URL) to its own error page, with the error spelled as
+    // in its URL, `+` for the spaces (docs/fidelity.md M16); `with_params` would write `%20`.
+    let target = target.map_err(|e| match e {
+        AuthorizeError::Page { error, .. } if error == "invalid_request" => {
+            AuthorizeError::Redirect(format!(
+                "{}/error?error=Required+parameters+missing",
+                site.base_path
+            ))
+        }
+        other => other,
+    });
     match target {
         Ok(location) => {
             let mut r = redirect(&location);

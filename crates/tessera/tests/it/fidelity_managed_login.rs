@@ -170,6 +170,39 @@ crate::harness::both!(error_pages, async |srv: &TestServer| {
         "M9: {}",
         page.body
     );
+    // M16: a sign-out request Cognito cannot honour (a logout_uri that is not a sign-out URL,
+    // or neither logout_uri nor redirect_uri) goes to the domain's error page with
+    // error=Required+parameters+missing (agentic-community/mcp-gateway-registry#1545).
+    let origin = f.base.split("/domain/").next().unwrap().to_string();
+    let want = format!(
+        "/domain/{}/error?error=Required+parameters+missing",
+        f.domain
+    );
+    for p in [
+        vec![
+            ("client_id", f.code_client.as_str()),
+            ("logout_uri", "https://evil.example/"),
+        ],
+        vec![("client_id", f.code_client.as_str())],
+    ] {
+        let r = b.get(&url(&f.base, "/logout", &p)).await;
+        assert_eq!(
+            (r.status, r.location.as_deref()),
+            (302, Some(want.as_str())),
+            "M16: {p:?}"
+        );
+    }
+    let page = b.get(&format!("{origin}{want}")).await;
+    assert_eq!(page.status, 400, "M16");
+    assert!(
+        page.body
+            .contains("An error was encountered with the requested page.")
+            && page
+                .body
+                .contains("<code>Required parameters missing</code>"),
+        "M16: {}",
+        page.body
+    );
     // S6 on the sign-in page: Cognito's API message, in the page's alert.
     let p = [
         ("response_type", "code"),

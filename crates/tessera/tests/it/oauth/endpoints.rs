@@ -329,7 +329,20 @@ crate::harness::both!(code_flow_with_pkce, async |srv: &TestServer| {
             ],
         ))
         .await;
-    assert_eq!((bad_logout.status, bad_logout.location), (400, None));
+    // Cognito's error page, never the unregistered URL (docs/fidelity.md M16).
+    assert_eq!(
+        (bad_logout.status, bad_logout.location.as_deref()),
+        (
+            302,
+            Some(
+                format!(
+                    "/domain/{}/error?error=Required+parameters+missing",
+                    f.domain
+                )
+                .as_str()
+            )
+        )
+    );
 });
 
 crate::harness::both!(authorize_refusals, async |srv: &TestServer| {
