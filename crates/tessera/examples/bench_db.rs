@@ -27,21 +27,15 @@
 
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use aws_credential_types::Credentials;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
-use aws_sdk_cognitoidentityprovider::types::{ExplicitAuthFlowsType, MessageActionType};
 use serde_json::{Value, json};
 use tessera_core::rand::Rng;
 
 #[path = "common/mod.rs"]
 mod common;
+use common::cognito::*;
 use common::*;
-
-const AKID: &str = "AKIDTESSERABENCH0001";
-const SECRET: &str = "bench-secret-access-key-0123456789abcdef";
-const PASSWORD: &str = "Bench-Passw0rd!";
 
 fn pg_url() -> String {
     std::env::var("TESSERA_TEST_POSTGRES_URL")
@@ -110,90 +104,11 @@ fn read(schema: &str, server_pid: u32) -> Reading {
     }
 }
 
-async fn call(http: &reqwest::Client, url: &str, op: &str, body: &Value) -> Result<Value, String> {
-    let r = http
-        .post(url)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let ok = r.status().is_success();
-    let v: Value = r.json().await.map_err(|e| e.to_string())?;
-    if ok { Ok(v) } else { Err(format!("{op}: {v}")) }
-}
-
-fn tokens(v: &Value) -> (String, String) {
-    let r = &v["AuthenticationResult"];
-    (
-        r["AccessToken"].as_str().unwrap().to_string(),
-        r["RefreshToken"].as_str().unwrap_or_default().to_string(),
-    )
-}
-
 struct Ctx {
     http: reqwest::Client,
     url: String,
     pool: String,
     client: String,
-}
-
-async fn srp_sign_in(ctx: &Ctx, user: &str) -> Result<Value, String> {
-    let mut a = [0u8; 32];
-    tessera_core::rand::SystemRng.fill(&mut a);
-    let srp_a = tokio::task::spawn_blocking(move || tessera_core::srp::client::client_public(&a))
-        .await
-        .map_err(|e| e.to_string())?;
-    let body = json!({
-        "AuthFlow": "USER_SRP_AUTH",
-        "ClientId": ctx.client,
-        "AuthParameters": { "USERNAME": user, "SRP_A": srp_a },
-    });
-    let ch = call(&ctx.http, &ctx.url, "InitiateAuth", &body).await?;
-    let p = &ch["ChallengeParameters"];
-    let get = |k: &str| p[k].as_str().unwrap_or_default().to_string();
-    let (user_id, salt, srp_b, block) = (
-        get("USER_ID_FOR_SRP"),
-        get("SALT"),
-        get("SRP_B"),
-        get("SECRET_BLOCK"),
-    );
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let (pool, uid, blk) = (ctx.pool.clone(), user_id.clone(), block.clone());
-    let signature = tokio::task::spawn_blocking(move || {
-        tessera_core::srp::client::client_signature(
-            tessera_core::srp::pool_name(&pool),
-            &uid,
-            PASSWORD,
-            &salt,
-            &srp_b,
-            &a,
-            &blk,
-            now,
-        )
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| format!("client signature: {e:?}"))?;
-    let body = json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ClientId": ctx.client,
-        "Session": ch["Session"],
-        "ChallengeResponses": {
-            "USERNAME": user_id,
-            "PASSWORD_CLAIM_SECRET_BLOCK": block,
-            "PASSWORD_CLAIM_SIGNATURE": signature,
-            "TIMESTAMP": tessera_core::srp::format_timestamp(now),
-        },
-    });
-    call(&ctx.http, &ctx.url, "RespondToAuthChallenge", &body).await
 }
 
 /// Runs `f(i)` for i in 0..n, `c` at a time; panics on the first error. Returns the answers
@@ -267,13 +182,7 @@ async fn main() {
     };
     println!("server: {url} (pid {pid})");
 
-    let conf = aws_sdk_cognitoidentityprovider::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&url)
-        .credentials_provider(Credentials::new(AKID, SECRET, None, None, "bench"))
-        .build();
-    let idp = aws_sdk_cognitoidentityprovider::Client::from_conf(conf);
+    let idp = admin(&url);
     let pool = idp
         .create_user_pool()
         .pool_name("bench")
@@ -284,38 +193,8 @@ async fn main() {
         .unwrap()
         .id
         .unwrap();
-    let client = idp
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("bench")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap()
-        .client_id
-        .unwrap();
-    for i in 0..n {
-        let name = format!("user{i:04}");
-        idp.admin_create_user()
-            .user_pool_id(&pool)
-            .username(&name)
-            .message_action(MessageActionType::Suppress)
-            .send()
-            .await
-            .unwrap();
-        idp.admin_set_user_password()
-            .user_pool_id(&pool)
-            .username(&name)
-            .password(PASSWORD)
-            .permanent(true)
-            .send()
-            .await
-            .unwrap();
-    }
+    let client = create_client(&idp, &pool, "bench", false).await;
+    create_users(&idp, &pool, n).await;
     let ctx = Arc::new(Ctx {
         http: reqwest::Client::new(),
         url: url.clone(),
@@ -325,7 +204,16 @@ async fn main() {
     // One sign-in each first, so the measured phases find warm caches and connections.
     let warm = run(n, c, |i| {
         let ctx = ctx.clone();
-        async move { srp_sign_in(&ctx, &format!("user{i:04}")).await }
+        async move {
+            srp_sign_in(
+                &ctx.http,
+                &ctx.url,
+                &ctx.pool,
+                &ctx.client,
+                &format!("user{i:04}"),
+            )
+            .await
+        }
     })
     .await;
     drop(warm);
@@ -376,12 +264,21 @@ async fn main() {
                     }
                 })
                 .await;
-                (access, refresh) = v.iter().map(tokens).unzip();
+                (access, refresh) = v.iter().map(|t| tokens(t).unwrap()).unzip();
             }
             3 => {
                 run(n, c, move |i| {
                     let ctx = ctx2.clone();
-                    async move { srp_sign_in(&ctx, &format!("user{i:04}")).await }
+                    async move {
+                        srp_sign_in(
+                            &ctx.http,
+                            &ctx.url,
+                            &ctx.pool,
+                            &ctx.client,
+                            &format!("user{i:04}"),
+                        )
+                        .await
+                    }
                 })
                 .await;
             }

@@ -39,13 +39,8 @@
 
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use aws_credential_types::Credentials;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
-use aws_sdk_cognitoidentityprovider::types::{
-    ExplicitAuthFlowsType, MessageActionType, PreventUserExistenceErrorTypes,
-};
 use serde_json::{Value, json};
 use tessera_core::rand::Rng;
 
@@ -54,13 +49,12 @@ mod common;
 mod load;
 mod server;
 
+use common::cognito::{
+    AKID, PASSWORD, SECRET, admin, create_client, create_users, password_sign_in, tokens,
+};
 use common::*;
 use load::*;
 use server::*;
-
-const AKID: &str = "AKIDTESSERABENCH0001";
-const SECRET: &str = "bench-secret-access-key-0123456789abcdef";
-const PASSWORD: &str = "Bench-Passw0rd!";
 
 fn pass(ok: bool) -> &'static str {
     if ok { "PASS" } else { "FAIL" }

@@ -2,6 +2,8 @@
 //! minimal HTTP/1.1 client connection for load generation.
 #![allow(dead_code)]
 
+pub mod cognito;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
