@@ -209,6 +209,13 @@ fn authorize_error(e: AuthorizeError) -> Response {
     }
 }
 
+/// The domain's own error page (`GET /error`) with `query`, spaces written `+` as in
+/// Cognito's URLs (`error=Required+parameters+missing`); `with_params` writes them `%20`,
+/// and since it writes a `%` as `%25`, every `%20` it leaves is a space.
+fn error_page_url(site: &Site, query: &[(&str, &str)]) -> String {
+    with_params(&format!("{}/error", site.base_path), query, false).replace("%20", "+")
+}
+
 /// The login page's URL for an authorization request (same parameters, as Cognito's).
 fn login_url(site: &Site, p: &AuthorizeParams) -> String {
     page_url(site, "/login", p)
@@ -252,13 +259,12 @@ pub(super) async fn begin(
             // Cognito sends a redirect_uri it does not trust to its own error page, never to
             // the client (docs/fidelity.md M9).
             AuthorizeError::Page { error, .. } if error == "redirect_mismatch" => {
-                redirect(&with_params(
-                    &format!("{}/error", site.base_path),
+                redirect(&error_page_url(
+                    &site,
                     &[
                         ("error", error.as_str()),
                         ("client_id", p.client_id.as_deref().unwrap_or_default()),
                     ],
-                    false,
                 ))
             }
             other => authorize_error(other),
@@ -515,13 +521,12 @@ async fn logout(
         }),
     };
     // Cognito sends a sign-out request it cannot honour (no logout_uri nor redirect_uri, or a
-    // logout_uri that is not a sign-out URL) to its own error page, with the error spelled as
-    // in its URL, `+` for the spaces (docs/fidelity.md M16); `with_params` would write `%20`.
+    // logout_uri that is not a sign-out URL) to its own error page (docs/fidelity.md M16).
     let target = target.map_err(|e| match e {
         AuthorizeError::Page { error, .. } if error == "invalid_request" => {
-            AuthorizeError::Redirect(format!(
-                "{}/error?error=Required+parameters+missing",
-                site.base_path
+            AuthorizeError::Redirect(error_page_url(
+                &site,
+                &[("error", "Required parameters missing")],
             ))
         }
         other => other,
