@@ -112,6 +112,22 @@ impl Tessera {
     }
 
     async fn verify_signature(&self, token: &str) -> Result<AccessClaims, CoreError> {
+        let (pool_id, payload) = self.signed_payload(token).await?;
+        let mut claims: AccessClaims = serde_json::from_slice(&payload).map_err(|_| invalid())?;
+        let iss = format!(
+            "{}/{pool_id}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        if claims.token_use != "access" || claims.iss != iss {
+            return Err(invalid());
+        }
+        claims.pool_id = pool_id;
+        Ok(claims)
+    }
+
+    /// Checks a token's signature with the keys of the pool its issuer names; the pool id
+    /// and the signed payload. Nothing else (use, expiry) is checked here.
+    async fn signed_payload(&self, token: &str) -> Result<(String, Vec<u8>), CoreError> {
         let parsed = jwt::parse(token).map_err(|_| invalid())?;
         // The issuer names the pool whose keys must have signed the token; it is only
         // trusted once the signature checks out with that pool's key.
@@ -141,11 +157,58 @@ impl Tessera {
         }
         let public = ring.verifying_key(&parsed.kid).ok_or_else(invalid)?;
         let payload = parsed.verify(&public).map_err(|_| invalid())?;
-        let mut claims: AccessClaims = serde_json::from_slice(&payload).map_err(|_| invalid())?;
-        if claims.token_use != "access" || claims.iss != iss {
-            return Err(invalid());
-        }
-        claims.pool_id = pool_id;
-        Ok(claims)
+        Ok((pool_id, payload))
     }
+
+    /// Checks an ID token of user pool `pool_id` for another service (identity pools):
+    /// signature, issuer, `token_use`, expiry. Its claims, and whether its sign-in has been
+    /// revoked (signed out) since.
+    pub async fn verify_id_token(
+        &self,
+        pool_id: &str,
+        token: &str,
+    ) -> Result<(serde_json::Map<String, serde_json::Value>, bool), IdTokenError> {
+        let (signed_by, payload) = self
+            .signed_payload(token)
+            .await
+            .map_err(|_| IdTokenError::Invalid)?;
+        if signed_by != pool_id {
+            return Err(IdTokenError::OtherIssuer);
+        }
+        let claims: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&payload).map_err(|_| IdTokenError::Invalid)?;
+        let iss = format!(
+            "{}/{pool_id}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        if claims.get("iss").and_then(|v| v.as_str()) != Some(iss.as_str()) {
+            return Err(IdTokenError::OtherIssuer);
+        }
+        if claims.get("token_use").and_then(|v| v.as_str()) != Some("id") {
+            return Err(IdTokenError::Invalid);
+        }
+        let exp = claims.get("exp").and_then(|v| v.as_i64()).unwrap_or(0);
+        let now = self.clock.now_secs();
+        if exp <= now {
+            return Err(IdTokenError::Expired { exp, now });
+        }
+        let revoked = claims
+            .get("origin_jti")
+            .and_then(|v| v.as_str())
+            .is_some_and(|jti| self.revocations.is_revoked(jti));
+        Ok((claims, revoked))
+    }
+}
+
+/// Why an ID token was refused by [`Tessera::verify_id_token`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdTokenError {
+    /// Not a token of a pool here, badly formed, or the signature does not check out.
+    Invalid,
+    /// A valid token of another pool.
+    OtherIssuer,
+    Expired {
+        exp: i64,
+        now: i64,
+    },
 }
