@@ -5,6 +5,8 @@
 #   scripts/fuzz.sh TARGET [SECONDS]     fuzz TARGET for SECONDS (default 300)
 #   scripts/fuzz.sh all [SECONDS]        each target in turn, SECONDS each
 #   scripts/fuzz.sh TARGET FILE...       run TARGET once on each FILE (a crash to replay)
+#   scripts/fuzz.sh cpu TARGET SECONDS   fuzz TARGET until its process has used SECONDS of
+#                                        CPU time (on a shared machine, wall time is not)
 #   scripts/fuzz.sh keep TARGET [N]      add to the saved corpus the (at most N, default 20,
 #                                        each at most 1 KiB) work-corpus inputs that add the
 #                                        most coverage to it
@@ -97,8 +99,35 @@ PY
     rm -rf "$scratch"
 }
 
+# Runs TARGET with no wall-clock limit and stops it (SIGINT: libFuzzer prints its final
+# stats) once the fuzzer process has used SECONDS of CPU (user + system, from /proc).
+fuzz_cpu() {
+    local target=$1 seconds=$2
+    cargo fuzz build --sanitizer none "$target"
+    fuzz_one "$target" 1000000 &
+    local runner=$! pid="" ticks
+    ticks=$(getconf CLK_TCK)
+    while kill -0 "$runner" 2>/dev/null; do
+        sleep 10
+        pid=${pid:-$(pgrep -f "release/$target .*-max_total_time" | head -n1 || true)}
+        [[ -n $pid && -r /proc/$pid/stat ]] || continue
+        local used
+        used=$(awk -v t="$ticks" '{print int(($14 + $15) / t)}' "/proc/$pid/stat")
+        if (( used >= seconds )); then
+            echo "== $target: ${used}s of CPU used; stopping" >&2
+            kill -INT "$pid"
+            break
+        fi
+    done
+    wait "$runner" || true
+}
+
 target=$1
 shift
+if [[ $target == cpu ]]; then
+    fuzz_cpu "$1" "${2:-3600}"
+    exit 0
+fi
 if [[ $target == keep ]]; then
     keep "$1" "${2:-20}"
     exit 0

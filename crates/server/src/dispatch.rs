@@ -133,6 +133,7 @@ async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiEr
     })?;
     let ctx = Ctx {
         core: st.core.clone(),
+        identity: st.identity.clone(),
         region,
     };
     let result = handler(ctx, input).await.map_err(|e| unmodeled_race(op, e));

@@ -100,6 +100,19 @@ impl From<CoreError> for ApiError {
     }
 }
 
+impl From<tessera_identity::IdentityError> for ApiError {
+    fn from(e: tessera_identity::IdentityError) -> Self {
+        use tessera_identity::IdentityError as E;
+        match e {
+            E::Storage(_) | E::Internal(_) => ApiError::internal(e.to_string()),
+            other => {
+                let code = other.exception();
+                ApiError::new(code, other.to_string())
+            }
+        }
+    }
+}
+
 impl From<InputError> for ApiError {
     fn from(e: InputError) -> Self {
         match e {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod fuzzing;
 mod health;
 mod hosted;
+mod identity;
 mod idp;
 pub mod metrics;
 pub mod outbox;
@@ -57,6 +58,7 @@ pub struct ServerConfig {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub core: Arc<Tessera>,
+    pub identity: Arc<tessera_identity::IdentityPools>,
     pub config: Arc<ServerConfig>,
     pub registry: Arc<registry::Registry>,
 }
@@ -113,12 +115,17 @@ fn cors(config: &ServerConfig) -> CorsLayer {
 }
 
 /// Builds the whole HTTP application.
-pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
+pub fn app(
+    core: Arc<Tessera>,
+    identity: Arc<tessera_identity::IdentityPools>,
+    config: ServerConfig,
+) -> Router {
     let cors = cors(&config);
     let test_mode = config.test_mode;
     metrics::install();
     let state = AppState {
         core,
+        identity,
         config: Arc::new(config),
         registry: Arc::new(registry::Registry::build()),
     };
@@ -130,6 +137,18 @@ pub fn app(core: Arc<Tessera>, config: ServerConfig) -> Router {
         .route("/tessera/outbox", get(outbox::outbox))
         .route("/tessera/revocations", get(revocations::feed))
         .route("/tessera/metrics", get(metrics::metrics))
+        .route(
+            "/identity/.well-known/openid-configuration",
+            get(wellknown::identity_openid_configuration),
+        )
+        .route(
+            "/identity/.well-known/jwks_uri",
+            get(wellknown::identity_jwks),
+        )
+        .route(
+            "/identity/.well-known/jwks.json",
+            get(wellknown::identity_jwks),
+        )
         .route("/{pool_id}/.well-known/jwks.json", get(wellknown::jwks))
         .route(
             "/{pool_id}/.well-known/openid-configuration",

@@ -18,6 +18,8 @@ use crate::ApiError;
 #[derive(Clone)]
 pub struct Ctx {
     pub core: Arc<Tessera>,
+    /// The identity pools, a service of their own beside the user pools.
+    pub identity: Arc<tessera_identity::IdentityPools>,
     /// Region of the caller's SigV4 credential scope (the default region when unsigned).
     pub region: String,
 }
@@ -68,6 +70,7 @@ impl Registry {
             decoders: HashMap::new(),
         };
         crate::idp::register(&mut r);
+        crate::identity::register(&mut r);
         r
     }
 

@@ -49,3 +49,21 @@ pub(crate) async fn openid_configuration(
         Err(e) => not_found(e),
     }
 }
+
+/// `GET /identity/.well-known/jwks_uri` (Cognito's own location) and `.../jwks.json`: the
+/// keys of the identity issuer (`GetOpenIdToken`'s tokens).
+pub(crate) async fn identity_jwks(State(state): State<AppState>) -> Response {
+    match state.identity.jwks().await {
+        Ok(doc) => json(doc.as_ref().clone(), "public, max-age=300"),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `GET /identity/.well-known/openid-configuration`: what an STS or IAM reads to register
+/// Tessera's identity issuer as an OpenID Connect provider.
+pub(crate) async fn identity_openid_configuration(State(state): State<AppState>) -> Response {
+    json(
+        state.identity.openid_configuration().to_string(),
+        "public, max-age=300",
+    )
+}

@@ -8,6 +8,7 @@
 mod devices;
 mod documents;
 mod groups;
+mod identity;
 mod postgres;
 mod queries;
 mod sqlite;
@@ -22,14 +23,25 @@ use std::sync::Arc;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 use tessera_core::store::{Store, StoreError};
+use tessera_identity::store::IdentityStore;
 
 /// Opens the store a URL names: `sqlite://path/to/file.db` or `postgres://...` (in
 /// `pg_schema` when given). Runs pending migrations.
 pub async fn open(url: &str, pg_schema: Option<&str>) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(open_both(url, pg_schema).await?.0)
+}
+
+/// [`open`], also as the identity pools' store (the same database and connections).
+pub async fn open_both(
+    url: &str,
+    pg_schema: Option<&str>,
+) -> Result<(Arc<dyn Store>, Arc<dyn IdentityStore>), StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+        let s = Arc::new(SqliteStore::open(url).await?);
+        Ok((s.clone(), s))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PgStore::open(url, pg_schema).await?))
+        let s = Arc::new(PgStore::open(url, pg_schema).await?);
+        Ok((s.clone(), s))
     } else {
         Err(StoreError::Backend(format!(
             "unsupported database URL scheme (expected sqlite:// or postgres://): {}",

@@ -74,8 +74,12 @@ macro_rules! impl_store {
         #[async_trait::async_trait]
         impl tessera_core::store::Store for $store {
             async fn reset(&self) -> Result<(), tessera_core::store::StoreError> {
-                // Every table cascades from user_pools.
+                // Every table cascades from user_pools or (identities) identity_pools.
                 sqlx::query("DELETE FROM user_pools")
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                sqlx::query("DELETE FROM identity_pools")
                     .execute(&self.pool)
                     .await
                     .map_err($crate::backend)?;
@@ -100,6 +104,7 @@ macro_rules! impl_store {
         $crate::tokens::impl_token_store!($store, $db);
         $crate::documents::impl_document_store!($store, $db);
         $crate::devices::impl_device_store!($store, $db);
+        $crate::identity::impl_identity_store!($store, $db);
 
         #[async_trait::async_trait]
         impl tessera_core::store::PoolStore for $store {

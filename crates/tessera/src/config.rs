@@ -82,6 +82,10 @@ pub struct ServeArgs {
     /// Then, how long requests in flight have to finish before the process exits (default 10).
     #[arg(long, env = "TESSERA_SHUTDOWN_GRACE_SECONDS")]
     pub shutdown_grace_seconds: Option<u64>,
+    /// STS for identity pools' credentials (AssumeRoleWithWebIdentity); default AWS STS of
+    /// the identity pool's region (`https://sts.<region>.amazonaws.com`).
+    #[arg(long, env = "TESSERA_STS_ENDPOINT")]
+    pub sts_endpoint: Option<String>,
     /// Where email goes: outbox (default) or smtp.
     #[arg(long, env = "TESSERA_EMAIL_SENDER")]
     pub email_sender: Option<String>,
@@ -148,6 +152,7 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub shutdown_delay_seconds: Option<u64>,
     pub shutdown_grace_seconds: Option<u64>,
+    pub sts_endpoint: Option<String>,
     #[serde(default)]
     pub admin: AdminFileConfig,
     #[serde(default)]
@@ -159,6 +164,11 @@ pub struct FileConfig {
     /// for CustomEmailSender and CustomSMSSender.
     #[serde(default, rename = "kms_key")]
     pub kms_keys: Vec<KmsKeyFileConfig>,
+    /// `[[identity_oidc_provider]]`: what an OpenIdConnectProviderARN (or an OpenID social
+    /// provider such as accounts.google.com) of an identity pool stands for, as IAM would
+    /// know it: its issuer, keys and audiences.
+    #[serde(default, rename = "identity_oidc_provider")]
+    pub identity_oidc_providers: Vec<tessera_identity::OidcProvider>,
 }
 
 /// One `[[kms_key]]`: a KMSKeyID (as the pool's LambdaConfig names it) and a 256-bit key,
@@ -262,6 +272,10 @@ pub struct Settings {
     pub triggers: std::collections::HashMap<String, tessera_delivery::TriggerTarget>,
     /// Custom sender keys (32 bytes each) by KMSKeyID.
     pub kms_keys: std::collections::HashMap<String, Secret<Vec<u8>>>,
+    /// `None`: AWS STS of the identity pool's region.
+    pub sts_endpoint: Option<String>,
+    /// OpenID providers identity pools accept tokens of.
+    pub identity_oidc_providers: Vec<tessera_identity::OidcProvider>,
 }
 
 fn read_secret_file(path: &Path) -> anyhow::Result<String> {
@@ -473,6 +487,21 @@ impl Settings {
                 anyhow::bail!("kms_key {} is configured twice", k.id);
             }
         }
+        let sts_endpoint = non_empty(args.sts_endpoint.take().or(file.sts_endpoint))
+            .map(|u| u.trim_end_matches('/').to_string());
+        if let Some(u) = &sts_endpoint
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            anyhow::bail!("sts_endpoint must be an http:// or https:// URL");
+        }
+        for p in &file.identity_oidc_providers {
+            if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) {
+                anyhow::bail!(
+                    "identity_oidc_provider {}: the issuer must be a URL",
+                    p.issuer
+                );
+            }
+        }
         Ok(Settings {
             listen: args
                 .listen
@@ -511,6 +540,8 @@ impl Settings {
             messages,
             triggers,
             kms_keys,
+            sts_endpoint,
+            identity_oidc_providers: file.identity_oidc_providers,
         })
     }
 }

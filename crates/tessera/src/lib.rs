@@ -9,6 +9,7 @@ pub mod gate;
 pub mod outbox_view;
 mod serve;
 pub mod server_key;
+pub mod sts;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -73,7 +74,17 @@ impl Running {
 pub async fn open_store(
     settings: &Settings,
 ) -> anyhow::Result<Arc<dyn tessera_core::store::Store>> {
-    tessera_store::open(&settings.database_url, settings.postgres_schema.as_deref())
+    Ok(open_stores(settings).await?.0)
+}
+
+/// The configured database as the user pools' and the identity pools' stores.
+pub async fn open_stores(
+    settings: &Settings,
+) -> anyhow::Result<(
+    Arc<dyn tessera_core::store::Store>,
+    Arc<dyn tessera_identity::IdentityStore>,
+)> {
+    tessera_store::open_both(&settings.database_url, settings.postgres_schema.as_deref())
         .await
         .with_context(|| {
             format!(
@@ -130,7 +141,7 @@ pub async fn start_with_clock(
     data_dir::prepare(&settings.data_dir, &settings.database_url)?;
     let (admin, origin) = admin_keys::load_or_generate(&settings.data_dir, settings.admin.clone())?;
 
-    let store = open_store(settings).await?;
+    let (store, identity_store) = open_stores(settings).await?;
     let sealer = sealer(settings)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
@@ -191,20 +202,38 @@ pub async fn start_with_clock(
         Tessera::new(
             tessera_core::Ports {
                 store,
-                clock,
+                clock: clock.clone(),
                 rng: Arc::new(SystemRng),
                 messages: Arc::new(messages),
-                sealer,
+                sealer: sealer.clone(),
             },
             tessera_core::Settings {
                 account_id: settings.account_id.clone(),
                 default_region: settings.region.clone(),
-                public_url,
+                public_url: public_url.clone(),
             },
         )
         .with_triggers(triggers)
         .with_sender_keys(sender_keys),
     );
+    // Identity pools: a service of their own, reaching the user pools only to check their
+    // ID tokens (`tessera_identity::UserPools`).
+    let identity = Arc::new(tessera_identity::IdentityPools::new(
+        tessera_identity::Ports {
+            store: identity_store,
+            user_pools: core.clone(),
+            sts: Arc::new(sts::HttpSts::new(settings.sts_endpoint.clone())?),
+            clock,
+            rng: Arc::new(SystemRng),
+            sealer,
+        },
+        tessera_identity::Settings {
+            account_id: settings.account_id.clone(),
+            default_region: settings.region.clone(),
+            public_url,
+            oidc_providers: settings.identity_oidc_providers.clone(),
+        },
+    ));
     // Load every revocation still in force before serving, then keep up with the feed.
     core.sync_revocations()
         .await
@@ -216,6 +245,7 @@ pub async fn start_with_clock(
     admin_keys.insert(admin.0.clone(), admin.1.clone());
     let app = tessera_server::app(
         core,
+        identity,
         tessera_server::ServerConfig {
             admin_keys,
             test_mode: settings.test_mode,

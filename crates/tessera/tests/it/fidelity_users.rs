@@ -470,8 +470,7 @@ both!(
     }
 );
 
-// docs/fidelity.md, issue 19, row 14. GetId is not implemented yet, but the model's checks
-// come first; the value and the message are those of aws/amazon-freertos#1829.
+// docs/fidelity.md, issue 19, row 14. The model's checks come first; the value and the message are those of aws/amazon-freertos#1829.
 both!(
     identity_pool_validation_is_validation_exception,
     async |srv: &TestServer| {
@@ -505,12 +504,15 @@ both!(
          'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression \
          pattern: [\\w-]+:[0-9a-f-]+"
         );
-        // A well-formed call reaches the (missing) operation.
+        // A well-formed call reaches the operation.
         let r = identity
             .get_id()
             .identity_pool_id("us-east-1:6eaf0258-e8c5-467f-90de-6e212326e6d3")
             .send()
             .await;
-        assert_eq!(code(r), "UnsupportedOperationException");
+        assert_eq!(
+            message(r),
+            "IdentityPool 'us-east-1:6eaf0258-e8c5-467f-90de-6e212326e6d3' not found."
+        );
     }
 );

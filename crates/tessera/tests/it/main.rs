@@ -19,6 +19,7 @@ mod gate_browser;
 mod groups;
 mod harness;
 mod health;
+mod identity;
 mod mfa;
 mod oauth;
 mod outbox;
