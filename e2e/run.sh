@@ -30,11 +30,30 @@ export TESSERA_BIN="$bin"  # suites that start a tessera of their own (test_smtp
 
 data="$(mktemp -d)"
 log="$data/stdout.log"
+
+# A real STS for identity pools' credentials: moto's server, behind a hop that records the
+# web identity tokens Tessera sends (e2e/sts_recorder.py).
+moto_port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$data/moto.log" 2>&1 &
+moto_pid=$!
+"$venv/bin/python" "$here/sts_recorder.py" "http://127.0.0.1:$moto_port" "$data/sts-tokens.txt" "$data/sts-port" &
+recorder_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$data/sts-port" ] && curl -s -o /dev/null "http://127.0.0.1:$moto_port/moto-api/" && break
+  sleep 0.1
+done
+sts_url="http://127.0.0.1:$(cat "$data/sts-port")"
+export TESSERA_E2E_MOTO_URL="http://127.0.0.1:$moto_port" TESSERA_E2E_STS_TOKENS="$data/sts-tokens.txt"
+
 # No admin credentials configured: the server must generate and print them.
 env -u TESSERA_ADMIN_ACCESS_KEY_ID -u TESSERA_ADMIN_SECRET_ACCESS_KEY -u TESSERA_DATABASE_URL \
-  "$bin" serve --listen 127.0.0.1:0 --data-dir "$data" >"$log" 2>"$data/stderr.log" &
+  "$bin" serve --listen 127.0.0.1:0 --data-dir "$data" --sts-endpoint "$sts_url" >"$log" 2>"$data/stderr.log" &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
+cleanup() {
+  kill "$pid" "$moto_pid" "$recorder_pid" 2>/dev/null || true
+  wait "$pid" "$moto_pid" "$recorder_pid" 2>/dev/null || true
+  rm -rf "$data"
+}
 trap cleanup EXIT
 
 for _ in $(seq 1 100); do
