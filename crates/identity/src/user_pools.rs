@@ -31,9 +31,17 @@ impl UserPools for tessera_core::Tessera {
         let (claims, revoked) = tessera_core::Tessera::verify_id_token(self, pool_id, token)
             .await
             .map_err(|e| match e {
-                IdTokenError::Invalid => "Not a valid OpenId Connect identity token.".to_string(),
+                // The texts of real Cognito responses (docs/fidelity.md, I5-I7).
+                IdTokenError::Malformed => "Not a valid OpenId Connect identity token.".to_string(),
+                IdTokenError::NotOurs => "Not a Cognito token.".to_string(),
+                IdTokenError::BadSignature => "Couldn't verify signed token.".to_string(),
                 IdTokenError::OtherIssuer => "Issuer doesn't match providerName".to_string(),
+                IdTokenError::MissingClaim(c) => format!("Missing a required claim: {c}"),
                 IdTokenError::Expired { exp, now } => format!("Token expired: {now} >= {exp}"),
+                IdTokenError::Storage(e) => {
+                    tracing::error!(error = %e, "reading a user pool's keys failed");
+                    "Couldn't verify signed token.".to_string()
+                }
             })?;
         Ok(UserPoolLogin { claims, revoked })
     }

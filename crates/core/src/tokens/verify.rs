@@ -128,35 +128,52 @@ impl Tessera {
     /// Checks a token's signature with the keys of the pool its issuer names; the pool id
     /// and the signed payload. Nothing else (use, expiry) is checked here.
     async fn signed_payload(&self, token: &str) -> Result<(String, Vec<u8>), CoreError> {
-        let parsed = jwt::parse(token).map_err(|_| invalid())?;
+        self.signed_by_pool(token).await.map_err(|e| match e {
+            IdTokenError::Storage(e) => e,
+            _ => invalid(),
+        })
+    }
+
+    async fn signed_by_pool(&self, token: &str) -> Result<(String, Vec<u8>), IdTokenError> {
+        let parsed = jwt::parse(token).map_err(|_| IdTokenError::Malformed)?;
         // The issuer names the pool whose keys must have signed the token; it is only
         // trusted once the signature checks out with that pool's key.
-        let payload = token.split('.').nth(1).ok_or_else(invalid)?;
+        let payload = token.split('.').nth(1).ok_or(IdTokenError::Malformed)?;
         let payload = {
             use base64::Engine;
             base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(payload)
-                .map_err(|_| invalid())?
+                .map_err(|_| IdTokenError::Malformed)?
         };
-        let Iss { iss } = serde_json::from_slice(&payload).map_err(|_| invalid())?;
+        let Iss { iss } = serde_json::from_slice(&payload).map_err(|_| IdTokenError::Malformed)?;
         let prefix = format!("{}/", self.settings.public_url.trim_end_matches('/'));
-        let pool_id = iss.strip_prefix(&prefix).ok_or_else(invalid)?.to_string();
+        let pool_id = iss
+            .strip_prefix(&prefix)
+            .ok_or(IdTokenError::NotOurs)?
+            .to_string();
         if pool_id.is_empty() || pool_id.contains('/') {
-            return Err(invalid());
+            return Err(IdTokenError::NotOurs);
         }
         let mut ring = self.key_ring(&pool_id).await.map_err(|e| match e {
-            CoreError::ResourceNotFound(_) => invalid(),
-            other => other,
+            CoreError::ResourceNotFound(_) => IdTokenError::NotOurs,
+            other => IdTokenError::Storage(other),
         })?;
         // An unknown kid may be a key rotated in by another node: reload, at most every
         // few seconds (unknown kids are also what forged tokens carry).
         if ring.verifying_key(&parsed.kid).is_none()
             && self.clock.now_millis() - ring.loaded_ms() > 5_000
         {
-            ring = self.reload_key_ring(&pool_id).await?;
+            ring = self
+                .reload_key_ring(&pool_id)
+                .await
+                .map_err(IdTokenError::Storage)?;
         }
-        let public = ring.verifying_key(&parsed.kid).ok_or_else(invalid)?;
-        let payload = parsed.verify(&public).map_err(|_| invalid())?;
+        let public = ring
+            .verifying_key(&parsed.kid)
+            .ok_or(IdTokenError::BadSignature)?;
+        let payload = parsed
+            .verify(&public)
+            .map_err(|_| IdTokenError::BadSignature)?;
         Ok((pool_id, payload))
     }
 
@@ -168,15 +185,12 @@ impl Tessera {
         pool_id: &str,
         token: &str,
     ) -> Result<(serde_json::Map<String, serde_json::Value>, bool), IdTokenError> {
-        let (signed_by, payload) = self
-            .signed_payload(token)
-            .await
-            .map_err(|_| IdTokenError::Invalid)?;
+        let (signed_by, payload) = self.signed_by_pool(token).await?;
         if signed_by != pool_id {
             return Err(IdTokenError::OtherIssuer);
         }
         let claims: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&payload).map_err(|_| IdTokenError::Invalid)?;
+            serde_json::from_slice(&payload).map_err(|_| IdTokenError::Malformed)?;
         let iss = format!(
             "{}/{pool_id}",
             self.settings.public_url.trim_end_matches('/')
@@ -184,8 +198,12 @@ impl Tessera {
         if claims.get("iss").and_then(|v| v.as_str()) != Some(iss.as_str()) {
             return Err(IdTokenError::OtherIssuer);
         }
+        // An access token has no `aud`: Cognito names the missing claim.
+        if !claims.contains_key("aud") {
+            return Err(IdTokenError::MissingClaim("aud"));
+        }
         if claims.get("token_use").and_then(|v| v.as_str()) != Some("id") {
-            return Err(IdTokenError::Invalid);
+            return Err(IdTokenError::Malformed);
         }
         let exp = claims.get("exp").and_then(|v| v.as_i64()).unwrap_or(0);
         let now = self.clock.now_secs();
@@ -201,14 +219,21 @@ impl Tessera {
 }
 
 /// Why an ID token was refused by [`Tessera::verify_id_token`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum IdTokenError {
-    /// Not a token of a pool here, badly formed, or the signature does not check out.
-    Invalid,
+    /// Not a JWT, or not the claims of one.
+    Malformed,
+    /// Its issuer is no user pool of this server.
+    NotOurs,
+    /// The signature does not check out with the pool's keys.
+    BadSignature,
     /// A valid token of another pool.
     OtherIssuer,
+    MissingClaim(&'static str),
     Expired {
         exp: i64,
         now: i64,
     },
+    /// Reading the pool's keys failed.
+    Storage(CoreError),
 }
