@@ -1,8 +1,10 @@
-// The Amplify JS v6 page that e2e/js/amplify.test.mjs drives in Chromium. Configuration comes
+// The Amplify JS v6 page that e2e/js/amplify.test.mjs and amplify-identity.test.mjs drive in Chromium. Configuration comes
 // from the query string:
 //   userPoolId, userPoolClientId, userPoolEndpoint  – Amplify.configure's Auth.Cognito
 //   storage = local (default) | session | cookie     – where the token provider keeps tokens
 //   cookieDomain (optional, storage=cookie)          – CookieStorage's domain; host-only if unset
+//   identityPoolId (optional)                        – an identity pool, reached at userPoolEndpoint
+//                                                      (identityPoolEndpoint), with guest access
 // It exposes window.tessera with one function per flow; each resolves to a plain JSON value and
 // rejects with an Error whose message names the step that failed and Amplify's error.
 import { Amplify } from 'aws-amplify';
@@ -24,6 +26,14 @@ const config = {
   userPoolClientId: params.get('userPoolClientId'),
   userPoolEndpoint: params.get('userPoolEndpoint'),
 };
+if (params.get('identityPoolId')) {
+  // Tessera serves both services at one URL.
+  Object.assign(config, {
+    identityPoolId: params.get('identityPoolId'),
+    identityPoolEndpoint: config.userPoolEndpoint,
+    allowGuestAccess: true,
+  });
+}
 const storage = params.get('storage') || 'local';
 const PREFIX = 'CognitoIdentityServiceProvider';
 
@@ -142,6 +152,32 @@ async function confirmFlow({ username, code }) {
   return step('confirmSignUp', () => confirmSignUp({ username, confirmationCode: code }));
 }
 
+/**
+ * fetchAuthSession with `options` ({ forceRefresh }), as plain JSON: the identity id, the AWS
+ * credentials (expiration as an ISO string) and the user's sub when signed in.
+ */
+async function sessionStep(options = {}) {
+  const s = await step(`fetchAuthSession(${JSON.stringify(options)})`, () => fetchAuthSession(options));
+  const c = s.credentials;
+  return {
+    identityId: s.identityId ?? null,
+    userSub: s.userSub ?? null,
+    idToken: s.tokens?.idToken?.toString() ?? null,
+    credentials: c
+      ? { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration?.toISOString?.() ?? null }
+      : null,
+  };
+}
+
+/** signIn alone (SRP): the identity-pool test calls fetchAuthSession itself around it. */
+async function signInStep({ username, password }) {
+  const result = await step('signIn', () => signIn({ username, password }));
+  if (!result.isSignedIn) throw new Error(`signIn did not finish: next step ${JSON.stringify(result.nextStep)}`);
+  return result;
+}
+
+const signOutStep = (options = {}) => step('signOut', () => signOut(options));
+
 const status = configure();
-window.tessera = { status, config, storage, signInFlow, signUpFlow, confirmFlow, storageSnapshot };
+window.tessera = { status, config, storage, signInFlow, signUpFlow, confirmFlow, storageSnapshot, sessionStep, signInStep, signOutStep };
 document.getElementById('status').textContent = `${status} (storage: ${storage})`;
