@@ -1,5 +1,5 @@
-// The Amplify JS v6 page that e2e/js/amplify.test.mjs and amplify-identity.test.mjs drive in Chromium. Configuration comes
-// from the query string:
+// The Amplify JS v6 page that e2e/js/amplify.test.mjs and amplify-identity.test.mjs drive in
+// Chromium. Configuration comes from the query string:
 //   userPoolId, userPoolClientId, userPoolEndpoint  – Amplify.configure's Auth.Cognito
 //   storage = local (default) | session | cookie     – where the token provider keeps tokens
 //   cookieDomain (optional, storage=cookie)          – CookieStorage's domain; host-only if unset
