@@ -220,7 +220,7 @@ impl IdentityPools {
         token: &str,
     ) -> Result<CheckedLogin, IdentityError> {
         if key == COGNITO_IDENTITY_LOGIN {
-            let claims = self.verify_own_token(token, pool_id)?;
+            let claims = self.verify_own_token(token, pool_id).await?;
             let sub = claims
                 .get("sub")
                 .and_then(Value::as_str)

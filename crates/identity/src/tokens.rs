@@ -27,6 +27,8 @@ pub(crate) struct Keys {
     signing: (String, RsaKeyPair),
     verifying: Vec<(String, ParsedPublicKey)>,
     jwks: Arc<String>,
+    /// When this copy was read from the store (milliseconds).
+    loaded_ms: i64,
 }
 
 #[derive(Default)]
@@ -41,6 +43,11 @@ impl IdentityPools {
         if let Some(k) = self.keys.0.read().ok().and_then(|g| g.clone()) {
             return Ok(k);
         }
+        self.load_keys().await
+    }
+
+    /// Reads the keys from the store (making the first one if there is none).
+    async fn load_keys(&self) -> Result<Arc<Keys>, IdentityError> {
         let mut rows = self.store.identity_signing_keys().await?;
         if rows.is_empty() {
             let key = tokio::task::spawn_blocking(|| RsaKeyPair::generate(KeySize::Rsa2048))
@@ -102,6 +109,7 @@ impl IdentityPools {
             signing,
             verifying,
             jwks: Arc::new(json!({ "keys": jwks }).to_string()),
+            loaded_ms: self.clock.now_millis(),
         });
         if let Ok(mut g) = self.keys.0.write() {
             *g = Some(keys.clone());
@@ -163,24 +171,25 @@ impl IdentityPools {
     }
 
     /// Checks a token this issuer signed for an identity of `pool_id`: its claims.
-    pub(crate) fn verify_own_token(
+    pub(crate) async fn verify_own_token(
         &self,
         token: &str,
         pool_id: &str,
     ) -> Result<Map<String, Value>, IdentityError> {
         let bad = || {
             IdentityError::NotAuthorized(
-                "Invalid login token. Not a valid OpenId Connect identity token.".into(),
+                "Invalid login token. Couldn't verify signed token.".into(),
             )
         };
-        let keys = self
-            .keys
-            .0
-            .read()
-            .ok()
-            .and_then(|g| g.clone())
-            .ok_or_else(bad)?;
         let parsed = jwt::parse(token).map_err(|_| bad())?;
+        let mut keys = self.keys().await?;
+        // A key another node made in a race for the first one: read the keys again, at most
+        // every few seconds (unknown kids are also what forged tokens carry).
+        if !keys.verifying.iter().any(|(kid, _)| *kid == parsed.kid)
+            && self.clock.now_millis() - keys.loaded_ms > 5_000
+        {
+            keys = self.load_keys().await?;
+        }
         let key = keys
             .verifying
             .iter()

@@ -250,3 +250,59 @@ crate::harness::both!(developer_calls_are_signed, async |srv: &TestServer| {
         .await;
     assert_eq!(code(r), "ResourceNotFoundException");
 });
+
+with_sts!(
+    two_nodes_share_the_issuer,
+    async |srv: &TestServer, _calls: Calls| {
+        // A second node on the same database: it publishes the same keys and accepts back the
+        // tokens the first one signed (the key is in the database, sealed with the shared
+        // server key).
+        let (node, _) = srv.second_node().await;
+        let b = identity_client(&format!("http://{}", node.addr));
+        let a = identity_client(&srv.url);
+        let ipool = a
+            .create_identity_pool()
+            .identity_pool_name("two")
+            .allow_unauthenticated_identities(false)
+            .developer_provider_name(DEV)
+            .send()
+            .await
+            .unwrap()
+            .identity_pool_id()
+            .to_string();
+        a.set_identity_pool_roles()
+            .identity_pool_id(&ipool)
+            .roles("authenticated", "arn:aws:iam::123456789012:role/dev-users")
+            .send()
+            .await
+            .unwrap();
+        let r = a
+            .get_open_id_token_for_developer_identity()
+            .identity_pool_id(&ipool)
+            .logins(DEV, "u1")
+            .send()
+            .await
+            .unwrap();
+        let got = b
+            .get_credentials_for_identity()
+            .identity_id(r.identity_id().unwrap())
+            .logins("cognito-identity.amazonaws.com", r.token().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.identity_id(), r.identity_id());
+        let jwks = |url: String| async move {
+            reqwest::get(format!("{url}/identity/.well-known/jwks_uri"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        };
+        assert_eq!(
+            jwks(srv.url.clone()).await,
+            jwks(format!("http://{}", node.addr)).await
+        );
+        node.shutdown().await.unwrap();
+    }
+);

@@ -307,7 +307,11 @@ with_sts!(refusals, async |srv: &TestServer, _calls: Calls| {
     // A forged token; an access token instead of an ID token.
     // One character in the middle of the signature changed.
     let cut = id_token.rfind('.').unwrap() + 20;
-    let swapped = if &id_token[cut..cut + 1] == "A" { "B" } else { "A" };
+    let swapped = if &id_token[cut..cut + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
     let forged = format!("{}{swapped}{}", &id_token[..cut], &id_token[cut + 1..]);
     let r = c
         .get_id()
