@@ -57,14 +57,7 @@ impl IdentityPools {
             let der = key
                 .as_der()
                 .map_err(|_| internal("RSA key serialisation failed"))?;
-            let kid = {
-                use aws_lc_rs::signature::KeyPair;
-                let d = aws_lc_rs::digest::digest(
-                    &aws_lc_rs::digest::SHA256,
-                    key.public_key().as_ref(),
-                );
-                STANDARD.encode(d.as_ref())
-            };
+            let kid = jwt::kid_of(&key);
             let row = IdentityKeyRow {
                 kid: kid.clone(),
                 created_ms: self.clock.now_millis(),

@@ -79,6 +79,13 @@ impl Unverified<'_> {
     }
 }
 
+/// A key id derived from the public key: base64 of its SHA-256, like Cognito's kids.
+pub fn kid_of(key: &RsaKeyPair) -> String {
+    use aws_lc_rs::signature::KeyPair;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.public_key().as_ref());
+    base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+}
+
 /// The verifying half of a key pair.
 pub fn public_key(key: &RsaKeyPair) -> Option<ParsedPublicKey> {
     ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.public_key().as_ref()).ok()

@@ -13,8 +13,6 @@ use std::sync::{Arc, RwLock};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{ParsedPublicKey, RsaKeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 
 use super::jwt;
 use crate::sealing::Purpose;
@@ -72,13 +70,6 @@ fn internal(what: &str) -> CoreError {
     CoreError::Storage(crate::store::StoreError::Backend(what.to_string()))
 }
 
-/// A key id derived from the public key: base64 of its SHA-256, like Cognito's kids.
-fn kid_of(key: &RsaKeyPair) -> String {
-    use aws_lc_rs::signature::KeyPair;
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.public_key().as_ref());
-    STANDARD.encode(digest.as_ref())
-}
-
 impl Tessera {
     /// Makes a new signing key for the pool and stores it (sealed). RSA key generation takes
     /// tens of milliseconds, so it runs off the async threads.
@@ -90,7 +81,7 @@ impl Tessera {
         let der = key
             .as_der()
             .map_err(|_| internal("RSA key serialisation failed"))?;
-        let kid = kid_of(&key);
+        let kid = jwt::kid_of(&key);
         let record = SigningKeyRecord {
             pool_id: pool_id.to_string(),
             kid: kid.clone(),

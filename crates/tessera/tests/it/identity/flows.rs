@@ -41,15 +41,7 @@ with_sts!(
         let c = identity_client(&srv.url);
 
         // A guest: an identity and the unauthenticated role's credentials, unchanged from STS.
-        let guest = c
-            .get_id()
-            .identity_pool_id(&ipool)
-            .send()
-            .await
-            .unwrap()
-            .identity_id()
-            .unwrap()
-            .to_string();
+        let guest = new_guest(&c, &ipool).await;
         assert!(guest.starts_with("us-east-1:"));
         let creds = c
             .get_credentials_for_identity()
@@ -146,16 +138,7 @@ with_sts!(
             .unwrap()
             .id_token
             .unwrap();
-        let bob_id = c
-            .get_id()
-            .identity_pool_id(&ipool)
-            .logins(&aws_key, &bob)
-            .send()
-            .await
-            .unwrap()
-            .identity_id()
-            .unwrap()
-            .to_string();
+        let bob_id = id_for(&c, &ipool, &aws_key, &bob).await;
         assert_ne!(bob_id, a);
         // Ana's identity with only Bob's login: it proves nothing linked to Ana's.
         let r = c
@@ -170,15 +153,7 @@ with_sts!(
         );
         // A guest presenting Bob's login, linked to Bob's identity: the two are merged into
         // Bob's, which is returned (Cognito's authentication-flow guide).
-        let other_guest = c
-            .get_id()
-            .identity_pool_id(&ipool)
-            .send()
-            .await
-            .unwrap()
-            .identity_id()
-            .unwrap()
-            .to_string();
+        let other_guest = new_guest(&c, &ipool).await;
         let merged = c
             .get_credentials_for_identity()
             .identity_id(&other_guest)
@@ -351,16 +326,7 @@ with_sts!(refusals, async |srv: &TestServer, _calls: Calls| {
         "Identity 'us-east-1:00000000-0000-0000-0000-000000000000' not found."
     );
     // The basic flow where AllowClassicFlow is false.
-    let id = c
-        .get_id()
-        .identity_pool_id(&ipool)
-        .logins(&aws_key, &id_token)
-        .send()
-        .await
-        .unwrap()
-        .identity_id()
-        .unwrap()
-        .to_string();
+    let id = id_for(&c, &ipool, &aws_key, &id_token).await;
     c.update_identity_pool()
         .identity_pool_id(&ipool)
         .identity_pool_name("flows")
@@ -388,16 +354,7 @@ with_sts!(
         let (pool, client, id_token, ipool) = setup(srv, false, true).await;
         let c = identity_client(&srv.url);
         let aws_key = format!("cognito-idp.us-east-1.amazonaws.com/{pool}");
-        let id = c
-            .get_id()
-            .identity_pool_id(&ipool)
-            .logins(&aws_key, &id_token)
-            .send()
-            .await
-            .unwrap()
-            .identity_id()
-            .unwrap()
-            .to_string();
+        let id = id_for(&c, &ipool, &aws_key, &id_token).await;
         // Signed out everywhere: the ID token still verifies, but the check refuses it.
         srv.idp
             .admin_user_global_sign_out()
@@ -495,15 +452,7 @@ with_sts!(
             .await
             .unwrap();
         assert_eq!(again.identity_id(), r.identity_id());
-        let guest = c
-            .get_id()
-            .identity_pool_id(&ipool)
-            .send()
-            .await
-            .unwrap()
-            .identity_id()
-            .unwrap()
-            .to_string();
+        let guest = new_guest(&c, &ipool).await;
         let r = c
             .get_credentials_for_identity()
             .identity_id(&guest)
@@ -553,15 +502,7 @@ with_sts!(
 with_sts!(sts_failures, async |srv: &TestServer, _calls: Calls| {
     let (_pool, _client, _id_token, ipool) = setup(srv, true, false).await;
     let c = identity_client(&srv.url);
-    let guest = c
-        .get_id()
-        .identity_pool_id(&ipool)
-        .send()
-        .await
-        .unwrap()
-        .identity_id()
-        .unwrap()
-        .to_string();
+    let guest = new_guest(&c, &ipool).await;
     // The STS refuses the role: the pool's configuration is at fault.
     c.set_identity_pool_roles()
         .identity_pool_id(&ipool)

@@ -126,6 +126,36 @@ pub async fn signed_in(srv: &TestServer, name: &str) -> (String, String, String)
     (pool, client, tokens.id_token.unwrap())
 }
 
+/// GetId for a guest: the identity id.
+pub async fn new_guest(c: &Client, ipool: &str) -> String {
+    c.get_id()
+        .identity_pool_id(ipool)
+        .send()
+        .await
+        .unwrap()
+        .identity_id()
+        .unwrap()
+        .to_string()
+}
+
+/// GetId with one login: the identity id.
+pub async fn id_for(
+    c: &Client,
+    ipool: &str,
+    key: impl Into<String>,
+    token: impl Into<String>,
+) -> String {
+    c.get_id()
+        .identity_pool_id(ipool)
+        .logins(key, token)
+        .send()
+        .await
+        .unwrap()
+        .identity_id()
+        .unwrap()
+        .to_string()
+}
+
 /// The Logins key Amplify sends for a user pool of this server: the issuer without scheme.
 pub fn amplify_key(srv: &TestServer, pool: &str) -> String {
     format!("{}/{pool}", srv.url.trim_start_matches("http://"))

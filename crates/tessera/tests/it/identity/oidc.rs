@@ -89,16 +89,7 @@ async fn oidc_and_social_providers() {
         .await
         .unwrap();
     let token = p.token("user-1", "web-app", 300);
-    let id = c
-        .get_id()
-        .identity_pool_id(&ipool)
-        .logins(p.name(), &token)
-        .send()
-        .await
-        .unwrap()
-        .identity_id()
-        .unwrap()
-        .to_string();
+    let id = id_for(&c, &ipool, p.name(), &token).await;
     let again = c
         .get_id()
         .identity_pool_id(&ipool)

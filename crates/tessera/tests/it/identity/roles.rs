@@ -45,16 +45,7 @@ async fn role_for(
 ) -> Result<String, String> {
     let c = identity_client(&srv.url);
     let key = format!("cognito-idp.us-east-1.amazonaws.com/{pool}");
-    let id = c
-        .get_id()
-        .identity_pool_id(ipool)
-        .logins(&key, token)
-        .send()
-        .await
-        .unwrap()
-        .identity_id()
-        .unwrap()
-        .to_string();
+    let id = id_for(&c, ipool, &key, token).await;
     let r = c
         .get_credentials_for_identity()
         .identity_id(&id)
