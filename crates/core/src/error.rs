@@ -18,6 +18,10 @@ pub enum CoreError {
     /// A scope that neither Cognito nor any resource server of the pool defines.
     #[error("{0}")]
     ScopeDoesNotExist(String),
+    /// The resource is not in the state the operation needs (an import job not uploaded,
+    /// already started, ...).
+    #[error("{0}")]
+    PreconditionNotMet(String),
     /// A quota was reached.
     #[error("{0}")]
     LimitExceeded(String),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod groups;
 pub mod health;
 pub mod ids;
+pub mod import;
 mod lock;
 pub mod messages;
 pub mod mfa;

@@ -57,6 +57,7 @@ impl From<CoreError> for ApiError {
             CoreError::InvalidOAuthFlow(m) => ApiError::new("InvalidOAuthFlowException", m),
             CoreError::ScopeDoesNotExist(m) => ApiError::new("ScopeDoesNotExistException", m),
             CoreError::LimitExceeded(m) => ApiError::new("LimitExceededException", m),
+            CoreError::PreconditionNotMet(m) => ApiError::new("PreconditionNotMetException", m),
             CoreError::ConcurrentModification(m) => {
                 ApiError::new("ConcurrentModificationException", m)
             }

@@ -138,6 +138,12 @@ pub fn app(
         .route("/tessera/revocations", get(revocations::feed))
         .route("/tessera/metrics", get(metrics::metrics))
         .route(
+            "/tessera/import/{pool_id}/{job_id}",
+            axum::routing::put(idp::import::upload::upload).layer(
+                axum::extract::DefaultBodyLimit::max(tessera_core::import::MAX_FILE_BYTES + 1),
+            ),
+        )
+        .route(
             "/identity/.well-known/openid-configuration",
             get(wellknown::identity_openid_configuration),
         )

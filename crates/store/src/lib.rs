@@ -9,6 +9,7 @@ mod devices;
 mod documents;
 mod groups;
 mod identity;
+mod imports;
 mod postgres;
 mod queries;
 mod sqlite;

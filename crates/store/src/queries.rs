@@ -105,6 +105,7 @@ macro_rules! impl_store {
         $crate::documents::impl_document_store!($store, $db);
         $crate::devices::impl_device_store!($store, $db);
         $crate::identity::impl_identity_store!($store, $db);
+        $crate::imports::impl_import_store!($store, $db);
 
         #[async_trait::async_trait]
         impl tessera_core::store::PoolStore for $store {

@@ -73,6 +73,15 @@ impl Tessera {
         let ok = password::verify(given, &stored).await?;
         let user = match user {
             Some(u) if ok && u.password_hash.is_some() => u,
+            // An imported user has no password yet: whatever is typed asks for the reset
+            // (the guide, "Requiring imported users to reset their passwords").
+            Some(u)
+                if u.password_hash.is_none() && u.enabled && u.status == status::RESET_REQUIRED =>
+            {
+                return Err(CoreError::PasswordResetRequired(
+                    "Password reset required for the user".into(),
+                ));
+            }
             found => {
                 return Err(match found {
                     Some(_) => incorrect_password(),

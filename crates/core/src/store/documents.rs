@@ -27,6 +27,8 @@ pub enum DocKind {
     MfaConfig,
     /// A user's passkey; key: `<sub>/<credential id>`.
     Passkey,
+    /// A user import job (`UserImportJobType` and its progress); key: the job id.
+    ImportJob,
 }
 
 impl DocKind {
@@ -39,6 +41,7 @@ impl DocKind {
             DocKind::Branding => "branding",
             DocKind::MfaConfig => "mfa_config",
             DocKind::Passkey => "passkey",
+            DocKind::ImportJob => "import_job",
         }
     }
 }

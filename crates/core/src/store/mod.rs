@@ -47,11 +47,13 @@ pub struct ClientRecord {
 mod devices;
 mod documents;
 mod groups;
+mod imports;
 mod tokens;
 mod users;
 pub use devices::*;
 pub use documents::*;
 pub use groups::*;
+pub use imports::*;
 pub use tokens::*;
 pub use users::*;
 
@@ -64,6 +66,7 @@ pub trait Store:
     + TokenStore
     + DocumentStore
     + DeviceStore
+    + ImportStore
     + Send
     + Sync
     + 'static

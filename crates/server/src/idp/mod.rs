@@ -4,6 +4,7 @@ mod auth;
 mod clients;
 mod devices;
 mod groups;
+pub(crate) mod import;
 mod mfa;
 mod oauth;
 mod own;
@@ -21,6 +22,7 @@ pub(crate) fn register(r: &mut Registry) {
     mfa::register(r);
     devices::register(r);
     passkeys::register(r);
+    import::register(r);
     r.add(Idp, "CreateUserPool", pools::create_user_pool::handle);
     r.add(Idp, "DescribeUserPool", pools::describe_user_pool::handle);
     r.add(Idp, "UpdateUserPool", pools::update_user_pool::handle);

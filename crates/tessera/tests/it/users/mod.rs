@@ -1,6 +1,7 @@
 //! Users, sign-up, confirmation and passwords through the AWS SDK for Rust.
 
 mod admin;
+mod import;
 mod list;
 mod signup;
 

@@ -1,0 +1,771 @@
+//! User import jobs (`GetCSVHeader`, `CreateUserImportJob`, `StartUserImportJob`,
+//! `StopUserImportJob`, `DescribeUserImportJob`, `ListUserImportJobs`), as the developer
+//! guide's "Importing users into user pools from a CSV file" describes them.
+//!
+//! A job is a pool document (`DocKind::ImportJob`). Its file is uploaded to the job's
+//! `PreSignedUrl`, which Tessera serves itself (`PUT /tessera/import/<pool>/<job>`, signed
+//! with the server key, valid 15 minutes) and keeps in `import_files` until the job ends. A
+//! started job runs in the background on the node that started it, a batch of rows per
+//! transaction, writing its counts and a heartbeat after each batch; a job whose heartbeat
+//! stops (its node died) is reported Failed with what it had imported, never left running
+//! silently. Per-row outcomes are logged as Cognito writes them to CloudWatch
+//! (`[FAILED] Line Number 3 - ...`), with line numbers and never user data.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tessera_wire::idp::{AttributeType, CreateUserImportJobRequest, UserImportJobType};
+
+use crate::store::{DocKind, DocumentRecord, PoolRecord, StoreError, UserRecord};
+use crate::users::attributes::{self, Writer};
+use crate::users::status;
+use crate::{CoreError, Tessera};
+
+/// How long the upload URL is valid (the guide: 15 minutes).
+const UPLOAD_URL_MS: i64 = 15 * 60_000;
+/// A job not started this long after its creation is Expired (the guide: "24-48 hours").
+const EXPIRE_MS: i64 = 24 * 3_600_000;
+/// A running job whose heartbeat is older than this has lost its node.
+const STALE_MS: i64 = 60_000;
+/// The file limits of the guide.
+pub const MAX_FILE_BYTES: usize = 100 * 1024 * 1024;
+const MAX_ROWS: usize = 500_000;
+const MAX_ROW_CHARS: usize = 16_000;
+/// Rows per transaction.
+const BATCH: usize = 500;
+
+const USERNAME: &str = "cognito:username";
+const MFA_ENABLED: &str = "cognito:mfa_enabled";
+const PASSWORD_HASH: &str = "password_hash";
+
+/// Cognito's completion messages (the guide's sample responses).
+const STOPPED_MESSAGE: &str = "The Import Job was stopped by the developer.";
+const TOO_MANY_FAILED: &str = "Too many users have failed or been skipped during the import.";
+const SUCCEEDED_MESSAGE: &str = "Import Job Completed Successfully.";
+
+/// A job as stored: the API's view and what the runner needs besides.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct JobDoc {
+    job: UserImportJobType,
+    #[serde(default)]
+    uploaded: bool,
+    /// Set while Pending / InProgress / Stopping by the node running it.
+    #[serde(default)]
+    heartbeat_ms: i64,
+}
+
+fn seconds(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+fn not_found(job_id: &str) -> CoreError {
+    CoreError::ResourceNotFound(format!("Import job {job_id} not found."))
+}
+
+fn precondition(message: impl Into<String>) -> CoreError {
+    CoreError::PreconditionNotMet(message.into())
+}
+
+/// Why an upload was refused (the upload endpoint answers these as S3 would: 403 / 404 / 409 / 413).
+#[derive(Debug, PartialEq, Eq)]
+pub enum UploadRefusal {
+    /// A bad or expired signature.
+    Forbidden,
+    NotFound,
+    /// The job is past `Created`.
+    Conflict,
+    TooLarge,
+}
+
+/// One parsed line of Cognito's CSV dialect: fields separated by commas, a comma inside a
+/// value written `\,`, values trimmed, no quoting.
+pub(crate) fn split_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&',') => {
+                cur.push(',');
+                chars.next();
+            }
+            ',' => fields.push(std::mem::take(&mut cur).trim().to_string()),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur.trim().to_string());
+    fields
+}
+
+/// What one data row became.
+enum RowOutcome {
+    User(Box<UserRecord>),
+    Failed(String),
+}
+
+impl Tessera {
+    /// `GetCSVHeader`: the pool's attributes in schema order (but `sub`), then
+    /// `cognito:mfa_enabled` and `cognito:username` (the guide's sample response).
+    pub async fn get_csv_header(&self, pool_id: &str) -> Result<Vec<String>, CoreError> {
+        let pool = self.load_pool(pool_id).await?;
+        Ok(csv_header(&pool))
+    }
+
+    fn upload_signature(&self, pool_id: &str, job_id: &str, expires_ms: i64) -> String {
+        hex::encode(
+            self.sealer.stable_digest(
+                format!("import upload\n{pool_id}\n{job_id}\n{expires_ms}").as_bytes(),
+            ),
+        )
+    }
+
+    fn upload_url(&self, pool_id: &str, job_id: &str, expires_ms: i64) -> String {
+        format!(
+            "{}/tessera/import/{pool_id}/{job_id}?expires={expires_ms}&signature={}",
+            self.settings.public_url.trim_end_matches('/'),
+            self.upload_signature(pool_id, job_id, expires_ms)
+        )
+    }
+
+    /// `CreateUserImportJob`.
+    pub async fn create_user_import_job(
+        &self,
+        req: CreateUserImportJobRequest,
+    ) -> Result<UserImportJobType, CoreError> {
+        let pool = self.load_pool(&req.user_pool_id).await?;
+        if req.password_hashing_algorithm.is_some() {
+            return Err(CoreError::InvalidParameter(
+                "Importing password hashes in import jobs is not supported by this server yet; leave PasswordHashingAlgorithm out to import users in RESET_REQUIRED."
+                    .into(),
+            ));
+        }
+        let now = self.clock.now_millis();
+        let job_id = format!(
+            "import-{}",
+            crate::rand::random_string(self.rng.as_ref(), crate::ids::ALNUM, 10)
+        );
+        let job = UserImportJobType {
+            job_name: Some(req.job_name),
+            job_id: Some(job_id.clone()),
+            user_pool_id: Some(pool.id.clone()),
+            pre_signed_url: Some(self.upload_url(&pool.id, &job_id, now + UPLOAD_URL_MS)),
+            creation_date: Some(seconds(now)),
+            status: Some("Created".into()),
+            cloud_watch_logs_role_arn: Some(req.cloud_watch_logs_role_arn),
+            imported_users: Some(0),
+            skipped_users: Some(0),
+            failed_users: Some(0),
+            ..Default::default()
+        };
+        let doc = JobDoc {
+            job: job.clone(),
+            uploaded: false,
+            heartbeat_ms: 0,
+        };
+        self.store
+            .insert_document(&DocumentRecord {
+                pool_id: pool.id.clone(),
+                kind: DocKind::ImportJob,
+                key: job_id,
+                doc: to_json(&doc)?,
+                created_ms: now,
+                modified_ms: now,
+                version: 1,
+            })
+            .await?;
+        Ok(job)
+    }
+
+    /// Reads a job, first settling what time alone decides: a job never started expires, a
+    /// running job whose node stopped beating fails.
+    async fn load_job(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+    ) -> Result<(DocumentRecord, JobDoc), CoreError> {
+        let rec = self
+            .store
+            .get_document(pool_id, DocKind::ImportJob, job_id)
+            .await?
+            .ok_or_else(|| not_found(job_id))?;
+        let doc: JobDoc = from_json(&rec.doc)?;
+        let now = self.clock.now_millis();
+        let status = doc.job.status.clone().unwrap_or_default();
+        let settle = match status.as_str() {
+            "Created" if now - rec.created_ms > EXPIRE_MS => Some((
+                "Expired",
+                Some("The user import job has expired.".to_string()),
+            )),
+            "Pending" | "InProgress" | "Stopping" if now - doc.heartbeat_ms > STALE_MS => Some((
+                "Failed",
+                Some(format!(
+                    "The import stopped when the server running it stopped; {} users were imported.",
+                    doc.job.imported_users.unwrap_or(0)
+                )),
+            )),
+            _ => None,
+        };
+        let Some((next, message)) = settle else {
+            return Ok((rec, doc));
+        };
+        self.finish_job(pool_id, job_id, |d| {
+            d.job.status = Some(next.into());
+            d.job.completion_message = message.clone();
+            if next != "Expired" {
+                d.job.completion_date = Some(seconds(now));
+            }
+        })
+        .await?;
+        let rec = self
+            .store
+            .get_document(pool_id, DocKind::ImportJob, job_id)
+            .await?
+            .ok_or_else(|| not_found(job_id))?;
+        let doc = from_json(&rec.doc)?;
+        Ok((rec, doc))
+    }
+
+    /// Applies `change` to the job (retrying lost races a few times); the job after it.
+    async fn change_job(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+        mut change: impl FnMut(&mut JobDoc) -> Result<(), CoreError>,
+    ) -> Result<JobDoc, CoreError> {
+        for _ in 0..5 {
+            let rec = self
+                .store
+                .get_document(pool_id, DocKind::ImportJob, job_id)
+                .await?
+                .ok_or_else(|| not_found(job_id))?;
+            let mut doc: JobDoc = from_json(&rec.doc)?;
+            change(&mut doc)?;
+            let next = DocumentRecord {
+                doc: to_json(&doc)?,
+                modified_ms: self.clock.now_millis(),
+                version: rec.version + 1,
+                ..rec.clone()
+            };
+            if self.store.update_document(&next, rec.version).await? {
+                return Ok(doc);
+            }
+        }
+        Err(CoreError::ConcurrentModification(format!(
+            "Import job {job_id} was changed by another request; try again."
+        )))
+    }
+
+    /// Ends a job (`change` sets the final status) and deletes its file.
+    async fn finish_job(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+        mut change: impl FnMut(&mut JobDoc),
+    ) -> Result<JobDoc, CoreError> {
+        let doc = self
+            .change_job(pool_id, job_id, |d| {
+                change(d);
+                Ok(())
+            })
+            .await?;
+        self.store.delete_import_file(pool_id, job_id).await?;
+        Ok(doc)
+    }
+
+    /// `DescribeUserImportJob`.
+    pub async fn describe_user_import_job(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+    ) -> Result<UserImportJobType, CoreError> {
+        self.load_pool(pool_id).await?;
+        Ok(self.load_job(pool_id, job_id).await?.1.job)
+    }
+
+    /// `ListUserImportJobs`: newest first, as the guide says.
+    pub async fn list_user_import_jobs(
+        &self,
+        pool_id: &str,
+        max_results: i32,
+        pagination_token: Option<&str>,
+    ) -> Result<(Vec<UserImportJobType>, Option<String>), CoreError> {
+        self.load_pool(pool_id).await?;
+        // Every job of the pool (jobs are few), ordered newest first, then a page.
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .list_documents(pool_id, DocKind::ImportJob, after.as_deref(), 100)
+                .await?;
+            let n = page.len();
+            after = page.last().map(|r| r.key.clone());
+            all.extend(page);
+            if n < 100 {
+                break;
+            }
+        }
+        all.sort_by(|a, b| (b.created_ms, &b.key).cmp(&(a.created_ms, &a.key)));
+        let start = match pagination_token {
+            Some(t) => all
+                .iter()
+                .position(|r| r.key == t)
+                .ok_or_else(|| CoreError::InvalidParameter("Invalid pagination token.".into()))?,
+            None => 0,
+        };
+        let limit = max_results.clamp(1, 50) as usize;
+        let mut jobs = Vec::new();
+        for r in all.iter().skip(start).take(limit) {
+            jobs.push(self.load_job(pool_id, &r.key).await?.1.job);
+        }
+        let next = all.get(start + limit).map(|r| r.key.clone());
+        Ok((jobs, next))
+    }
+
+    /// The upload to a job's PreSignedUrl.
+    pub async fn upload_import_file(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+        expires_ms: i64,
+        signature: &str,
+        content: &[u8],
+    ) -> Result<(), UploadRefusal> {
+        let expected = self.upload_signature(pool_id, job_id, expires_ms);
+        let same = aws_lc_rs::constant_time::verify_slices_are_equal(
+            expected.as_bytes(),
+            signature.as_bytes(),
+        )
+        .is_ok();
+        if !same || self.clock.now_millis() > expires_ms {
+            return Err(UploadRefusal::Forbidden);
+        }
+        if content.len() > MAX_FILE_BYTES {
+            return Err(UploadRefusal::TooLarge);
+        }
+        let (_, doc) = self
+            .load_job(pool_id, job_id)
+            .await
+            .map_err(|_| UploadRefusal::NotFound)?;
+        if doc.job.status.as_deref() != Some("Created") {
+            return Err(UploadRefusal::Conflict);
+        }
+        self.store
+            .put_import_file(pool_id, job_id, content)
+            .await
+            .map_err(|_| UploadRefusal::NotFound)?;
+        self.change_job(pool_id, job_id, |d| {
+            d.uploaded = true;
+            Ok(())
+        })
+        .await
+        .map_err(|_| UploadRefusal::NotFound)?;
+        Ok(())
+    }
+
+    /// `StartUserImportJob`: the job becomes Pending and runs in the background.
+    pub async fn start_user_import_job(
+        self: &Arc<Self>,
+        pool_id: &str,
+        job_id: &str,
+    ) -> Result<UserImportJobType, CoreError> {
+        let pool = self.load_pool(pool_id).await?;
+        let (_, doc) = self.load_job(pool_id, job_id).await?;
+        let status = doc.job.status.clone().unwrap_or_default();
+        if status != "Created" {
+            return Err(precondition(format!(
+                "Import job {job_id} cannot be started: its status is {status}."
+            )));
+        }
+        if !doc.uploaded {
+            // aws-amplify/amplify-js#6416: "No csv file was uploaded for import-9sHxosU7BP".
+            return Err(precondition(format!(
+                "No csv file was uploaded for {job_id}"
+            )));
+        }
+        if auto_verified(&pool).is_empty() {
+            return Err(precondition(
+                "The user pool has no auto-verified attributes (email or phone_number): imported users could not reset their passwords.",
+            ));
+        }
+        let now = self.clock.now_millis();
+        let started = self
+            .change_job(pool_id, job_id, |d| {
+                if d.job.status.as_deref() != Some("Created") {
+                    return Err(precondition(format!(
+                        "Import job {job_id} cannot be started: it was started already."
+                    )));
+                }
+                d.job.status = Some("Pending".into());
+                d.job.start_date = Some(seconds(now));
+                d.heartbeat_ms = now;
+                Ok(())
+            })
+            .await?;
+        let me = self.clone();
+        let (pool_id, job_id) = (pool_id.to_string(), job_id.to_string());
+        tokio::spawn(async move {
+            if let Err(e) = me.run_import(&pool_id, &job_id).await {
+                tracing::error!(pool_id = %pool_id, job_id = %job_id, error = %e, "import job failed");
+                let message = match &e {
+                    CoreError::ResourceNotFound(_) => "The user pool has been deleted.".to_string(),
+                    CoreError::InvalidParameter(m) => m.clone(),
+                    _ => "The import failed because of an internal error.".to_string(),
+                };
+                let now = me.clock.now_millis();
+                let _ = me
+                    .finish_job(&pool_id, &job_id, |d| {
+                        d.job.status = Some("Failed".into());
+                        d.job.completion_message = Some(message.clone());
+                        d.job.completion_date = Some(seconds(now));
+                    })
+                    .await;
+            }
+        });
+        Ok(started.job)
+    }
+
+    /// `StopUserImportJob`: a job not running yet stops at once; a running one at its next
+    /// batch.
+    pub async fn stop_user_import_job(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+    ) -> Result<UserImportJobType, CoreError> {
+        self.load_pool(pool_id).await?;
+        self.load_job(pool_id, job_id).await?;
+        let now = self.clock.now_millis();
+        let doc = self
+            .change_job(pool_id, job_id, |d| {
+                match d.job.status.as_deref() {
+                    Some("Created") | Some("Pending") => {
+                        d.job.status = Some("Stopped".into());
+                        d.job.completion_message = Some(STOPPED_MESSAGE.into());
+                        d.job.completion_date = Some(seconds(now));
+                    }
+                    Some("InProgress") => d.job.status = Some("Stopping".into()),
+                    other => {
+                        return Err(precondition(format!(
+                            "Import job {job_id} cannot be stopped: its status is {}.",
+                            other.unwrap_or_default()
+                        )));
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        if doc.job.status.as_deref() == Some("Stopped") {
+            self.store.delete_import_file(pool_id, job_id).await?;
+        }
+        Ok(doc.job)
+    }
+
+    /// The job's work: every row of the file, a batch at a time.
+    async fn run_import(&self, pool_id: &str, job_id: &str) -> Result<(), CoreError> {
+        let pool = self.load_pool(pool_id).await?;
+        let content = self
+            .store
+            .get_import_file(pool_id, job_id)
+            .await?
+            .ok_or_else(|| CoreError::InvalidParameter("The uploaded file is gone.".into()))?;
+        let text = std::str::from_utf8(&content).map_err(|_| {
+            CoreError::InvalidParameter("The .csv file is not UTF-8: it cannot be parsed.".into())
+        })?;
+        if text.starts_with('\u{feff}') {
+            return Err(CoreError::InvalidParameter(
+                "The .csv file starts with a byte order mark: save it as UTF-8 without one.".into(),
+            ));
+        }
+        let mut lines = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let Some((_, header_line)) = lines.next() else {
+            return Err(CoreError::InvalidParameter(
+                "The .csv file is empty.".into(),
+            ));
+        };
+        let header = split_line(header_line);
+        check_header(&pool, &header)?;
+        let rows: Vec<(usize, &str)> = lines.map(|(i, l)| (i + 1, l)).collect();
+        if rows.len() > MAX_ROWS {
+            return Err(CoreError::InvalidParameter(format!(
+                "The .csv file has {} users; at most {MAX_ROWS} can be imported by one job.",
+                rows.len()
+            )));
+        }
+        let mfa_mode = pool
+            .config
+            .mfa_configuration
+            .clone()
+            .unwrap_or_else(|| "OFF".into());
+        self.change_job(pool_id, job_id, |d| {
+            if d.job.status.as_deref() == Some("Pending") {
+                d.job.status = Some("InProgress".into());
+            }
+            d.heartbeat_ms = self.clock.now_millis();
+            Ok(())
+        })
+        .await?;
+        let (mut imported, mut skipped, mut failed) = (0i64, 0i64, 0i64);
+        for batch in rows.chunks(BATCH) {
+            let mut users = Vec::new();
+            let mut lines_of_users = Vec::new();
+            for (line, text) in batch {
+                match self.row_to_user(&pool, &header, text, &mfa_mode) {
+                    RowOutcome::User(u) => {
+                        users.push(*u);
+                        lines_of_users.push(*line);
+                    }
+                    RowOutcome::Failed(why) => {
+                        failed += 1;
+                        tracing::info!(job_id = %job_id, "[FAILED] Line Number {line} - {why}");
+                    }
+                }
+            }
+            let inserted = self.store.insert_users_if_absent(&users).await?;
+            for ((user, ok), line) in users.iter().zip(inserted).zip(lines_of_users) {
+                if ok {
+                    imported += 1;
+                    tracing::debug!(job_id = %job_id, "[SUCCEEDED] Line Number {line} - The import succeeded.");
+                } else if self
+                    .store
+                    .get_user_by_username(pool_id, &user.username_key)
+                    .await?
+                    .is_some()
+                {
+                    skipped += 1;
+                    tracing::info!(job_id = %job_id, "[SKIPPED] Line Number {line} - The user already exists.");
+                } else {
+                    failed += 1;
+                    tracing::info!(job_id = %job_id, "[FAILED] Line Number {line} - Another user already has this email address or phone number.");
+                }
+            }
+            let now = self.clock.now_millis();
+            let doc = self
+                .change_job(pool_id, job_id, |d| {
+                    d.job.imported_users = Some(imported);
+                    d.job.skipped_users = Some(skipped);
+                    d.job.failed_users = Some(failed);
+                    d.heartbeat_ms = now;
+                    Ok(())
+                })
+                .await?;
+            if doc.job.status.as_deref() == Some("Stopping") {
+                self.finish_job(pool_id, job_id, |d| {
+                    d.job.status = Some("Stopped".into());
+                    d.job.completion_message = Some(STOPPED_MESSAGE.into());
+                    d.job.completion_date = Some(seconds(now));
+                })
+                .await?;
+                return Ok(());
+            }
+            // Sign-ins and other requests go first between batches.
+            tokio::task::yield_now().await;
+        }
+        let now = self.clock.now_millis();
+        // Cognito's threshold is not documented; here a job fails when more rows failed or
+        // were skipped than were imported (docs/fidelity.md).
+        let too_many = failed + skipped > imported;
+        self.finish_job(pool_id, job_id, |d| {
+            if too_many {
+                d.job.status = Some("Failed".into());
+                d.job.completion_message = Some(TOO_MANY_FAILED.into());
+            } else {
+                d.job.status = Some("Succeeded".into());
+                d.job.completion_message = Some(SUCCEEDED_MESSAGE.into());
+            }
+            d.job.completion_date = Some(seconds(now));
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// One data row as a new user, or why it fails.
+    fn row_to_user(
+        &self,
+        pool: &PoolRecord,
+        header: &[String],
+        line: &str,
+        mfa_mode: &str,
+    ) -> RowOutcome {
+        if line.chars().count() > MAX_ROW_CHARS {
+            return RowOutcome::Failed(format!(
+                "The User Record is longer than {MAX_ROW_CHARS} characters."
+            ));
+        }
+        let fields = split_line(line);
+        if fields.len() != header.len() {
+            return RowOutcome::Failed(format!(
+                "The User Record has {} fields; the header has {}.",
+                fields.len(),
+                header.len()
+            ));
+        }
+        let mut username = String::new();
+        let mut mfa = String::new();
+        let mut attrs = Vec::new();
+        for (name, value) in header.iter().zip(fields) {
+            match name.as_str() {
+                USERNAME => username = value,
+                MFA_ENABLED => mfa = value.to_ascii_lowercase(),
+                PASSWORD_HASH => {}
+                _ if value.is_empty() => {}
+                n if n.ends_with("_verified") => attrs.push(AttributeType {
+                    name: n.to_string(),
+                    value: Some(value.to_ascii_lowercase()),
+                }),
+                n => attrs.push(AttributeType {
+                    name: n.to_string(),
+                    value: Some(value),
+                }),
+            }
+        }
+        if username.is_empty() || username.chars().any(char::is_whitespace) {
+            return RowOutcome::Failed(
+                "The cognito:username value is missing or contains spaces or tabs.".into(),
+            );
+        }
+        let mfa_on = match (mfa.as_str(), mfa_mode) {
+            ("", "ON") | ("true", "ON" | "OPTIONAL") => true,
+            ("", _) | ("false", "OFF" | "OPTIONAL") => false,
+            ("true" | "false", _) => {
+                return RowOutcome::Failed(format!(
+                    "The cognito:mfa_enabled value does not match the user pool's MFA configuration ({mfa_mode})."
+                ));
+            }
+            _ => {
+                return RowOutcome::Failed(
+                    "The cognito:mfa_enabled value must be true, false or blank.".into(),
+                );
+            }
+        };
+        let map = match attributes::check(pool, &attrs, Writer::Admin, None) {
+            Ok(m) => m,
+            Err(e) => return RowOutcome::Failed(e.to_string()),
+        };
+        let verified =
+            |a: &str| map.get(&format!("{a}_verified")).map(String::as_str) == Some("true");
+        let auto = auto_verified(pool);
+        let ok = if auto.len() == 1 {
+            verified(&auto[0])
+        } else {
+            auto.iter().any(|a| verified(a))
+        };
+        if !ok {
+            // The live text (aws-solutions/cognito-user-profiles-export-reference-architecture#58).
+            return RowOutcome::Failed(
+                "The User Record does not set any of the auto verified attributes to verified. (Example: email_verified to true)."
+                    .into(),
+            );
+        }
+        for a in ["email", "phone_number"] {
+            if verified(a) && map.get(a).is_none_or(|v| v.is_empty()) {
+                return RowOutcome::Failed(format!(
+                    "The User Record sets {a}_verified to true without an {a}."
+                ));
+            }
+        }
+        if let Err(e) = attributes::check_required(pool, &map) {
+            return RowOutcome::Failed(e.to_string());
+        }
+        // Users who can sign in with a passwordless factor start CONFIRMED (the guide).
+        let factors = crate::auth::choice::allowed_first_factors(pool);
+        let passwordless = (factors.iter().any(|f| f == crate::mfa::EMAIL_OTP)
+            && verified("email"))
+            || (factors.iter().any(|f| f == crate::auth::choice::SMS_OTP)
+                && verified("phone_number"));
+        let user_status = if passwordless {
+            status::CONFIRMED
+        } else {
+            status::RESET_REQUIRED
+        };
+        let mut user = match self.new_user(pool, &username, map, user_status) {
+            Ok(u) => u,
+            Err(e) => return RowOutcome::Failed(e.to_string()),
+        };
+        // MFA on: SMS to the imported phone number. Without a factor the user cannot sign
+        // in until they set one up (the guide).
+        if mfa_on && user.attributes.contains_key("phone_number") {
+            user.extra["mfa"] = serde_json::json!({ "legacy_sms": true });
+        }
+        RowOutcome::User(Box::new(user))
+    }
+}
+
+/// The pool's auto-verified attributes (`email`, `phone_number`).
+fn auto_verified(pool: &PoolRecord) -> Vec<String> {
+    pool.config
+        .auto_verified_attributes
+        .clone()
+        .unwrap_or_default()
+}
+
+/// The header of the pool's CSV file, as the API reference's sample shows it: the schema's
+/// attributes but `sub` and `identities` (custom ones as `custom:x`, developer-only ones as
+/// `dev:custom:x`), then `cognito:mfa_enabled`, `cognito:username` and `password_hash`.
+fn csv_header(pool: &PoolRecord) -> Vec<String> {
+    let mut out: Vec<String> = pool
+        .config
+        .schema_attributes
+        .iter()
+        .flatten()
+        .filter_map(|a| a.name.clone())
+        .filter(|n| n != "sub" && n != "identities")
+        .collect();
+    out.push(MFA_ENABLED.into());
+    out.push(USERNAME.into());
+    out.push(PASSWORD_HASH.into());
+    out
+}
+
+/// The file's header names columns of the pool's header, each once, in any order, with
+/// `cognito:username` among them. Cognito's guide asks for every column, but its own
+/// password-hash sample leaves most out; a missing column is a column of empty values here.
+fn check_header(pool: &PoolRecord, header: &[String]) -> Result<(), CoreError> {
+    let expected = csv_header(pool);
+    let mut seen = BTreeMap::new();
+    for h in header {
+        if seen.insert(h.as_str(), ()).is_some() {
+            return Err(CoreError::InvalidParameter(format!(
+                "The .csv file's header names {h} twice."
+            )));
+        }
+        if !expected.contains(h) {
+            return Err(CoreError::InvalidParameter(format!(
+                "The .csv file's header names {h}, which is not an attribute of the user pool."
+            )));
+        }
+    }
+    if !seen.contains_key(USERNAME) {
+        return Err(CoreError::InvalidParameter(
+            "The .csv file's header lacks the column cognito:username: use the header GetCSVHeader returns.".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, CoreError> {
+    serde_json::to_string(v).map_err(|e| CoreError::Storage(StoreError::Backend(e.to_string())))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T, CoreError> {
+    serde_json::from_str(s)
+        .map_err(|e| CoreError::Storage(StoreError::Backend(format!("corrupt import job: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_line;
+
+    #[test]
+    fn cognito_csv_dialect() {
+        assert_eq!(split_line("a,b,,c"), ["a", "b", "", "c"]);
+        assert_eq!(split_line(" a , b\\,c ,d"), ["a", "b,c", "d"]);
+        assert_eq!(split_line("\"q\",x"), ["\"q\"", "x"]);
+        assert_eq!(split_line(""), [""]);
+        assert_eq!(split_line("a\\b,c"), ["a\\b", "c"]);
+    }
+}

@@ -1,0 +1,26 @@
+//! Storage for user import jobs: the uploaded CSV files (the jobs themselves are pool
+//! documents, `DocKind::ImportJob`) and the batched insert that imports a page of users.
+
+use async_trait::async_trait;
+
+use super::{StoreError, UserRecord};
+
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    /// Stores (or replaces) the file uploaded for a job. Fails if the pool does not exist.
+    async fn put_import_file(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+        content: &[u8],
+    ) -> Result<(), StoreError>;
+    async fn get_import_file(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn delete_import_file(&self, pool_id: &str, job_id: &str) -> Result<(), StoreError>;
+    /// Inserts the users that take no username or unique alias already taken, in one
+    /// transaction; for each user in order, whether it was inserted.
+    async fn insert_users_if_absent(&self, users: &[UserRecord]) -> Result<Vec<bool>, StoreError>;
+}

@@ -1,0 +1,427 @@
+//! CSV user import jobs through the AWS SDK for Rust: the header, the job life cycle, the
+//! upload to the PreSignedUrl (as `curl -T` sends it), per-row outcomes, and refusals.
+
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::types::{
+    UserImportJobStatusType, UserImportJobType, UserStatusType,
+};
+
+use crate::harness::{TestServer, both, code, message};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/CognitoImport";
+
+async fn create_job(srv: &TestServer, pool: &str, name: &str) -> UserImportJobType {
+    srv.idp
+        .create_user_import_job()
+        .user_pool_id(pool)
+        .job_name(name)
+        .cloud_watch_logs_role_arn(ROLE)
+        .send()
+        .await
+        .unwrap()
+        .user_import_job
+        .unwrap()
+}
+
+/// PUT the file to the job's PreSignedUrl, as the guide's curl command does.
+async fn upload(job: &UserImportJobType, csv: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .put(job.pre_signed_url().unwrap())
+        .header("x-amz-server-side-encryption", "aws:kms")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Describes the job until it has finished.
+async fn finished(srv: &TestServer, pool: &str, job_id: &str) -> UserImportJobType {
+    for _ in 0..200 {
+        let job = srv
+            .idp
+            .describe_user_import_job()
+            .user_pool_id(pool)
+            .job_id(job_id)
+            .send()
+            .await
+            .unwrap()
+            .user_import_job
+            .unwrap();
+        match job.status() {
+            Some(
+                UserImportJobStatusType::Pending
+                | UserImportJobStatusType::InProgress
+                | UserImportJobStatusType::Stopping,
+            ) => tokio::time::sleep(Duration::from_millis(50)).await,
+            _ => return job,
+        }
+    }
+    panic!("the import job did not finish");
+}
+
+async fn start(srv: &TestServer, pool: &str, job_id: &str) -> UserImportJobType {
+    srv.idp
+        .start_user_import_job()
+        .user_pool_id(pool)
+        .job_id(job_id)
+        .send()
+        .await
+        .unwrap()
+        .user_import_job
+        .unwrap()
+}
+
+both!(
+    csv_header_and_a_job_from_start_to_end,
+    async |srv: &TestServer| {
+        let (pool, client) = crate::users::pool_and_client(srv).await;
+        // The header: the schema's attributes (no sub), then Cognito's own columns.
+        let header = srv
+            .idp
+            .get_csv_header()
+            .user_pool_id(&pool)
+            .send()
+            .await
+            .unwrap()
+            .csv_header
+            .unwrap();
+        assert_eq!(header[0], "name");
+        assert!(!header.contains(&"sub".to_string()));
+        assert_eq!(
+            &header[header.len() - 3..],
+            ["cognito:mfa_enabled", "cognito:username", "password_hash"]
+        );
+        assert!(header.contains(&"email_verified".to_string()));
+
+        // A user who exists already is skipped; bad rows fail; the rest are imported.
+        srv.idp
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username("existing")
+            .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        let job = create_job(srv, &pool, "first import").await;
+        assert_eq!(job.status(), Some(&UserImportJobStatusType::Created));
+        assert_eq!(job.imported_users(), 0);
+        let job_id = job.job_id().unwrap().to_string();
+        assert!(job_id.starts_with("import-"));
+        // The guide's sample rows (columns in the guide's order, not GetCSVHeader's), a comma
+        // escaped with a backslash, and rows that must fail or be skipped.
+        let csv = "cognito:username,name,given_name,family_name,middle_name,nickname,preferred_username,profile,picture,website,email,email_verified,gender,birthdate,zoneinfo,locale,phone_number,phone_number_verified,address,updated_at,cognito:mfa_enabled\n\
+John,,John,Doe,,,,,,,johndoe@example.com,TRUE,,02/01/1985,,,+12345550100,TRUE,123 Any Street,,FALSE\n\
+Jane,Jane Roe\\, Jr.,Jane,Roe,,,,,,,janeroe@example.com,TRUE,,01/01/1985,,,+12345550199,TRUE,100 Main Street,,FALSE\n\
+existing,,,,,,,,,,someone@example.com,TRUE,,,,,,,,,\n\
+unverified,,,,,,,,,,unverified@example.com,FALSE,,,,,,,,,\n\
+badmail,,,,,,,,,,not-an-email,TRUE,,,,,,,,,\n\
+with space,,,,,,,,,,space@example.com,TRUE,,,,,,,,,\n\
+short,row\n\
+John,,John,Again,,,,,,,john2@example.com,TRUE,,,,,,,,,\n";
+        assert_eq!(upload(&job, csv).await, reqwest::StatusCode::OK);
+        let started = start(srv, &pool, &job_id).await;
+        assert_eq!(started.status(), Some(&UserImportJobStatusType::Pending));
+        assert!(started.start_date().is_some());
+        let done = finished(srv, &pool, &job_id).await;
+        assert_eq!(done.imported_users(), 2, "{done:?}");
+        assert_eq!(done.skipped_users(), 2, "{done:?}");
+        assert_eq!(done.failed_users(), 4, "{done:?}");
+        // More rows failed or were skipped than were imported (docs/fidelity.md).
+        assert_eq!(done.status(), Some(&UserImportJobStatusType::Failed));
+        assert_eq!(
+            done.completion_message(),
+            Some("Too many users have failed or been skipped during the import.")
+        );
+        assert!(done.completion_date().is_some());
+
+        // Imported users: RESET_REQUIRED with their attributes; sign-in asks for a reset.
+        let jane = srv
+            .idp
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username("Jane")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(jane.user_status(), Some(&UserStatusType::ResetRequired));
+        let attrs: std::collections::HashMap<_, _> = jane
+            .user_attributes()
+            .iter()
+            .map(|a| {
+                (
+                    a.name().to_string(),
+                    a.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(attrs["name"], "Jane Roe, Jr.");
+        assert_eq!(attrs["email_verified"], "true");
+        assert_eq!(attrs["address"], "100 Main Street");
+        assert!(!attrs.contains_key("middle_name"));
+        let password_client = srv
+            .idp
+            .create_user_pool_client()
+            .user_pool_id(&pool)
+            .client_name("passwords")
+            .explicit_auth_flows(
+                aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth,
+            )
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap()
+            .client_id
+            .unwrap();
+        let r = srv
+            .idp
+            .initiate_auth()
+            .client_id(&password_client)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "Jane")
+            .auth_parameters("PASSWORD", "anything1A!")
+            .send()
+            .await;
+        assert_eq!(code(r), "PasswordResetRequiredException");
+        srv.idp
+            .forgot_password()
+            .client_id(&client)
+            .username("Jane")
+            .send()
+            .await
+            .unwrap();
+        // The skipped "existing" kept its own email; the second John did not replace the first.
+        let john = srv
+            .idp
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username("John")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            john.user_attributes()
+                .iter()
+                .any(|a| a.value() == Some("johndoe@example.com"))
+        );
+
+        // The file is gone with the job: the URL takes no new upload.
+        assert_eq!(upload(&done, csv).await, reqwest::StatusCode::CONFLICT);
+    }
+);
+
+both!(a_clean_file_succeeds, async |srv: &TestServer| {
+    let (pool, _) = crate::users::pool_and_client(srv).await;
+    let job = create_job(srv, &pool, "clean").await;
+    let mut csv = String::from("cognito:username,email,email_verified,cognito:mfa_enabled\n");
+    for i in 0..1200 {
+        csv.push_str(&format!("user{i},user{i}@example.com,true,\n"));
+    }
+    assert_eq!(upload(&job, &csv).await, reqwest::StatusCode::OK);
+    start(srv, &pool, job.job_id().unwrap()).await;
+    let done = finished(srv, &pool, job.job_id().unwrap()).await;
+    assert_eq!(done.status(), Some(&UserImportJobStatusType::Succeeded));
+    assert_eq!(
+        done.completion_message(),
+        Some("Import Job Completed Successfully.")
+    );
+    assert_eq!(done.imported_users(), 1200);
+    let listed = srv
+        .idp
+        .list_users()
+        .user_pool_id(&pool)
+        .filter("email = \"user1199@example.com\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.users().len(), 1);
+});
+
+both!(refusals_and_stops, async |srv: &TestServer| {
+    let (pool, _) = crate::users::pool_and_client(srv).await;
+    let job = create_job(srv, &pool, "refusals").await;
+    let job_id = job.job_id().unwrap().to_string();
+    // No file yet (aws-amplify/amplify-js#6416).
+    let r = srv
+        .idp
+        .start_user_import_job()
+        .user_pool_id(&pool)
+        .job_id(&job_id)
+        .send()
+        .await;
+    assert_eq!(code(r), "PreconditionNotMetException");
+    // The message carries the job id as Cognito's does.
+    let r = srv
+        .idp
+        .start_user_import_job()
+        .user_pool_id(&pool)
+        .job_id(&job_id)
+        .send()
+        .await;
+    assert_eq!(message(r), format!("No csv file was uploaded for {job_id}"));
+    // A forged signature, another job's signature.
+    let url = job.pre_signed_url().unwrap();
+    let last = if url.ends_with('0') { "1" } else { "0" };
+    let forged = format!("{}{last}", &url[..url.len() - 1]);
+    let r = reqwest::Client::new()
+        .put(forged)
+        .body("cognito:username\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    let other = create_job(srv, &pool, "other").await;
+    let swapped = url.replace(&job_id, other.job_id().unwrap());
+    let r = reqwest::Client::new()
+        .put(swapped)
+        .body("cognito:username\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+
+    // A header naming an attribute the pool lacks: the whole job fails.
+    assert_eq!(
+        upload(&job, "cognito:username,shoe_size\nana,42\n").await,
+        reqwest::StatusCode::OK
+    );
+    start(srv, &pool, &job_id).await;
+    let done = finished(srv, &pool, &job_id).await;
+    assert_eq!(done.status(), Some(&UserImportJobStatusType::Failed));
+    assert!(
+        done.completion_message().unwrap().contains("shoe_size"),
+        "{done:?}"
+    );
+    let r = srv
+        .idp
+        .start_user_import_job()
+        .user_pool_id(&pool)
+        .job_id(&job_id)
+        .send()
+        .await;
+    assert_eq!(code(r), "PreconditionNotMetException");
+
+    // Stopping a job that has not started: Stopped, with Cognito's message.
+    let stopped = srv
+        .idp
+        .stop_user_import_job()
+        .user_pool_id(&pool)
+        .job_id(other.job_id().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .user_import_job
+        .unwrap();
+    assert_eq!(stopped.status(), Some(&UserImportJobStatusType::Stopped));
+    assert_eq!(
+        stopped.completion_message(),
+        Some("The Import Job was stopped by the developer.")
+    );
+    let r = srv
+        .idp
+        .stop_user_import_job()
+        .user_pool_id(&pool)
+        .job_id(other.job_id().unwrap())
+        .send()
+        .await;
+    assert_eq!(code(r), "PreconditionNotMetException");
+
+    // Listed newest first, a page at a time.
+    let third = create_job(srv, &pool, "third").await;
+    let page = srv
+        .idp
+        .list_user_import_jobs()
+        .user_pool_id(&pool)
+        .max_results(2)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<_> = page
+        .user_import_jobs()
+        .iter()
+        .map(|j| j.job_id().unwrap().to_string())
+        .collect();
+    assert_eq!(ids[0], third.job_id().unwrap());
+    let rest = srv
+        .idp
+        .list_user_import_jobs()
+        .user_pool_id(&pool)
+        .max_results(2)
+        .pagination_token(page.pagination_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.user_import_jobs().len(), 1);
+    assert_eq!(rest.pagination_token(), None);
+
+    // Unknown job; a pool without auto-verified attributes cannot start one.
+    let r = srv
+        .idp
+        .describe_user_import_job()
+        .user_pool_id(&pool)
+        .job_id("import-missing")
+        .send()
+        .await;
+    assert_eq!(code(r), "ResourceNotFoundException");
+    let bare = srv
+        .idp
+        .create_user_pool()
+        .pool_name("bare")
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let job = create_job(srv, &bare, "bare").await;
+    assert_eq!(
+        upload(
+            &job,
+            "cognito:username,email,email_verified\nx,x@example.com,true\n"
+        )
+        .await,
+        reqwest::StatusCode::OK
+    );
+    let r = srv
+        .idp
+        .start_user_import_job()
+        .user_pool_id(&bare)
+        .job_id(job.job_id().unwrap())
+        .send()
+        .await;
+    assert_eq!(code(r), "PreconditionNotMetException");
+});
+
+crate::harness::both_clocked!(
+    upload_urls_and_jobs_expire,
+    async |srv: &TestServer, clock: std::sync::Arc<tessera_core::clock::ManualClock>| {
+        let (pool, _) = crate::users::pool_and_client(srv).await;
+        let job = create_job(srv, &pool, "late").await;
+        // The URL lasts 15 minutes.
+        clock.advance_millis(16 * 60_000);
+        assert_eq!(
+            upload(&job, "cognito:username\n").await,
+            reqwest::StatusCode::FORBIDDEN
+        );
+        // A job not started within a day expires.
+        clock.advance_millis(24 * 3_600_000);
+        let d = srv
+            .idp
+            .describe_user_import_job()
+            .user_pool_id(&pool)
+            .job_id(job.job_id().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .user_import_job
+            .unwrap();
+        assert_eq!(d.status(), Some(&UserImportJobStatusType::Expired));
+        assert_eq!(
+            d.completion_message(),
+            Some("The user import job has expired.")
+        );
+    }
+);
