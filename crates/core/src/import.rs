@@ -405,7 +405,7 @@ impl Tessera {
             .await?;
         let me = self.clone();
         let (pool_id, job_id) = (pool_id.to_string(), job_id.to_string());
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(e) = me.run_import(&pool_id, &job_id).await {
                 tracing::error!(pool_id = %pool_id, job_id = %job_id, error = %e, "import job failed");
                 let message = match &e {
@@ -423,6 +423,10 @@ impl Tessera {
                     .await;
             }
         });
+        let mut running = crate::lock::mutex(&self.background);
+        running.retain(|h| !h.is_finished());
+        running.push(task);
+        drop(running);
         Ok(started.job)
     }
 
@@ -553,6 +557,10 @@ impl Tessera {
                     Ok(())
                 })
                 .await?;
+            // Settled by another node meanwhile (a heartbeat that looked lost): stop here.
+            if matches!(doc.job.status.as_deref(), Some("Failed" | "Stopped" | "Expired")) {
+                return Ok(());
+            }
             if doc.job.status.as_deref() == Some("Stopping") {
                 self.finish_job(pool_id, job_id, |d| {
                     d.job.status = Some("Stopped".into());
@@ -560,6 +568,12 @@ impl Tessera {
                     d.job.completion_date = Some(seconds(now));
                 })
                 .await?;
+                return Ok(());
+            }
+            // The server is stopping: leave the job as it is (counts written); it reads as
+            // Failed once its heartbeat is old.
+            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                tracing::warn!(job_id = %job_id, imported, "import job interrupted: the server is stopping");
                 return Ok(());
             }
             // Sign-ins and other requests go first between batches.

@@ -99,6 +99,10 @@ pub struct Tessera {
     pub(crate) cache: Arc<cache::RecordCache>,
     pub(crate) triggers: Arc<dyn triggers::TriggerInvoker>,
     pub(crate) sender_keys: Arc<triggers::sender::SenderKeys>,
+    /// Set when the server stops: background work (import jobs) ends at its next batch.
+    pub(crate) stopping: Arc<std::sync::atomic::AtomicBool>,
+    /// The background work running on this node.
+    pub(crate) background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Tessera {
@@ -116,6 +120,26 @@ impl Tessera {
             cache: Default::default(),
             triggers: Arc::new(triggers::NoTriggers),
             sender_keys: Default::default(),
+            stopping: Default::default(),
+            background: Default::default(),
+        }
+    }
+
+    /// Stops the work this node runs in the background (import jobs) at its next batch
+    /// boundary, with what it did written down; the job reads as Failed once its heartbeat is
+    /// old (`import`).
+    /// Waits for it, at most `grace`.
+    pub async fn stop_background_work(&self, grace: std::time::Duration) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let handles: Vec<_> = crate::lock::mutex(&self.background).drain(..).collect();
+        let all = async {
+            for h in handles {
+                let _ = h.await;
+            }
+        };
+        if tokio::time::timeout(grace, all).await.is_err() {
+            tracing::warn!("background work did not stop in time");
         }
     }
 

@@ -240,6 +240,8 @@ pub async fn start_with_clock(
         .context("reading revocations")?;
     tokio::task::spawn_blocking(tessera_core::srp::warm_up);
     let revocation_sync = tokio::spawn(core.clone().run_revocation_sync());
+    let background = core.clone();
+    let shutdown_grace = settings.shutdown_grace;
     let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut admin_keys = HashMap::new();
     admin_keys.insert(admin.0.clone(), admin.1.clone());
@@ -266,6 +268,7 @@ pub async fn start_with_clock(
         };
         let served = serve::serve(listener, tls, app, stop, drain).await;
         revocation_sync.abort();
+        background.stop_background_work(shutdown_grace).await;
         served
     });
     Ok(Running {

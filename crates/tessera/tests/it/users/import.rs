@@ -425,3 +425,79 @@ crate::harness::both_clocked!(
         );
     }
 );
+
+crate::harness::both_clocked!(
+    a_job_whose_node_stops_reads_as_failed,
+    async |srv: &TestServer, clock: std::sync::Arc<tessera_core::clock::ManualClock>| {
+        let (pool, _) = crate::users::pool_and_client(srv).await;
+        // The job runs on a second node, which then stops mid-job.
+        let (node, other) = srv.second_node().await;
+        let job = other
+            .create_user_import_job()
+            .user_pool_id(&pool)
+            .job_name("interrupted")
+            .cloud_watch_logs_role_arn(ROLE)
+            .send()
+            .await
+            .unwrap()
+            .user_import_job
+            .unwrap();
+        let mut csv = String::from("cognito:username,email,email_verified\n");
+        for i in 0..20_000 {
+            csv.push_str(&format!("u{i},u{i}@example.com,true\n"));
+        }
+        assert_eq!(upload(&job, &csv).await, reqwest::StatusCode::OK);
+        let job_id = job.job_id().unwrap().to_string();
+        other
+            .start_user_import_job()
+            .user_pool_id(&pool)
+            .job_id(&job_id)
+            .send()
+            .await
+            .unwrap();
+        node.shutdown().await.unwrap();
+        // Its heartbeat is now old (this node's clock is a minute and more ahead).
+        clock.advance_millis(2 * 60_000);
+        let d = srv
+            .idp
+            .describe_user_import_job()
+            .user_pool_id(&pool)
+            .job_id(&job_id)
+            .send()
+            .await
+            .unwrap()
+            .user_import_job
+            .unwrap();
+        assert_eq!(d.status(), Some(&UserImportJobStatusType::Failed), "{d:?}");
+        let imported = d.imported_users();
+        assert!(imported < 20_000, "{d:?}");
+        assert_eq!(
+            d.completion_message(),
+            Some(
+                format!(
+                    "The import stopped when the server running it stopped; {imported} users were imported."
+                )
+                .as_str()
+            )
+        );
+        // Exactly the counted users exist: the job stopped at a batch boundary.
+        let mut seen = 0;
+        let mut token = None;
+        loop {
+            let page = srv
+                .idp
+                .list_users()
+                .user_pool_id(&pool)
+                .set_pagination_token(token)
+                .send()
+                .await
+                .unwrap();
+            seen += page.users().len() as i64;
+            token = page.pagination_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen, imported);
+    }
+);
