@@ -134,12 +134,6 @@ impl Tessera {
         req: CreateUserImportJobRequest,
     ) -> Result<UserImportJobType, CoreError> {
         let pool = self.load_pool(&req.user_pool_id).await?;
-        if req.password_hashing_algorithm.is_some() {
-            return Err(CoreError::InvalidParameter(
-                "Importing password hashes in import jobs is not supported by this server yet; leave PasswordHashingAlgorithm out to import users in RESET_REQUIRED."
-                    .into(),
-            ));
-        }
         let now = self.clock.now_millis();
         let job_id = format!(
             "import-{}",
@@ -156,6 +150,7 @@ impl Tessera {
             imported_users: Some(0),
             skipped_users: Some(0),
             failed_users: Some(0),
+            password_hashing_algorithm: req.password_hashing_algorithm,
             ..Default::default()
         };
         let doc = JobDoc {
@@ -493,6 +488,15 @@ impl Tessera {
         };
         let header = split_line(header_line);
         check_header(&pool, &header)?;
+        let (_, job) = self.load_job(pool_id, job_id).await?;
+        let algorithm = job.job.password_hashing_algorithm.clone();
+        if let Some(alg) = &algorithm
+            && !header.iter().any(|h| h == PASSWORD_HASH)
+        {
+            return Err(CoreError::InvalidParameter(format!(
+                "The .csv file has no password_hash column, which the job's PasswordHashingAlgorithm ({alg}) requires."
+            )));
+        }
         let rows: Vec<(usize, &str)> = lines.map(|(i, l)| (i + 1, l)).collect();
         if rows.len() > MAX_ROWS {
             return Err(CoreError::InvalidParameter(format!(
@@ -518,7 +522,7 @@ impl Tessera {
             let mut users = Vec::new();
             let mut lines_of_users = Vec::new();
             for (line, text) in batch {
-                match self.row_to_user(&pool, &header, text, &mfa_mode) {
+                match self.row_to_user(&pool, &header, text, &mfa_mode, algorithm.as_deref()) {
                     RowOutcome::User(u) => {
                         users.push(*u);
                         lines_of_users.push(*line);
@@ -558,7 +562,10 @@ impl Tessera {
                 })
                 .await?;
             // Settled by another node meanwhile (a heartbeat that looked lost): stop here.
-            if matches!(doc.job.status.as_deref(), Some("Failed" | "Stopped" | "Expired")) {
+            if matches!(
+                doc.job.status.as_deref(),
+                Some("Failed" | "Stopped" | "Expired")
+            ) {
                 return Ok(());
             }
             if doc.job.status.as_deref() == Some("Stopping") {
@@ -604,6 +611,7 @@ impl Tessera {
         header: &[String],
         line: &str,
         mfa_mode: &str,
+        algorithm: Option<&str>,
     ) -> RowOutcome {
         if line.chars().count() > MAX_ROW_CHARS {
             return RowOutcome::Failed(format!(
@@ -620,12 +628,13 @@ impl Tessera {
         }
         let mut username = String::new();
         let mut mfa = String::new();
+        let mut password_hash = String::new();
         let mut attrs = Vec::new();
         for (name, value) in header.iter().zip(fields) {
             match name.as_str() {
                 USERNAME => username = value,
                 MFA_ENABLED => mfa = value.to_ascii_lowercase(),
-                PASSWORD_HASH => {}
+                PASSWORD_HASH => password_hash = value,
                 _ if value.is_empty() => {}
                 n if n.ends_with("_verified") => attrs.push(AttributeType {
                     name: n.to_string(),
@@ -685,13 +694,22 @@ impl Tessera {
         if let Err(e) = attributes::check_required(pool, &map) {
             return RowOutcome::Failed(e.to_string());
         }
+        // An imported password hash: the user starts CONFIRMED and signs in with the
+        // password it stands for (the guide, "Importing users with password hashes").
+        let imported = match (algorithm, password_hash.is_empty()) {
+            (Some(alg), false) => match crate::users::imported_hash::check(alg, &password_hash) {
+                Ok(stored) => Some(stored),
+                Err(why) => return RowOutcome::Failed(why),
+            },
+            _ => None,
+        };
         // Users who can sign in with a passwordless factor start CONFIRMED (the guide).
         let factors = crate::auth::choice::allowed_first_factors(pool);
         let passwordless = (factors.iter().any(|f| f == crate::mfa::EMAIL_OTP)
             && verified("email"))
             || (factors.iter().any(|f| f == crate::auth::choice::SMS_OTP)
                 && verified("phone_number"));
-        let user_status = if passwordless {
+        let user_status = if passwordless || imported.is_some() {
             status::CONFIRMED
         } else {
             status::RESET_REQUIRED
@@ -700,6 +718,10 @@ impl Tessera {
             Ok(u) => u,
             Err(e) => return RowOutcome::Failed(e.to_string()),
         };
+        if let Some(stored) = imported {
+            user.password_hash = Some(crate::secret::Secret::new(stored));
+            user.password_set_ms = Some(user.created_ms);
+        }
         // MFA on: SMS to the imported phone number. Without a factor the user cannot sign
         // in until they set one up (the guide).
         if mfa_on && user.attributes.contains_key("phone_number") {

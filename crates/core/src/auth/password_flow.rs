@@ -90,6 +90,23 @@ impl Tessera {
             }
         };
         self.attempt_succeeded(&pool.id, attempt).await?;
+        // A password hash imported from another system is replaced, now that the password
+        // is known, by Tessera's own hash and SRP verifier (as Cognito migrates it).
+        let user = match &user.password_hash {
+            Some(h)
+                if crate::users::imported_hash::is_foreign(h.expose())
+                    || user.extra["srp"].is_null() =>
+            {
+                let creds = self.credentials(&pool.id, &user.username, given).await?;
+                let now = self.clock.now_millis();
+                self.modify_user(pool, &user.username, |u| {
+                    creds.apply(u, now);
+                    Ok(())
+                })
+                .await?
+            }
+            _ => user,
+        };
         let device = params.get("DEVICE_KEY").cloned();
         // InitiateAuth's ClientMetadata reaches PreAuthentication and UserMigration only.
         self.after_password(pool, client, user, api, device, &serde_json::json!({}))

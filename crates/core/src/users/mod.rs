@@ -5,6 +5,7 @@
 mod admin;
 pub(crate) mod attributes;
 pub(crate) mod codes;
+pub(crate) mod imported_hash;
 mod list;
 mod own;
 pub mod password;

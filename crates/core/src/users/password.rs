@@ -118,6 +118,9 @@ pub async fn hash(password: &str, rng: &dyn Rng) -> Result<Secret<String>, CoreE
 pub async fn verify(password: &str, stored: &Secret<String>) -> Result<bool, CoreError> {
     let password = password.to_string();
     let stored = stored.expose().clone();
+    if super::imported_hash::is_foreign(&stored) {
+        return bounded(move || super::imported_hash::verify(&password, &stored)).await;
+    }
     bounded(move || {
         let check = || -> password_hash::Result<bool> {
             let parsed = PasswordHash::new(&stored)?;
