@@ -37,8 +37,8 @@ pub(crate) fn check(algorithm: &str, hash: &str) -> Result<String, String> {
             Ok(hash.to_string())
         }
         "SCRYPT" => {
-            let (n, r, p, salt, out) = scrypt_parts(hash).ok_or_else(bad)?;
-            if n > SCRYPT_MAX_N || r != 8 || p != 1 || salt.is_empty() || out.is_empty() {
+            let s = scrypt_parts(hash).ok_or_else(bad)?;
+            if s.n > SCRYPT_MAX_N || s.r != 8 || s.p != 1 || s.salt.is_empty() || s.out.is_empty() {
                 return Err(bad());
             }
             Ok(format!("{SCRYPT_PREFIX}{hash}"))
@@ -84,20 +84,21 @@ pub(crate) fn verify(password: &str, stored: &str) -> bool {
         return bcrypt::verify(password, stored).unwrap_or(false);
     }
     if let Some(rest) = stored.strip_prefix(SCRYPT_PREFIX) {
-        let Some((n, r, p, salt, expected)) = scrypt_parts(rest) else {
+        let Some(s) = scrypt_parts(rest) else {
             return false;
         };
-        let Some(log_n) = (n.is_power_of_two() && n > 1).then(|| n.trailing_zeros() as u8) else {
+        let Some(log_n) = (s.n.is_power_of_two() && s.n > 1).then(|| s.n.trailing_zeros() as u8)
+        else {
             return false;
         };
-        let Ok(params) = scrypt::Params::new(log_n, r, p, expected.len()) else {
+        let Ok(params) = scrypt::Params::new(log_n, s.r, s.p, s.out.len()) else {
             return false;
         };
-        let mut out = vec![0u8; expected.len()];
-        if scrypt::scrypt(password.as_bytes(), &salt, &params, &mut out).is_err() {
+        let mut out = vec![0u8; s.out.len()];
+        if scrypt::scrypt(password.as_bytes(), &s.salt, &params, &mut out).is_err() {
             return false;
         }
-        return verify_slices_are_equal(&out, &expected).is_ok();
+        return verify_slices_are_equal(&out, &s.out).is_ok();
     }
     if stored.starts_with(PBKDF2_PREFIX) {
         let Some((iterations, salt, expected)) = pbkdf2_parts(stored) else {
@@ -118,15 +119,24 @@ pub(crate) fn verify(password: &str, stored: &str) -> bool {
     false
 }
 
+/// An scrypt hash's parameters, salt and output.
+struct Scrypt {
+    n: u64,
+    r: u32,
+    p: u32,
+    salt: Vec<u8>,
+    out: Vec<u8>,
+}
+
 /// `N$r$p$hexSalt$hexHash`.
-fn scrypt_parts(hash: &str) -> Option<(u64, u32, u32, Vec<u8>, Vec<u8>)> {
+fn scrypt_parts(hash: &str) -> Option<Scrypt> {
     let mut it = hash.split('$');
     let n = it.next()?.parse().ok()?;
     let r = it.next()?.parse().ok()?;
     let p = it.next()?.parse().ok()?;
     let salt = hex::decode(it.next()?).ok()?;
     let out = hex::decode(it.next()?).ok()?;
-    it.next().is_none().then_some((n, r, p, salt, out))
+    it.next().is_none().then_some(Scrypt { n, r, p, salt, out })
 }
 
 /// `$pbkdf2-sha256$iterations$salt$hash`, salt and hash in unpadded base64 (standard, or
