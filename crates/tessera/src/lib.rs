@@ -111,7 +111,29 @@ pub async fn rotate_keys(
     pool_id: Option<&str>,
 ) -> anyhow::Result<Vec<(String, String)>> {
     data_dir::prepare(&settings.data_dir, &settings.database_url)?;
-    let core = Tessera::new(
+    let core = offline_core(settings).await?;
+    Ok(match pool_id {
+        Some(id) => vec![(id.to_string(), core.rotate_signing_key(id).await?)],
+        None => core.rotate_all_signing_keys().await?,
+    })
+}
+
+/// `tessera users import`: users from JSON lines (with password hashes) into a pool, straight
+/// into the database, so it works while servers run.
+pub async fn import_users(
+    settings: &Settings,
+    pool_id: &str,
+    text: &str,
+    firebase: Option<&tessera_core::import::FirebaseScrypt>,
+) -> anyhow::Result<tessera_core::import::LinesReport> {
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
+    let core = offline_core(settings).await?;
+    Ok(core.import_user_lines(pool_id, text, firebase).await?)
+}
+
+/// The domain on the configured database, for commands that run without serving.
+async fn offline_core(settings: &Settings) -> anyhow::Result<Tessera> {
+    Ok(Tessera::new(
         tessera_core::Ports {
             store: open_store(settings).await?,
             clock: Arc::new(SystemClock),
@@ -119,12 +141,12 @@ pub async fn rotate_keys(
             messages: Arc::new(tessera_delivery::outbox::Outbox::new(&settings.data_dir)),
             sealer: sealer(settings)?,
         },
-        tessera_core::Settings::default(),
-    );
-    Ok(match pool_id {
-        Some(id) => vec![(id.to_string(), core.rotate_signing_key(id).await?)],
-        None => core.rotate_all_signing_keys().await?,
-    })
+        tessera_core::Settings {
+            account_id: settings.account_id.clone(),
+            default_region: settings.region.clone(),
+            public_url: settings.public_url.clone().unwrap_or_default(),
+        },
+    ))
 }
 
 /// Opens storage, binds the listener and serves in a background task.

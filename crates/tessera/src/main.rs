@@ -1,5 +1,6 @@
 //! `tessera`: a self-hosted identity provider that speaks Amazon Cognito's wire protocol.
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tessera::{ServeArgs, Settings};
 
@@ -51,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage users outside the API.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Check the configuration.
     Config {
         #[command(subcommand)]
@@ -63,6 +69,33 @@ enum ConfigCommand {
     /// Resolve the settings as `tessera serve` would (file, environment, flags) and print
     /// them with secrets masked; exits non-zero on an error, without starting anything.
     Check {
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Import users from JSON lines, with password hashes (BCRYPT, SCRYPT, ARGON2ID,
+    /// PBKDF2_SHA256, FIREBASE_SCRYPT): they sign in with their old passwords. Writes the
+    /// database directly (a running server's too). The README shows the line format.
+    Import {
+        /// The user pool to import into.
+        #[arg(long)]
+        user_pool_id: String,
+        /// The JSON-lines file (`-` for standard input).
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Firebase projects' hash parameters, for FIREBASE_SCRYPT hashes: the signer key (base64).
+        #[arg(long)]
+        firebase_signer_key: Option<String>,
+        /// The salt separator (base64).
+        #[arg(long, default_value = "Bw==")]
+        firebase_salt_separator: String,
+        #[arg(long, default_value_t = 8)]
+        firebase_rounds: u32,
+        #[arg(long, default_value_t = 14)]
+        firebase_mem_cost: u32,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -146,6 +179,60 @@ async fn main() -> anyhow::Result<()> {
                 println!("{pool}: new signing key {kid}");
             }
             Ok(())
+        }
+        Command::Users {
+            command:
+                UsersCommand::Import {
+                    user_pool_id,
+                    file,
+                    firebase_signer_key,
+                    firebase_salt_separator,
+                    firebase_rounds,
+                    firebase_mem_cost,
+                    serve,
+                },
+        } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+            };
+            let firebase = match firebase_signer_key {
+                Some(key) => {
+                    use base64::Engine;
+                    let b64 = base64::engine::general_purpose::STANDARD;
+                    Some(tessera_core::import::FirebaseScrypt {
+                        signer_key: b64
+                            .decode(key.trim())
+                            .context("--firebase-signer-key is not base64")?,
+                        salt_separator: b64
+                            .decode(firebase_salt_separator.trim())
+                            .context("--firebase-salt-separator is not base64")?,
+                        rounds: firebase_rounds,
+                        mem_cost: firebase_mem_cost,
+                    })
+                }
+                None => None,
+            };
+            let report =
+                tessera::import_users(&settings, &user_pool_id, &text, firebase.as_ref()).await?;
+            for (line, why) in &report.failed {
+                eprintln!("line {line}: {why}");
+            }
+            println!(
+                "{} imported, {} skipped (they exist), {} lines with errors",
+                report.imported,
+                report.skipped,
+                report.failed.len()
+            );
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("some lines were not imported"))
+            }
         }
         Command::Config {
             command: ConfigCommand::Check { serve },

@@ -9,9 +9,10 @@
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
 const SCRYPT_PREFIX: &str = "$scrypt-import$";
+const FIREBASE_PREFIX: &str = "$firebase-scrypt$";
 const PBKDF2_PREFIX: &str = "$pbkdf2-sha256$";
 
 /// Cognito's bounds.
@@ -71,15 +72,78 @@ pub(crate) fn check(algorithm: &str, hash: &str) -> Result<String, String> {
     }
 }
 
+/// A Firebase Authentication project's password hash parameters (its console's "Password
+/// hash parameters"), shared by all its users.
+#[derive(Debug, Clone)]
+pub struct FirebaseScrypt {
+    pub signer_key: Vec<u8>,
+    pub salt_separator: Vec<u8>,
+    pub rounds: u32,
+    pub mem_cost: u32,
+}
+
+/// The stored form of a Firebase user's hash (`passwordHash` and `salt` of
+/// `firebase auth:export`, both base64).
+pub(crate) fn firebase(
+    config: &FirebaseScrypt,
+    hash_b64: &str,
+    salt_b64: &str,
+) -> Result<String, String> {
+    let bad = || "The Firebase password hash or salt is not base64.".to_string();
+    let hash = STANDARD.decode(hash_b64.trim()).map_err(|_| bad())?;
+    let mut salt = STANDARD.decode(salt_b64.trim()).map_err(|_| bad())?;
+    salt.extend_from_slice(&config.salt_separator);
+    if !(1..=16).contains(&config.mem_cost) || !(1..=64).contains(&config.rounds) || hash.is_empty()
+    {
+        return Err("The Firebase hash parameters are out of range.".into());
+    }
+    Ok(format!(
+        "{FIREBASE_PREFIX}{}${}${}${}${}",
+        config.rounds,
+        config.mem_cost,
+        STANDARD_NO_PAD.encode(&salt),
+        STANDARD_NO_PAD.encode(&config.signer_key),
+        STANDARD_NO_PAD.encode(&hash)
+    ))
+}
+
+/// Firebase's scrypt variant (github.com/firebase/scrypt): the key scrypt derives from the
+/// password and salt ‖ separator encrypts the project's signer key with AES-256-CTR (zero
+/// IV); the result is the stored hash.
+fn verify_firebase(password: &str, stored: &str) -> Option<bool> {
+    let mut it = stored.strip_prefix(FIREBASE_PREFIX)?.split('$');
+    let rounds: u32 = it.next()?.parse().ok()?;
+    let mem_cost: u8 = it.next()?.parse().ok()?;
+    let salt = STANDARD_NO_PAD.decode(it.next()?).ok()?;
+    let mut signer = STANDARD_NO_PAD.decode(it.next()?).ok()?;
+    let expected = STANDARD_NO_PAD.decode(it.next()?).ok()?;
+    let params = scrypt::Params::new(mem_cost, rounds, 1, 32).ok()?;
+    let mut key = [0u8; 32];
+    scrypt::scrypt(password.as_bytes(), &salt, &params, &mut key).ok()?;
+    use aws_lc_rs::cipher::{AES_256, EncryptingKey, EncryptionContext, UnboundCipherKey};
+    let ctr = EncryptingKey::ctr(UnboundCipherKey::new(&AES_256, &key).ok()?).ok()?;
+    ctr.less_safe_encrypt(
+        &mut signer,
+        EncryptionContext::Iv128(aws_lc_rs::iv::FixedLength::from([0u8; 16])),
+    )
+    .ok()?;
+    let n = expected.len().min(signer.len());
+    Some(n > 0 && verify_slices_are_equal(&signer[..n], &expected[..n]).is_ok())
+}
+
 /// Whether `stored` is an imported hash (not Tessera's own argon2id).
 pub(crate) fn is_foreign(stored: &str) -> bool {
     stored.starts_with("$2")
         || stored.starts_with(SCRYPT_PREFIX)
         || stored.starts_with(PBKDF2_PREFIX)
+        || stored.starts_with(FIREBASE_PREFIX)
 }
 
 /// Checks a password against an imported (non-argon2) hash. Runs on the hashing threads.
 pub(crate) fn verify(password: &str, stored: &str) -> bool {
+    if stored.starts_with(FIREBASE_PREFIX) {
+        return verify_firebase(password, stored).unwrap_or(false);
+    }
     if stored.starts_with("$2") {
         return bcrypt::verify(password, stored).unwrap_or(false);
     }
@@ -197,6 +261,28 @@ mod tests {
         assert!(check("ARGON2ID", "$argon2id$v=19$m=65536,t=2,p=1$ko/G5o1ms+ML08P95sQ8DA$AkVbvWSOqz7Hs3qthhWKxicOWnGLN+MBmpwc3emi5VA").is_err());
         assert!(check("PBKDF2_SHA256", "$pbkdf2-sha256$600001$1XZlmwLQ2hhM3JYuCPiArQ$Pfheg9Zi/v5lXU4yyLA0WFUYEd/rlaVbzrM9oMD6IrA").is_err());
         assert!(check("BCRYPT", "$pbkdf2-sha256$1000$AAAA$AAAAAAAAAAAAAAAAAAAAAA").is_err());
+    }
+
+    /// The sample of github.com/firebase/scrypt's README (its hash parameters and one user).
+    #[test]
+    fn firebase_scrypt_sample() {
+        let config = FirebaseScrypt {
+            signer_key: STANDARD
+                .decode("jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==")
+                .unwrap(),
+            salt_separator: STANDARD.decode("Bw==").unwrap(),
+            rounds: 8,
+            mem_cost: 14,
+        };
+        let stored = firebase(
+            &config,
+            "lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
+            "42xEC+ixf3L2lw==",
+        )
+        .unwrap();
+        assert!(is_foreign(&stored));
+        assert!(verify("user1password", &stored));
+        assert!(!verify("user1passwor", &stored));
     }
 
     #[test]

@@ -648,3 +648,77 @@ both!(
         assert!(done.completion_message().unwrap().contains("password_hash"));
     }
 );
+
+/// `tessera users import` (the real binary) into a running server's database: users with
+/// password hashes made elsewhere sign in through the API with their old passwords.
+both!(
+    cli_imports_json_lines_with_hashes,
+    async |srv: &TestServer| {
+        let (pool, client) = crate::auth::setup(srv).await;
+        srv.idp
+            .create_group()
+            .user_pool_id(&pool)
+            .group_name("admins")
+            .send()
+            .await
+            .unwrap();
+        let bcrypt = IMPORTED[0].1;
+        let lines = [
+            serde_json::json!({"username": "bcrypt-user", "attributes": {"email": "b@example.com", "email_verified": "true"},
+            "groups": ["admins"], "password_hash": {"algorithm": "BCRYPT", "hash": bcrypt}}),
+            // The sample user of github.com/firebase/scrypt's README.
+            serde_json::json!({"username": "firebase-user",
+            "password_hash": {"algorithm": "FIREBASE_SCRYPT",
+                "hash": "lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
+                "salt": "42xEC+ixf3L2lw=="}}),
+            serde_json::json!({"username": "nopass", "attributes": {"email": "n@example.com"}}),
+            serde_json::json!({"username": "broken", "password_hash": {"algorithm": "BCRYPT", "hash": "nope"}}),
+        ];
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let file = srv.settings.data_dir.join("users.jsonl");
+        std::fs::write(&file, &text).unwrap();
+        let run = || {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+            cmd.args(["users", "import", "--user-pool-id", &pool, "--file"])
+            .arg(&file)
+            .args([
+                "--firebase-signer-key",
+                "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==",
+            ])
+            .arg("--data-dir")
+            .arg(&srv.settings.data_dir)
+            .args(["--database-url", &srv.settings.database_url]);
+            if let Some(schema) = &srv.settings.postgres_schema {
+                cmd.args(["--postgres-schema", schema]);
+            }
+            for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("TESSERA_")) {
+                cmd.env_remove(k);
+            }
+            cmd.output().unwrap()
+        };
+        let out = run();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "the broken line makes it fail");
+        assert!(stdout.contains("3 imported, 0 skipped"), "{stdout}{stderr}");
+        assert!(stderr.contains("line 4:"), "{stderr}");
+        // Run again: everything that exists is skipped.
+        let again = run();
+        assert!(String::from_utf8_lossy(&again.stdout).contains("0 imported, 3 skipped"));
+
+        let tokens = crate::auth::login(srv, &client, "bcrypt-user", "Imp0rted-pass!")
+            .await
+            .unwrap();
+        let claims = crate::identity::claims(tokens.id_token().unwrap());
+        assert_eq!(claims["cognito:groups"], serde_json::json!(["admins"]));
+        crate::auth::login(srv, &client, "firebase-user", "user1password")
+            .await
+            .unwrap();
+        assert_eq!(
+            crate::auth::login(srv, &client, "nopass", "anything1A!")
+                .await
+                .unwrap_err(),
+            "PasswordResetRequiredException"
+        );
+    }
+);

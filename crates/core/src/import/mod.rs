@@ -11,8 +11,13 @@
 //! silently. Per-row outcomes are logged as Cognito writes them to CloudWatch
 //! (`[FAILED] Line Number 3 - ...`), with line numbers and never user data.
 
+mod lines;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+pub use crate::users::imported_hash::FirebaseScrypt;
+pub use lines::LinesReport;
 
 use serde::{Deserialize, Serialize};
 use tessera_wire::idp::{AttributeType, CreateUserImportJobRequest, UserImportJobType};
