@@ -649,8 +649,8 @@ both!(
     }
 );
 
-/// `tessera users import` (the real binary) into a running server's database: users with
-/// password hashes made elsewhere sign in through the API with their old passwords.
+// `tessera users import` (the real binary) into a running server's database: users with
+// password hashes made elsewhere sign in through the API with their old passwords.
 both!(
     cli_imports_json_lines_with_hashes,
     async |srv: &TestServer| {
