@@ -18,6 +18,10 @@ pub struct PgStore {
 /// The channel revocations are announced on (database-wide; a wake-up too many is harmless).
 const REVOCATIONS_CHANNEL: &str = "tessera_revocations";
 
+/// How long a connection (or a free one from the pool) may take before the call fails: an
+/// unreachable database fails requests and readiness in seconds, not sqlx's default 30 s.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
     /// search path (tests isolate themselves this way).
@@ -32,6 +36,7 @@ impl PgStore {
             }
             let admin = PgPoolOptions::new()
                 .max_connections(1)
+                .acquire_timeout(CONNECT_TIMEOUT)
                 .connect_with(options.clone())
                 .await
                 .map_err(crate::backend)?;
@@ -46,6 +51,7 @@ impl PgStore {
         // one query and is then discarded by the pool.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .acquire_timeout(CONNECT_TIMEOUT)
             .test_before_acquire(false)
             .connect_with(options)
             .await

@@ -34,8 +34,17 @@ fn ca_params() -> anyhow::Result<CertificateParams> {
     p.distinguished_name = dn;
     p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let now = time::OffsetDateTime::now_utc();
+    p.not_before = now - time::Duration::days(1);
+    p.not_after = now + time::Duration::days(CA_DAYS);
     Ok(p)
 }
+
+/// How long the development CA lasts (as mkcert's: ten years).
+const CA_DAYS: i64 = 3650;
+/// How long a localhost certificate lasts: under the 398 days browsers accept for a server
+/// certificate (macOS refuses more than 825 even from a locally trusted CA).
+const LEAF_DAYS: i64 = 397;
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a reader (the server
 /// reloading its certificate) never sees half a file.
@@ -88,6 +97,9 @@ pub fn make(dir: &Path) -> anyhow::Result<DevCert> {
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     p.use_authority_key_identifier_extension = true;
+    let now = time::OffsetDateTime::now_utc();
+    p.not_before = now - time::Duration::days(1);
+    p.not_after = now + time::Duration::days(LEAF_DAYS);
     let mut serial = [0u8; 16];
     aws_lc_rs::rand::fill(&mut serial).map_err(|_| anyhow::anyhow!("no randomness"))?;
     serial[0] &= 0x7f;

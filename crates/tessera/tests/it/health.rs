@@ -170,3 +170,21 @@ async fn sigterm_drains_then_exits_zero() {
     let status = bin.wait();
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+/// A PostgreSQL that does not answer fails the start within seconds (the pool's acquire
+/// timeout), not after sqlx's default 30 s.
+#[tokio::test]
+async fn an_unreachable_database_fails_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = crate::harness::settings(dir.path());
+    // TEST-NET-1 (RFC 5737): nothing answers there.
+    s.database_url = "postgres://postgres@192.0.2.1:5432/test".into();
+    let began = std::time::Instant::now();
+    let r = tessera::open_store(&s).await;
+    assert!(r.is_err());
+    assert!(
+        began.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        began.elapsed()
+    );
+}

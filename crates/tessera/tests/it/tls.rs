@@ -40,6 +40,28 @@ async fn served_cert(addr: &str, ca_pem: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
+/// The localhost certificate lasts under 398 days (browsers refuse longer ones), the CA ten
+/// years; both start a day back (clock skew).
+#[test]
+fn dev_cert_validity_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    dev_cert(dir.path());
+    let valid_for = |file: &str, secs: i64| {
+        std::process::Command::new("openssl")
+            .args(["x509", "-noout", "-checkend"])
+            .arg(secs.to_string())
+            .arg("-in")
+            .arg(dir.path().join(file))
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(valid_for("dev-cert.pem", 396 * 86_400));
+    assert!(!valid_for("dev-cert.pem", 398 * 86_400));
+    assert!(valid_for("dev-ca.pem", 3_000 * 86_400));
+    assert!(!valid_for("dev-ca.pem", 3_651 * 86_400));
+}
+
 #[tokio::test]
 async fn https_with_a_dev_cert_and_reload_without_restart() {
     let dir = tempfile::tempdir().unwrap();
