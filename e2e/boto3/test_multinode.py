@@ -4,7 +4,8 @@ The nodes share the database (a fresh schema), the server key file, the public U
 and the admin key pair, as the README's "Several nodes" section says a deployment must. boto3
 clients talk to each node directly and to nginx, and the tests show what a user of a cluster
 relies on: a sign-in on one node refreshed on the other, a global sign-out on one refused by
-the other within a second or two, a client change on one obeyed by the other, a key rotation
+the other within a second or two (and by a `tessera gate` following the other's revocation
+feed), a client change on one obeyed by the other, a key rotation
 picked up by both, the hosted sign-in's SSO cookie honoured by both, and one node killed mid-load
 with no acknowledged write lost while the other carries on.
 
@@ -249,6 +250,65 @@ def test_global_sign_out_on_one_node_is_refused_by_the_other(cluster):
     assert error_code(lambda: b.initiate_auth(
         ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]}
     )) == "NotAuthorizedException"
+
+
+class _Backend(__import__("http.server").server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_global_sign_out_on_one_node_reaches_the_gate_following_the_other(cluster):
+    """`tessera gate` in front of a backend, following node B's revocation feed: a global
+    sign-out made on node A is refused by the gate within the same bound."""
+    a, app, pool = cluster["c"]["a"], cluster["app"], cluster["pool"]
+    from http.server import ThreadingHTTPServer
+    backend = ThreadingHTTPServer(("127.0.0.1", 0), _Backend)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    g = free_port()
+    with tempfile.TemporaryDirectory() as d:
+        with open(f"{d}/gate.toml", "w") as f:
+            f.write(f"""
+listen = "127.0.0.1:{g}"
+[issuer]
+issuer = "{cluster['public']}/{pool}"
+audiences = ["{app}"]
+[revocation]
+url = "{cluster['urls']['b']}/tessera/revocations"
+access_key_id = "{AKID}"
+poll_secs = 0.5
+[[route]]
+path = "/api/*"
+backend = "http://127.0.0.1:{backend.server_address[1]}"
+""")
+        env = tessera_env()
+        env["TESSERA_GATE_REVOCATION_SECRET"] = SECRET
+        gate = subprocess.Popen([os.environ["TESSERA_BIN"], "gate", "--config", f"{d}/gate.toml"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=open(f"{d}/gate.log", "w"))
+        try:
+            deadline = time.monotonic() + 30
+            while http_get(f"http://127.0.0.1:{g}/api/x")[0] is None:
+                assert gate.poll() is None and time.monotonic() < deadline, open(f"{d}/gate.log").read()
+                time.sleep(0.1)
+            tokens = sign_in(a, app, "cy")
+            auth = {"Authorization": f"Bearer {tokens['AccessToken']}"}
+            assert http_get(f"http://127.0.0.1:{g}/api/x", auth)[0] == 200
+            a.global_sign_out(AccessToken=tokens["AccessToken"])
+            took = eventually(
+                "the gate following node B refuses the token signed out on node A",
+                lambda: http_get(f"http://127.0.0.1:{g}/api/x", auth)[0] == 401,
+                within=WITHIN + 0.5,
+            )
+            print(f"global sign-out on A refused by the gate (following B) after {took * 1000:.0f} ms")
+        finally:
+            gate.terminate()
+            gate.wait(timeout=10)
+            backend.shutdown()
 
 
 def test_a_client_change_on_one_node_is_obeyed_by_the_other(cluster):
