@@ -313,7 +313,7 @@ impl Tessera {
 
     /// The record as stored: its secret sealed with the server key (bound to the client
     /// id), so a copy of the database does not give away client secrets.
-    fn seal_client(&self, rec: &ClientRecord) -> ClientRecord {
+    pub(crate) fn seal_client(&self, rec: &ClientRecord) -> ClientRecord {
         use base64::Engine;
         let mut stored = rec.clone();
         stored.secret = rec.secret.as_ref().map(|s| {

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod clock;
 pub mod devices;
 pub mod error;
+pub mod export;
 pub mod groups;
 pub mod health;
 pub mod ids;

@@ -131,6 +131,31 @@ pub async fn import_users(
     Ok(core.import_user_lines(pool_id, text, firebase).await?)
 }
 
+/// `tessera export`: an encrypted archive of every pool (or one), written 0600 to `out`.
+pub async fn export(
+    settings: &Settings,
+    pool_id: Option<&str>,
+    passphrase: &tessera_core::secret::Secret<String>,
+    out: &std::path::Path,
+) -> anyhow::Result<usize> {
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
+    let core = offline_core(settings).await?;
+    let archive = core.export_archive(pool_id, passphrase).await?;
+    admin_keys::write_private(out, &archive)?;
+    Ok(archive.len())
+}
+
+/// `tessera restore`: loads an archive into the configured database.
+pub async fn restore(
+    settings: &Settings,
+    archive: &[u8],
+    passphrase: &tessera_core::secret::Secret<String>,
+) -> anyhow::Result<tessera_core::export::RestoreReport> {
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
+    let core = offline_core(settings).await?;
+    Ok(core.restore_archive(archive, passphrase).await?)
+}
+
 /// The domain on the configured database, for commands that run without serving.
 async fn offline_core(settings: &Settings) -> anyhow::Result<Tessera> {
     Ok(Tessera::new(

@@ -57,6 +57,33 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Write every pool (or one) with its users, password hashes, MFA secrets, devices and
+    /// passkeys to an archive encrypted to a passphrase (TESSERA_EXPORT_PASSPHRASE or
+    /// --passphrase-file). docs/export-format.md describes it.
+    Export {
+        /// Where to write the archive (mode 0600).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Only this user pool.
+        #[arg(long)]
+        pool_id: Option<String>,
+        /// A file holding the passphrase (else TESSERA_EXPORT_PASSPHRASE).
+        #[arg(long)]
+        passphrase_file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Load an archive made by `tessera export` into this installation's database (SQLite or
+    /// PostgreSQL), sealing its secrets again with this server key.
+    Restore {
+        /// The archive.
+        #[arg(long = "in")]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        passphrase_file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
     /// Check the configuration.
     Config {
         #[command(subcommand)]
@@ -234,6 +261,36 @@ async fn main() -> anyhow::Result<()> {
                 Err(anyhow::anyhow!("some lines were not imported"))
             }
         }
+        Command::Export {
+            out,
+            pool_id,
+            passphrase_file,
+            serve,
+        } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            let pass = passphrase(passphrase_file.as_deref())?;
+            let bytes = tessera::export(&settings, pool_id.as_deref(), &pass, &out).await?;
+            println!("wrote {} ({bytes} bytes)", out.display());
+            Ok(())
+        }
+        Command::Restore {
+            input,
+            passphrase_file,
+            serve,
+        } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            let pass = passphrase(passphrase_file.as_deref())?;
+            let archive =
+                std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            let r = tessera::restore(&settings, &archive, &pass).await?;
+            println!(
+                "restored {} pools, {} clients, {} groups, {} users, {} devices, {} documents",
+                r.pools, r.clients, r.groups, r.users, r.devices, r.documents
+            );
+            Ok(())
+        }
         Command::Config {
             command: ConfigCommand::Check { serve },
         } => {
@@ -309,4 +366,24 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The archive passphrase: from a file, or TESSERA_EXPORT_PASSPHRASE; never a flag (it
+/// would show in the process list).
+fn passphrase(
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<tessera_core::secret::Secret<String>> {
+    let pass = match file {
+        Some(f) => std::fs::read_to_string(f)
+            .with_context(|| format!("reading {}", f.display()))?
+            .trim_end_matches(['\n', '\r'])
+            .to_string(),
+        None => std::env::var("TESSERA_EXPORT_PASSPHRASE").map_err(|_| {
+            anyhow::anyhow!("give the passphrase in TESSERA_EXPORT_PASSPHRASE or --passphrase-file")
+        })?,
+    };
+    if pass.chars().count() < 12 {
+        anyhow::bail!("the passphrase must be at least 12 characters");
+    }
+    Ok(tessera_core::secret::Secret::new(pass))
 }

@@ -8,6 +8,7 @@ mod clients;
 #[cfg(unix)]
 mod data_files;
 mod devices;
+mod export;
 mod fidelity_config;
 mod fidelity_managed_login;
 mod fidelity_schema;
