@@ -165,12 +165,11 @@ fn kdf(passphrase: &[u8], salt: &[u8], m_kib: u32, t: u32) -> Result<[u8; 32], C
     Ok(key)
 }
 
+/// Opens or seals one value.
+type Transform<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, CoreError> + 'a;
+
 /// Swaps a sealed value at `path` in `v` for its opened (or, `seal`, re-sealed) form.
-fn reseal(
-    v: &mut Value,
-    path: &[&str],
-    change: &mut dyn FnMut(&[u8]) -> Result<Vec<u8>, CoreError>,
-) -> Result<(), CoreError> {
+fn reseal(v: &mut Value, path: &[&str], change: &mut Transform<'_>) -> Result<(), CoreError> {
     let mut cur = &mut *v;
     for p in path {
         cur = match cur.get_mut(*p) {
@@ -705,7 +704,8 @@ impl Tessera {
                     group,
                     sub,
                 } => {
-                    if !self.store.add_member(&pool_id, &group, &sub).await? {
+                    let added = self.store.add_member(&pool_id, &group, &sub).await?;
+                    if !added {
                         return Err(corrupt(format!(
                             "membership of a missing user or group {group}"
                         )));
