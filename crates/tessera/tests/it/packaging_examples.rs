@@ -90,13 +90,14 @@ fn the_full_example_names_every_key() {
         "messages",
         "trigger",
         "kms_key",
+        "identity_oidc_provider",
         "smtp",
         "sms_webhook",
     ];
     let keys = |names: Vec<&'static str>| -> Vec<&'static str> {
         names.into_iter().filter(|n| !tables.contains(n)).collect()
     };
-    let sections: [(&str, Vec<&str>); 7] = [
+    let sections: [(&str, Vec<&str>); 8] = [
         ("", keys(fields::<FileConfig>())),
         ("admin", keys(fields::<AdminFileConfig>())),
         ("messages", keys(fields::<MessagesFileConfig>())),
@@ -104,6 +105,10 @@ fn the_full_example_names_every_key() {
         ("messages.sms_webhook", fields::<SmsWebhookFileConfig>()),
         ("trigger", fields::<TriggerFileConfig>()),
         ("kms_key", fields::<KmsKeyFileConfig>()),
+        (
+            "identity_oidc_provider",
+            fields::<tessera_identity::OidcProvider>(),
+        ),
     ];
     let path = packaging().join("tessera.toml.example");
     let text = std::fs::read_to_string(&path).unwrap();
