@@ -49,9 +49,8 @@ mod common;
 mod load;
 mod server;
 
-use common::cognito::{
-    AKID, PASSWORD, SECRET, admin, create_client, create_users, password_sign_in, tokens,
-};
+use common::cognito::{PASSWORD, admin, create_client, create_users, password_sign_in, tokens};
+use common::server::Server;
 use common::*;
 use load::*;
 use server::*;
@@ -120,7 +119,7 @@ async fn main() {
     } else {
         println!("not pinned: server and load generator share the CPUs");
     }
-    let srv = Server::start().await;
+    let srv = Server::start(&[]).await;
     println!("server: {} (pid {})", srv.url, srv.pid);
     let idp = admin(&srv.url);
     let pool = idp

@@ -3,65 +3,9 @@
 
 use super::*;
 // ---------------------------------------------------------------------------------------
-// The server under test.
-
-pub(crate) struct Server {
-    pub(crate) child: tokio::process::Child,
-    pub(crate) pid: u32,
-    pub(crate) url: String,
-    /// The server's data folder (none for the floor server).
-    pub(crate) _dir: Option<tempfile::TempDir>,
-}
+// The server under test: `common::server::Server`, and the floor.
 
 impl Server {
-    pub(crate) async fn start() -> Server {
-        let bin = std::env::var("TESSERA_BIN")
-            .map(Into::into)
-            .unwrap_or_else(|_| {
-                // target/release/examples/bench_auth -> target/release/tessera
-                let exe = std::env::current_exe().unwrap();
-                exe.parent().unwrap().parent().unwrap().join("tessera")
-            });
-        let dir = tempfile::tempdir().unwrap();
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        // Pinned (the default): the server on CPU 0, this load generator on CPU 1, so neither
-        // preempts the other and tail latency is the server's own. BENCH_PIN=0: unpinned.
-        let mut child = server_command(&bin)
-            .arg("serve")
-            .env("TESSERA_LISTEN", "127.0.0.1:0")
-            .env("TESSERA_DATA_DIR", dir.path())
-            .env("TESSERA_ADMIN_ACCESS_KEY_ID", AKID)
-            .env("TESSERA_ADMIN_SECRET_ACCESS_KEY", SECRET)
-            .env_remove("TESSERA_DATABASE_URL")
-            .env_remove("TESSERA_CONFIG")
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let pid = child.id().unwrap();
-        let Some(url) = listening_on(&mut child, "Tessera is listening on ").await else {
-            let log = std::fs::read_to_string(dir.path().join("server.log"));
-            panic!("the server did not start: {}", log.unwrap_or_default());
-        };
-        Server {
-            child,
-            pid,
-            url,
-            _dir: Some(dir),
-        }
-    }
-
-    /// A `kB` line of /proc/<pid>/status (VmHWM, VmRSS), in MB.
-    pub(crate) fn status_mb(&self, key: &str) -> f64 {
-        let s = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
-        s.lines()
-            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    }
-
     /// The floor server: this bench binary with `--floor-server`, on the server's CPU.
     pub(crate) async fn start_floor() -> Server {
         let mut child = server_command(&std::env::current_exe().unwrap())
@@ -80,10 +24,6 @@ impl Server {
             url,
             _dir: None,
         }
-    }
-
-    pub(crate) async fn stop(mut self) {
-        let _ = self.child.kill().await;
     }
 }
 
@@ -109,19 +49,7 @@ pub(crate) fn minor_faults() -> u64 {
 }
 
 pub(crate) async fn crypto() -> Crypto {
-    use aws_lc_rs::rsa::{KeyPair, KeySize};
-    use aws_lc_rs::signature::RSA_PKCS1_SHA256;
-    let key = KeyPair::generate(KeySize::Rsa2048).unwrap();
-    let rng = aws_lc_rs::rand::SystemRandom::new();
-    let msg = vec![b'x'; 600];
-    let mut sig = vec![0u8; key.public_modulus_len()];
-    let start = Instant::now();
-    let mut n = 0u32;
-    while start.elapsed() < Duration::from_secs(1) {
-        key.sign(&RSA_PKCS1_SHA256, &rng, &msg, &mut sig).unwrap();
-        n += 1;
-    }
-    let rs256_per_sec = f64::from(n) / start.elapsed().as_secs_f64();
+    let rs256_per_sec = rs256_per_sec();
 
     let mut hashes = Vec::new();
     let (cpu0, faults0) = (cpu_ticks("self"), minor_faults());
