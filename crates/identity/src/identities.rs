@@ -103,6 +103,15 @@ impl IdentityPools {
                 .await?
                 .identity_id);
         }
+        // The common case: one login, linked already. Its identity is the answer (one read).
+        if let [only] = checked.as_slice()
+            && let Some(id) = self
+                .store
+                .find_identity_by_login(pool_id, &only.login)
+                .await?
+        {
+            return Ok(id);
+        }
         // Up to three rounds: a concurrent GetId for the same user may create the identity
         // between our lookup and our insert (the unique login key refuses the loser).
         for _ in 0..3 {

@@ -69,6 +69,7 @@ pub struct IdentityPools {
     sealer: Arc<Sealer>,
     settings: Settings,
     keys: tokens::KeyHolder,
+    pools: pools::PoolCache,
     oidc: HashMap<String, logins::OidcVerifier>,
 }
 
@@ -84,6 +85,7 @@ impl IdentityPools {
             sealer: ports.sealer,
             settings,
             keys: tokens::KeyHolder::default(),
+            pools: pools::PoolCache::default(),
             oidc,
         }
     }

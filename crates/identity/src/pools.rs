@@ -3,6 +3,7 @@
 //! ([`PoolDoc`]) written with optimistic concurrency.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -83,8 +84,47 @@ fn check_providers(pool: &IdentityPool) -> Result<(), IdentityError> {
     Ok(())
 }
 
+/// How long a node trusts its copy of an identity pool for the sign-in calls (GetId,
+/// GetOpenIdToken, GetCredentialsForIdentity and the developer calls): a change made on another
+/// node is seen within this; one made here at once. Administrative reads are never cached.
+const POOL_CACHE_MS: i64 = 2_000;
+/// At most this many pools are cached; beyond it the cache starts over.
+const POOL_CACHE_MAX: usize = 10_000;
+
+/// Identity pools as last read, with when.
+#[derive(Default)]
+pub(crate) struct PoolCache(RwLock<HashMap<String, (i64, Arc<LoadedPool>)>>);
+
+impl PoolCache {
+    pub(crate) fn forget(&self, id: &str) {
+        if let Ok(mut g) = self.0.write() {
+            g.remove(id);
+        }
+    }
+}
+
 impl IdentityPools {
-    pub(crate) async fn load_pool(&self, id: &str) -> Result<LoadedPool, IdentityError> {
+    /// The pool for a sign-in call, from this node's cache while fresh (see `POOL_CACHE_MS`).
+    pub(crate) async fn load_pool(&self, id: &str) -> Result<Arc<LoadedPool>, IdentityError> {
+        let now = self.clock.now_millis();
+        if let Some((at, pool)) = self.pools.0.read().ok().and_then(|g| g.get(id).cloned())
+            && now >= at
+            && now - at < POOL_CACHE_MS
+        {
+            return Ok(pool);
+        }
+        let pool = Arc::new(self.read_pool(id).await?);
+        if let Ok(mut g) = self.pools.0.write() {
+            if g.len() >= POOL_CACHE_MAX {
+                g.clear();
+            }
+            g.insert(id.to_string(), (now, pool.clone()));
+        }
+        Ok(pool)
+    }
+
+    /// The pool as stored now.
+    pub(crate) async fn read_pool(&self, id: &str) -> Result<LoadedPool, IdentityError> {
         let row = self
             .store
             .get_identity_pool(id)
@@ -108,7 +148,7 @@ impl IdentityPools {
         mut change: impl FnMut(&mut PoolDoc) -> Result<T, IdentityError>,
     ) -> Result<T, IdentityError> {
         for _ in 0..5 {
-            let loaded = self.load_pool(id).await?;
+            let loaded = self.read_pool(id).await?;
             let mut doc = loaded.doc;
             let out = change(&mut doc)?;
             let row = IdentityPoolRow {
@@ -125,6 +165,7 @@ impl IdentityPools {
                 .update_identity_pool(&row, loaded.version)
                 .await?
             {
+                self.pools.forget(id);
                 return Ok(out);
             }
         }
@@ -174,7 +215,7 @@ impl IdentityPools {
     }
 
     pub async fn describe_identity_pool(&self, id: &str) -> Result<IdentityPool, IdentityError> {
-        Ok(self.load_pool(id).await?.doc.pool)
+        Ok(self.read_pool(id).await?.doc.pool)
     }
 
     /// `UpdateIdentityPool`: the pool as given replaces the stored one (tags are kept when
@@ -207,7 +248,9 @@ impl IdentityPools {
     }
 
     pub async fn delete_identity_pool(&self, id: &str) -> Result<(), IdentityError> {
-        if self.store.delete_identity_pool(id).await? {
+        let deleted = self.store.delete_identity_pool(id).await?;
+        self.pools.forget(id);
+        if deleted {
             Ok(())
         } else {
             Err(pool_not_found(id))
@@ -290,7 +333,7 @@ impl IdentityPools {
         &self,
         id: &str,
     ) -> Result<(HashMap<String, String>, HashMap<String, RoleMapping>), IdentityError> {
-        let doc = self.load_pool(id).await?.doc;
+        let doc = self.read_pool(id).await?.doc;
         Ok((
             doc.roles.into_iter().collect(),
             doc.role_mappings.into_iter().collect(),
@@ -351,7 +394,7 @@ impl IdentityPools {
     ) -> Result<HashMap<String, String>, IdentityError> {
         let id = self.pool_of_arn(arn)?;
         Ok(self
-            .load_pool(id)
+            .read_pool(id)
             .await?
             .doc
             .pool
@@ -388,7 +431,7 @@ impl IdentityPools {
         id: &str,
         provider: &str,
     ) -> Result<PrincipalTagMap, IdentityError> {
-        let doc = self.load_pool(id).await?.doc;
+        let doc = self.read_pool(id).await?.doc;
         if !crate::logins::pool_has_provider(&doc.pool, provider) {
             return Err(IdentityError::InvalidParameter(format!(
                 "Identity provider {provider} is not configured for this identity pool."
