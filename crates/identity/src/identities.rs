@@ -283,6 +283,17 @@ impl IdentityPools {
         for (k, v) in extra_tags.into_iter().flatten() {
             tags.insert(k.clone(), json!([v]));
         }
+        // A token obtained with a developer identity's token lasts no longer than it.
+        let mut duration_secs = duration_secs;
+        let now = self.clock.now_secs();
+        for c in auth
+            .logins
+            .iter()
+            .filter(|c| c.kind == LoginKind::CognitoIdentity)
+        {
+            let exp = c.claims.get("exp").and_then(Value::as_i64).unwrap_or(now);
+            duration_secs = duration_secs.min(exp - now).max(1);
+        }
         self.sign_open_id_token(
             pool_id,
             &pool.region,

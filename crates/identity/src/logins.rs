@@ -221,6 +221,25 @@ impl IdentityPools {
     ) -> Result<CheckedLogin, IdentityError> {
         if key == COGNITO_IDENTITY_LOGIN {
             let claims = self.verify_own_token(token, pool_id).await?;
+            // Only a developer identity's token is accepted back (Cognito documents this key
+            // for GetOpenIdTokenForDeveloperIdentity's tokens): a guest's or a user pool
+            // user's own OpenID token must not stand for a login, or a guest could present
+            // its token for the authenticated role, and tokens could renew themselves.
+            let amr: Vec<&str> = claims
+                .get("amr")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let developer = pool.developer_provider_name.as_deref();
+            if amr.first() != Some(&"authenticated")
+                || developer.is_none()
+                || amr.get(1).copied() != developer
+            {
+                return Err(IdentityError::NotAuthorized(
+                    "Invalid login token. Only the tokens of GetOpenIdTokenForDeveloperIdentity are accepted under cognito-identity.amazonaws.com."
+                        .into(),
+                ));
+            }
             let sub = claims
                 .get("sub")
                 .and_then(Value::as_str)

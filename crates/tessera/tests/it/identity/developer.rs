@@ -306,3 +306,40 @@ with_sts!(
         node.shutdown().await.unwrap();
     }
 );
+
+with_sts!(
+    a_developer_token_is_no_longer_renewable_than_itself,
+    async |srv: &TestServer, _calls: Calls| {
+        let c = identity_client(&srv.url);
+        let ipool = c
+            .create_identity_pool()
+            .identity_pool_name("dev-renew")
+            .allow_unauthenticated_identities(false)
+            .developer_provider_name(DEV)
+            .send()
+            .await
+            .unwrap()
+            .identity_pool_id()
+            .to_string();
+        let r = c
+            .get_open_id_token_for_developer_identity()
+            .identity_pool_id(&ipool)
+            .logins(DEV, "u1")
+            .token_duration(60)
+            .send()
+            .await
+            .unwrap();
+        let first = claims(r.token().unwrap());
+        // GetOpenIdToken with the developer's token: the new token ends when that one does.
+        let renewed = c
+            .get_open_id_token()
+            .identity_id(r.identity_id().unwrap())
+            .logins("cognito-identity.amazonaws.com", r.token().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let second = claims(renewed.token().unwrap());
+        assert!(second["exp"].as_i64().unwrap() <= first["exp"].as_i64().unwrap());
+        assert_eq!(second["amr"], first["amr"]);
+    }
+);

@@ -443,26 +443,33 @@ with_sts!(
             t["https://cognito-identity.amazonaws.com/identity-pool-arn"],
             format!("arn:aws:cognito-identity:us-east-1:123456789012:identitypool/{ipool}")
         );
-        // Accepted back in Logins as Cognito's own token, for this identity only.
-        let again = c
+        // A user pool user's (or a guest's) own OpenID token is no login: only developer
+        // identities' tokens are accepted back under cognito-identity.amazonaws.com, or a
+        // guest could present its own token for the authenticated role.
+        let refused = "Invalid login token. Only the tokens of GetOpenIdTokenForDeveloperIdentity are accepted under cognito-identity.amazonaws.com.";
+        let r = c
             .get_credentials_for_identity()
             .identity_id(r.identity_id().unwrap())
             .logins("cognito-identity.amazonaws.com", token)
             .send()
-            .await
-            .unwrap();
-        assert_eq!(again.identity_id(), r.identity_id());
+            .await;
+        assert_eq!(message(r), refused);
         let guest = new_guest(&c, &ipool).await;
+        let guest_token = c
+            .get_open_id_token()
+            .identity_id(&guest)
+            .send()
+            .await
+            .unwrap()
+            .token
+            .unwrap();
         let r = c
             .get_credentials_for_identity()
             .identity_id(&guest)
-            .logins("cognito-identity.amazonaws.com", token)
+            .logins("cognito-identity.amazonaws.com", &guest_token)
             .send()
             .await;
-        assert_eq!(
-            message(r),
-            "Logins don't match. Please include at least one valid login for this identity or identity pool."
-        );
+        assert_eq!(message(r), refused);
     }
 );
 
