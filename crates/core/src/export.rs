@@ -165,6 +165,20 @@ fn kdf(passphrase: &[u8], salt: &[u8], m_kib: u32, t: u32) -> Result<[u8; 32], C
     Ok(key)
 }
 
+/// The pool a record belongs to.
+fn item_pool(item: &Item) -> &str {
+    match item {
+        Item::Pool { id, .. } => id,
+        Item::SigningKey { pool_id, .. }
+        | Item::Client { pool_id, .. }
+        | Item::Document { pool_id, .. }
+        | Item::Group { pool_id, .. }
+        | Item::User { pool_id, .. }
+        | Item::Member { pool_id, .. }
+        | Item::Device { pool_id, .. } => pool_id,
+    }
+}
+
 /// Opens or seals one value.
 type Transform<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, CoreError> + 'a;
 
@@ -526,6 +540,40 @@ impl Tessera {
                 )));
             }
         }
+        // Every record belongs to a pool of the archive (an archive must not write into
+        // the pools already here, e.g. plant a signing key).
+        let archive_pools: std::collections::BTreeSet<String> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Pool { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        if let Some(stray) = items
+            .iter()
+            .map(item_pool)
+            .find(|p| !archive_pools.contains(*p))
+        {
+            return Err(corrupt(format!(
+                "a record of pool {stray}, which the archive does not hold"
+            )));
+        }
+        // All or nothing: a failure part way removes the pools restored so far (everything
+        // of a pool goes with it).
+        match self.restore_items(items).await {
+            Ok(report) => Ok(report),
+            Err(e) => {
+                for id in &archive_pools {
+                    if let Err(cleanup) = self.store.delete_pool(id).await {
+                        tracing::error!(pool_id = %id, error = %cleanup, "removing a half-restored pool failed");
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn restore_items(&self, items: Vec<Item>) -> Result<RestoreReport, CoreError> {
         let mut report = RestoreReport::default();
         let mut users = Vec::new();
         let mut later = Vec::new();

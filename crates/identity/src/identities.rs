@@ -176,7 +176,7 @@ impl IdentityPools {
         }
         let mut proven = false;
         let mut unlinked = Vec::new();
-        let mut elsewhere: Option<String> = None;
+        let mut elsewhere: Vec<String> = Vec::new();
         for c in &checked {
             if c.kind == LoginKind::CognitoIdentity {
                 if c.login.subject != id {
@@ -196,14 +196,44 @@ impl IdentityPools {
             {
                 None => unlinked.push(c.login.clone()),
                 Some(other) if other == id => proven = true,
-                Some(other) => elsewhere = Some(other),
+                Some(other) => {
+                    if !elsewhere.contains(&other) {
+                        elsewhere.push(other);
+                    }
+                }
             }
         }
         if !identity.logins.is_empty() && !proven && !vouched {
             return Err(logins_dont_match());
         }
+        if elsewhere.len() > 1 {
+            return Err(IdentityError::ResourceConflict(
+                "The logins are linked to different identities.".into(),
+            ));
+        }
+        // Every check before any write: the logins the identity would end up with (merged
+        // into the other's, plus the new ones) have one login per public provider.
+        let parent = match elsewhere.pop() {
+            Some(p) => Some(self.load_identity(&p).await?),
+            None => None,
+        };
+        let developer = pool.doc.pool.developer_provider_name.as_deref();
+        let mut all: Vec<&Login> = identity.logins.iter().collect();
+        all.extend(parent.iter().flat_map(|p| p.logins.iter()));
+        all.extend(unlinked.iter());
+        for (i, a) in all.iter().enumerate() {
+            if Some(a.provider.as_str()) == developer {
+                continue;
+            }
+            if all[i + 1..]
+                .iter()
+                .any(|b| b.provider == a.provider && b.subject != a.subject)
+            {
+                return Err(one_per_provider());
+            }
+        }
         let mut current = identity;
-        if let Some(parent) = elsewhere {
+        if let Some(parent) = parent.map(|p| p.identity_id) {
             // The identity owning the login becomes the parent of both.
             let now = self.clock.now_millis();
             if !self
@@ -216,21 +246,6 @@ impl IdentityPools {
             current = self.load_identity(&parent).await?;
         }
         if !unlinked.is_empty() {
-            // One login per public provider; a developer provider may link several users.
-            let developer = pool.doc.pool.developer_provider_name.as_deref();
-            for l in unlinked
-                .iter()
-                .filter(|l| Some(l.provider.as_str()) != developer)
-            {
-                if current
-                    .logins
-                    .iter()
-                    .any(|have| have.provider == l.provider && have.subject != l.subject)
-                    || unlinked.iter().filter(|o| o.provider == l.provider).count() > 1
-                {
-                    return Err(one_per_provider());
-                }
-            }
             let now = self.clock.now_millis();
             match self
                 .store

@@ -164,7 +164,7 @@ pub(crate) fn pool_has_provider(pool: &IdentityPool, provider: &str) -> bool {
             .open_id_connect_provider_arns
             .iter()
             .flatten()
-            .any(|arn| arn == provider || arn_host(arn) == Some(provider))
+            .any(|arn| arn_host(arn) == Some(provider))
         || pool
             .saml_provider_arns
             .iter()
@@ -302,6 +302,14 @@ impl IdentityPools {
                 if !aud_ok {
                     return Err(invalid_token("Incorrect token audience."));
                 }
+            }
+            // An ID token, not an access token (which may carry client_id for aud).
+            if claims.str("token_use") == Some("access") || claims.get("aud").is_none() {
+                return Err(invalid_token("Missing a required claim: aud"));
+            }
+            // An ID token, not an access token (which may carry client_id for aud).
+            if claims.str("token_use") == Some("access") || claims.get("aud").is_none() {
+                return Err(invalid_token("Missing a required claim: aud"));
             }
             let sub = claims.sub().unwrap_or_default().to_string();
             if sub.is_empty() {

@@ -180,6 +180,23 @@ impl IdentityPools {
         input: CreateIdentityPoolInput,
     ) -> Result<IdentityPool, IdentityError> {
         let region = self.region_or_default(region).to_string();
+        // The region names the STS host and goes into ids and ARNs: a region's shape only.
+        let mut parts = region.split('-');
+        let shaped = parts
+            .next()
+            .is_some_and(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && region.split('-').count() >= 3
+            && region.split('-').skip(1).all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+            && region.ends_with(|c: char| c.is_ascii_digit());
+        if !shaped {
+            return Err(IdentityError::InvalidParameter(format!(
+                "{region} is not a region."
+            )));
+        }
         let id = self.new_id(&region);
         let pool = IdentityPool {
             // Unset stays unset, and allows the basic flow (aws/aws-cli#7652).

@@ -73,7 +73,7 @@ pub(crate) fn mapping_key_configured(pool: &IdentityPool, key: &str) -> bool {
             .open_id_connect_provider_arns
             .iter()
             .flatten()
-            .any(|arn| arn == key || arn.split_once(":oidc-provider/").map(|x| x.1) == Some(key))
+            .any(|arn| arn.split_once(":oidc-provider/").map(|x| x.1) == Some(key))
         || pool
             .saml_provider_arns
             .iter()

@@ -40,7 +40,11 @@ fn internal(what: &str) -> IdentityError {
 
 impl IdentityPools {
     async fn keys(&self) -> Result<Arc<Keys>, IdentityError> {
-        if let Some(k) = self.keys.0.read().ok().and_then(|g| g.clone()) {
+        // Read again now and then: a node that raced another for the first key publishes
+        // the other's too within a minute.
+        if let Some(k) = self.keys.0.read().ok().and_then(|g| g.clone())
+            && self.clock.now_millis() - k.loaded_ms < 60_000
+        {
             return Ok(k);
         }
         self.load_keys().await

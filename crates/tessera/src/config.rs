@@ -501,6 +501,14 @@ impl Settings {
                     p.issuer
                 );
             }
+            // As IAM's OpenID providers have a client id list: without one, any token of the
+            // issuer (for another application) would do.
+            if !p.arn.is_empty() && p.audiences.is_empty() {
+                anyhow::bail!(
+                    "identity_oidc_provider {}: give the audiences (client ids) its tokens must be for",
+                    p.issuer
+                );
+            }
         }
         Ok(Settings {
             listen: args

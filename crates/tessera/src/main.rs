@@ -113,8 +113,9 @@ enum UsersCommand {
         /// The JSON-lines file (`-` for standard input).
         #[arg(long)]
         file: std::path::PathBuf,
-        /// Firebase projects' hash parameters, for FIREBASE_SCRYPT hashes: the signer key (base64).
-        #[arg(long)]
+        /// Firebase projects' hash parameters, for FIREBASE_SCRYPT hashes: the signer key
+        /// (base64; prefer the environment, a flag shows in the process list).
+        #[arg(long, env = "TESSERA_FIREBASE_SIGNER_KEY", hide_env_values = true)]
         firebase_signer_key: Option<String>,
         /// The salt separator (base64).
         #[arg(long, default_value = "Bw==")]

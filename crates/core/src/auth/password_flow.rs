@@ -99,8 +99,12 @@ impl Tessera {
             {
                 let creds = self.credentials(&pool.id, &user.username, given).await?;
                 let now = self.clock.now_millis();
+                let verified = h.expose().clone();
+                // Unless the password changed meanwhile (AdminSetUserPassword).
                 self.modify_user(pool, &user.username, |u| {
-                    creds.apply(u, now);
+                    if u.password_hash.as_ref().map(|x| x.expose()) == Some(&verified) {
+                        creds.apply(u, now);
+                    }
                     Ok(())
                 })
                 .await?

@@ -323,14 +323,13 @@ impl Tessera {
         Ok((jobs, next))
     }
 
-    /// The upload to a job's PreSignedUrl.
-    pub async fn upload_import_file(
+    /// Whether an upload URL's signature and expiry hold (before its body is read).
+    pub fn check_upload(
         &self,
         pool_id: &str,
         job_id: &str,
         expires_ms: i64,
         signature: &str,
-        content: &[u8],
     ) -> Result<(), UploadRefusal> {
         let expected = self.upload_signature(pool_id, job_id, expires_ms);
         let same = aws_lc_rs::constant_time::verify_slices_are_equal(
@@ -341,6 +340,19 @@ impl Tessera {
         if !same || self.clock.now_millis() > expires_ms {
             return Err(UploadRefusal::Forbidden);
         }
+        Ok(())
+    }
+
+    /// The upload to a job's PreSignedUrl.
+    pub async fn upload_import_file(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+        expires_ms: i64,
+        signature: &str,
+        content: &[u8],
+    ) -> Result<(), UploadRefusal> {
+        self.check_upload(pool_id, job_id, expires_ms, signature)?;
         if content.len() > MAX_FILE_BYTES {
             return Err(UploadRefusal::TooLarge);
         }
@@ -355,13 +367,28 @@ impl Tessera {
             .put_import_file(pool_id, job_id, content)
             .await
             .map_err(|_| UploadRefusal::NotFound)?;
-        self.change_job(pool_id, job_id, |d| {
-            d.uploaded = true;
-            Ok(())
-        })
-        .await
-        .map_err(|_| UploadRefusal::NotFound)?;
-        Ok(())
+        let marked = self
+            .change_job(pool_id, job_id, |d| {
+                if d.job.status.as_deref() != Some("Created") {
+                    return Err(precondition("started meanwhile"));
+                }
+                d.uploaded = true;
+                Ok(())
+            })
+            .await;
+        match marked {
+            Ok(_) => Ok(()),
+            Err(_) => {
+                // Started (or ended) between the check and the write: a job that has ended
+                // keeps no file.
+                if let Ok((_, d)) = self.load_job(pool_id, job_id).await
+                    && is_terminal(d.job.status.as_deref())
+                {
+                    let _ = self.store.delete_import_file(pool_id, job_id).await;
+                }
+                Err(UploadRefusal::Conflict)
+            }
+        }
     }
 
     /// `StartUserImportJob`: the job becomes Pending and runs in the background.
@@ -416,9 +443,11 @@ impl Tessera {
                 let now = me.clock.now_millis();
                 let _ = me
                     .finish_job(&pool_id, &job_id, |d| {
-                        d.job.status = Some("Failed".into());
-                        d.job.completion_message = Some(message.clone());
-                        d.job.completion_date = Some(seconds(now));
+                        if !is_terminal(d.job.status.as_deref()) {
+                            d.job.status = Some("Failed".into());
+                            d.job.completion_message = Some(message.clone());
+                            d.job.completion_date = Some(seconds(now));
+                        }
                     })
                     .await;
             }
@@ -514,14 +543,21 @@ impl Tessera {
             .mfa_configuration
             .clone()
             .unwrap_or_else(|| "OFF".into());
-        self.change_job(pool_id, job_id, |d| {
-            if d.job.status.as_deref() == Some("Pending") {
+        // Only a job still Pending starts (StopUserImportJob may have stopped it).
+        let began = self
+            .change_job(pool_id, job_id, |d| {
+                if d.job.status.as_deref() != Some("Pending") {
+                    return Err(precondition("not pending"));
+                }
                 d.job.status = Some("InProgress".into());
-            }
-            d.heartbeat_ms = self.clock.now_millis();
-            Ok(())
-        })
-        .await?;
+                d.heartbeat_ms = self.clock.now_millis();
+                Ok(())
+            })
+            .await;
+        if let Err(CoreError::PreconditionNotMet(_)) = began {
+            return Ok(());
+        }
+        began?;
         let (mut imported, mut skipped, mut failed) = (0i64, 0i64, 0i64);
         for batch in rows.chunks(BATCH) {
             let mut users = Vec::new();
@@ -734,6 +770,11 @@ impl Tessera {
         }
         RowOutcome::User(Box::new(user))
     }
+}
+
+/// A status no job leaves.
+fn is_terminal(status: Option<&str>) -> bool {
+    matches!(status, Some("Succeeded" | "Failed" | "Stopped" | "Expired"))
 }
 
 /// The pool's auto-verified attributes (`email`, `phone_number`).

@@ -39,7 +39,14 @@ pub(crate) fn check(algorithm: &str, hash: &str) -> Result<String, String> {
         }
         "SCRYPT" => {
             let s = scrypt_parts(hash).ok_or_else(bad)?;
-            if s.n > SCRYPT_MAX_N || s.r != 8 || s.p != 1 || s.salt.is_empty() || s.out.is_empty() {
+            if s.n > SCRYPT_MAX_N
+                || s.n < 2
+                || !s.n.is_power_of_two()
+                || s.r != 8
+                || s.p != 1
+                || s.salt.is_empty()
+                || !(10..=64).contains(&s.out.len())
+            {
                 return Err(bad());
             }
             Ok(format!("{SCRYPT_PREFIX}{hash}"))
@@ -61,7 +68,7 @@ pub(crate) fn check(algorithm: &str, hash: &str) -> Result<String, String> {
             let (iterations, salt, out) = pbkdf2_parts(hash).ok_or_else(bad)?;
             if iterations == 0
                 || iterations > PBKDF2_MAX_ITERATIONS
-                || out.len() < 16
+                || !(16..=64).contains(&out.len())
                 || salt.is_empty()
             {
                 return Err(bad());
@@ -93,7 +100,11 @@ pub(crate) fn firebase(
     let hash = STANDARD.decode(hash_b64.trim()).map_err(|_| bad())?;
     let mut salt = STANDARD.decode(salt_b64.trim()).map_err(|_| bad())?;
     salt.extend_from_slice(&config.salt_separator);
-    if !(1..=16).contains(&config.mem_cost) || !(1..=64).contains(&config.rounds) || hash.is_empty()
+    // The whole signer key's ciphertext is compared: a short hash would compare a prefix.
+    if !(1..=16).contains(&config.mem_cost)
+        || !(1..=64).contains(&config.rounds)
+        || config.signer_key.len() < 32
+        || hash.len() != config.signer_key.len()
     {
         return Err("The Firebase hash parameters are out of range.".into());
     }
@@ -127,8 +138,11 @@ fn verify_firebase(password: &str, stored: &str) -> Option<bool> {
         EncryptionContext::Iv128(aws_lc_rs::iv::FixedLength::from([0u8; 16])),
     )
     .ok()?;
-    let n = expected.len().min(signer.len());
-    Some(n > 0 && verify_slices_are_equal(&signer[..n], &expected[..n]).is_ok())
+    Some(
+        signer.len() >= 32
+            && expected.len() == signer.len()
+            && verify_slices_are_equal(&signer, &expected).is_ok(),
+    )
 }
 
 /// Whether `stored` is an imported hash (not Tessera's own argon2id).

@@ -4,7 +4,7 @@
 //! signature (server key) and the 15-minute expiry are the authorization; answers are
 //! S3-style (empty 200, or an XML error).
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -32,8 +32,27 @@ pub(crate) async fn upload(
     State(st): State<AppState>,
     Path((pool_id, job_id)): Path<(String, String)>,
     Query(signed): Query<Signed>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    // The signature first: nobody without the URL makes the server read 100 MB.
+    if st
+        .core
+        .check_upload(&pool_id, &job_id, signed.expires, &signed.signature)
+        .is_err()
+    {
+        return s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Request has expired or the signature does not match.",
+        );
+    }
+    let Ok(body) = axum::body::to_bytes(body, tessera_core::import::MAX_FILE_BYTES).await else {
+        return s3_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "EntityTooLarge",
+            "The file is larger than 100 MB.",
+        );
+    };
     match st
         .core
         .upload_import_file(&pool_id, &job_id, signed.expires, &signed.signature, &body)
