@@ -103,15 +103,6 @@ impl IdentityPools {
                 .await?
                 .identity_id);
         }
-        // The common case: one login, linked already. Its identity is the answer (one read).
-        if let [only] = checked.as_slice()
-            && let Some(id) = self
-                .store
-                .find_identity_by_login(pool_id, &only.login)
-                .await?
-        {
-            return Ok(id);
-        }
         // Up to three rounds: a concurrent GetId for the same user may create the identity
         // between our lookup and our insert (the unique login key refuses the loser).
         for _ in 0..3 {
@@ -123,6 +114,10 @@ impl IdentityPools {
                 }
             }
             if let Some(id) = owner {
+                // The common case, one login linked already: its identity is the answer.
+                if checked.len() == 1 {
+                    return Ok(id);
+                }
                 let row = self.load_identity(&id).await?;
                 return Ok(self
                     .authenticate(&pool, row, checked, false)
