@@ -575,6 +575,8 @@ impl Tessera {
 
     async fn restore_items(&self, items: Vec<Item>) -> Result<RestoreReport, CoreError> {
         let mut report = RestoreReport::default();
+        // Each pool read once, not once per user.
+        let mut pools: std::collections::HashMap<String, PoolRecord> = Default::default();
         let mut users = Vec::new();
         let mut later = Vec::new();
         for item in items {
@@ -708,7 +710,13 @@ impl Tessera {
                     created_ms,
                     modified_ms,
                 } => {
-                    let pool = self.load_pool(&pool_id).await?;
+                    let pool = match pools.get(&pool_id) {
+                        Some(p) => p,
+                        None => {
+                            let p = self.load_pool(&pool_id).await?;
+                            pools.entry(pool_id.clone()).or_insert(p)
+                        }
+                    };
                     let aad = pool_id.clone();
                     let mut seal =
                         |b: &[u8]| Ok(self.seal_again(Purpose::SrpVerifier, aad.as_bytes(), b));
@@ -720,7 +728,7 @@ impl Tessera {
                     let mut user = UserRecord {
                         pool_id,
                         sub,
-                        username_key: crate::users::username_key(&pool, &username),
+                        username_key: crate::users::username_key(pool, &username),
                         username,
                         status,
                         enabled,
@@ -735,7 +743,7 @@ impl Tessera {
                         modified_ms,
                         version: 1,
                     };
-                    crate::users::refresh_aliases(&pool, &mut user);
+                    crate::users::refresh_aliases(pool, &mut user);
                     users.push(user);
                     if users.len() >= PAGE as usize {
                         report.users += self.insert_restored(&mut users).await?;
