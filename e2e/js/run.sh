@@ -5,12 +5,15 @@
 # party of the managed login, with the user in that same Chromium. Identity pools through
 # client-cognito-identity, fromCognitoIdentityPool and Amplify's fetchAuthSession, with npm's
 # oidc-provider as an external OpenID provider (identity-pools.test.mjs, amplify-identity.test.mjs).
+# User-pool federation (federation.test.mjs): oidc-provider as the upstream of an OIDC identity
+# provider and of a Google one, openid-client as the relying party, the user in Chromium.
 #
 # Needs a running tessera: TESSERA_URL, TESSERA_AKID and TESSERA_SECRET, as e2e/run.sh exports
 # them, and TESSERA_BIN, the tessera binary (gate-browser.test.mjs starts `tessera gate`,
 # triggers.test.mjs a `tessera serve` of its own with [[trigger]] webhooks, tls.test.mjs one over
 # https with a `tessera dev-cert` certificate, identity-pools.test.mjs one with an
-# [[identity_oidc_provider]]). The identity-pool suites also need the STS e2e/run.sh starts
+# [[identity_oidc_provider]], federation.test.mjs one whose [[federation_endpoint]] points Google's
+# endpoints at oidc-provider). The identity-pool suites also need the STS e2e/run.sh starts
 # (moto's server behind e2e/sts_recorder.py, given to tessera as --sts-endpoint):
 # TESSERA_E2E_MOTO_URL and TESSERA_E2E_STS_TOKENS.
 # Installs what it needs itself: the npm packages pinned in package-lock.json, and Debian's
@@ -67,4 +70,4 @@ node build.mjs
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node --test --test-concurrency=1 --test-timeout=180000 \
   smoke.test.mjs identity-js.test.mjs mfa.test.mjs devices.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs passkeys.test.mjs oauth.test.mjs gate-browser.test.mjs triggers.test.mjs tls.test.mjs \
-  identity-pools.test.mjs amplify-identity.test.mjs
+  identity-pools.test.mjs amplify-identity.test.mjs federation.test.mjs
