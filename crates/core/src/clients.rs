@@ -115,6 +115,7 @@ fn attribute_names(pool: &PoolRecord) -> Vec<String> {
 fn normalise(
     pool: &PoolRecord,
     custom_scopes: &[String],
+    providers: &[String],
     mut c: UserPoolClientType,
     has_secret: bool,
     creating: bool,
@@ -174,9 +175,9 @@ fn normalise(
         }
     }
 
-    // Identity providers: federation is not configured yet, so only COGNITO exists.
+    // Identity providers: COGNITO, or a provider of the pool.
     for p in c.supported_identity_providers.iter().flatten() {
-        if p != "COGNITO" {
+        if p != "COGNITO" && !providers.contains(p) {
             return Err(CoreError::InvalidParameter(format!(
                 "The provider {p} does not exist for User Pool {}",
                 pool.id
@@ -294,7 +295,8 @@ impl Tessera {
         settings.client_secret = None;
         settings.client_type = Some("REGULAR".into());
         let custom = self.custom_scopes(&pool.id).await?;
-        let config = normalise(&pool, &custom, settings, secret.is_some(), true)?;
+        let providers = self.provider_names(&pool.id).await?;
+        let config = normalise(&pool, &custom, &providers, settings, secret.is_some(), true)?;
         let now = self.clock.now_millis();
         let rec = ClientRecord {
             pool_id: pool.id,
@@ -407,7 +409,15 @@ impl Tessera {
             let mut settings = settings_of(&req)?;
             settings.client_type = rec.config.client_type.clone();
             let custom = self.custom_scopes(&pool.id).await?;
-            let config = normalise(&pool, &custom, settings, rec.secret.is_some(), false)?;
+            let providers = self.provider_names(&pool.id).await?;
+            let config = normalise(
+                &pool,
+                &custom,
+                &providers,
+                settings,
+                rec.secret.is_some(),
+                false,
+            )?;
             let expected = rec.version;
             rec.version += 1;
             rec.modified_ms = self.clock.now_millis().max(rec.modified_ms);

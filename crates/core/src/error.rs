@@ -64,6 +64,9 @@ pub enum CoreError {
     EnableSoftwareTokenMfa(String),
     #[error("{0}")]
     ExpiredCode(String),
+    /// An identity provider's name or identifier is taken.
+    #[error("{0}")]
+    DuplicateProvider(String),
     #[error("{0}")]
     InvalidPassword(String),
     #[error("{0}")]

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod devices;
 pub mod error;
 pub mod export;
+pub mod federation;
 pub mod groups;
 pub mod health;
 pub mod ids;
@@ -52,6 +53,8 @@ pub struct Settings {
     pub default_region: String,
     /// The base URL clients reach this deployment at; tokens' `iss` is `<public_url>/<pool id>`.
     pub public_url: String,
+    /// Endpoints that replace the social identity providers' public ones.
+    pub federation_endpoints: Vec<federation::details::EndpointOverride>,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             account_id: "000000000000".into(),
             default_region: "us-east-1".into(),
             public_url: "http://localhost:9229".into(),
+            federation_endpoints: Vec::new(),
         }
     }
 }
@@ -99,6 +103,8 @@ pub struct Tessera {
     pub(crate) revocations: Arc<tokens::revocation::RevocationSet>,
     pub(crate) cache: Arc<cache::RecordCache>,
     pub(crate) triggers: Arc<dyn triggers::TriggerInvoker>,
+    /// Upstream identity providers (federation).
+    pub(crate) upstream: Arc<dyn federation::Upstream>,
     pub(crate) sender_keys: Arc<triggers::sender::SenderKeys>,
     /// Set when the server stops: background work (import jobs) ends at its next batch.
     pub(crate) stopping: Arc<std::sync::atomic::AtomicBool>,
@@ -120,6 +126,7 @@ impl Tessera {
             revocations: Default::default(),
             cache: Default::default(),
             triggers: Arc::new(triggers::NoTriggers),
+            upstream: Arc::new(federation::NoUpstream),
             sender_keys: Default::default(),
             stopping: Default::default(),
             background: Default::default(),
@@ -147,6 +154,12 @@ impl Tessera {
     /// The keys that encrypt codes for CustomEmailSender and CustomSMSSender, by KMSKeyID.
     pub fn with_sender_keys(mut self, keys: Arc<triggers::sender::SenderKeys>) -> Self {
         self.sender_keys = keys;
+        self
+    }
+
+    /// How this server reaches upstream identity providers (nowhere by default).
+    pub fn with_upstream(mut self, upstream: Arc<dyn federation::Upstream>) -> Self {
+        self.upstream = upstream;
         self
     }
 

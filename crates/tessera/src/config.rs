@@ -169,6 +169,10 @@ pub struct FileConfig {
     /// know it: its issuer, keys and audiences.
     #[serde(default, rename = "identity_oidc_provider")]
     pub identity_oidc_providers: Vec<tessera_identity::OidcProvider>,
+    /// `[[federation_endpoint]]`: endpoints that replace a social identity provider's
+    /// public ones (Google, Facebook, LoginWithAmazon, SignInWithApple).
+    #[serde(default, rename = "federation_endpoint")]
+    pub federation_endpoints: Vec<tessera_core::federation::details::EndpointOverride>,
 }
 
 /// One `[[kms_key]]`: a KMSKeyID (as the pool's LambdaConfig names it) and a 256-bit key,
@@ -276,6 +280,8 @@ pub struct Settings {
     pub sts_endpoint: Option<String>,
     /// OpenID providers identity pools accept tokens of.
     pub identity_oidc_providers: Vec<tessera_identity::OidcProvider>,
+    /// Social identity providers' endpoints, where they are not the public ones.
+    pub federation_endpoints: Vec<tessera_core::federation::details::EndpointOverride>,
 }
 
 fn read_secret_file(path: &Path) -> anyhow::Result<String> {
@@ -494,6 +500,34 @@ impl Settings {
         {
             anyhow::bail!("sts_endpoint must be an http:// or https:// URL");
         }
+        let federation_endpoints = file.federation_endpoints.clone();
+        for e in &federation_endpoints {
+            if !["Google", "Facebook", "LoginWithAmazon", "SignInWithApple"]
+                .contains(&e.provider_type.as_str())
+            {
+                anyhow::bail!(
+                    "federation_endpoint: provider_type must be Google, Facebook, LoginWithAmazon or SignInWithApple, not {}",
+                    e.provider_type
+                );
+            }
+            for url in [
+                &e.authorize_url,
+                &e.token_url,
+                &e.attributes_url,
+                &e.oidc_issuer,
+                &e.jwks_uri,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    anyhow::bail!(
+                        "federation_endpoint {}: {url} is not an http:// or https:// URL",
+                        e.provider_type
+                    );
+                }
+            }
+        }
         for p in &file.identity_oidc_providers {
             if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) {
                 anyhow::bail!(
@@ -550,6 +584,7 @@ impl Settings {
             kms_keys,
             sts_endpoint,
             identity_oidc_providers: file.identity_oidc_providers,
+            federation_endpoints,
         })
     }
 }

@@ -11,6 +11,7 @@ mod serve;
 pub mod server_key;
 pub mod sts;
 pub mod tls;
+pub mod upstream;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -170,6 +171,7 @@ async fn offline_core(settings: &Settings) -> anyhow::Result<Tessera> {
             account_id: settings.account_id.clone(),
             default_region: settings.region.clone(),
             public_url: settings.public_url.clone().unwrap_or_default(),
+            federation_endpoints: settings.federation_endpoints.clone(),
         },
     ))
 }
@@ -258,8 +260,10 @@ pub async fn start_with_clock(
                 account_id: settings.account_id.clone(),
                 default_region: settings.region.clone(),
                 public_url: public_url.clone(),
+                federation_endpoints: settings.federation_endpoints.clone(),
             },
         )
+        .with_upstream(Arc::new(upstream::HttpUpstream::new()?))
         .with_triggers(triggers)
         .with_sender_keys(sender_keys),
     );

@@ -67,6 +67,9 @@ pub struct Authorization {
     /// `(code_challenge, method)`, the method being `S256` or `plain`.
     pub challenge: Option<(String, String)>,
     pub prompt: Option<String>,
+    /// The upstream identity provider the request names (`identity_provider` or
+    /// `idp_identifier`), which the browser goes to instead of the sign-in page.
+    pub upstream: Option<String>,
 }
 
 /// Why an authorization request cannot go on.
@@ -218,15 +221,41 @@ impl Tessera {
         if !oauth_enabled(&found) || !flows(&found).iter().any(|f| f == flow) {
             return Err(fail("unauthorized_client"));
         }
-        let idps = found.config.supported_identity_providers.as_deref();
-        if !idps.unwrap_or(&[]).iter().any(|i| i == "COGNITO")
-            || p.identity_provider
-                .as_deref()
-                .is_some_and(|i| i != "COGNITO")
-            || p.idp_identifier.is_some()
-        {
-            return Err(fail("invalid_request"));
-        }
+        let idps = found
+            .config
+            .supported_identity_providers
+            .as_deref()
+            .unwrap_or(&[]);
+        let supported = |name: &str| idps.iter().any(|i| i == name);
+        let upstream = match (
+            p.identity_provider.as_deref().filter(|s| !s.is_empty()),
+            p.idp_identifier.as_deref().filter(|s| !s.is_empty()),
+        ) {
+            (Some("COGNITO"), _) if supported("COGNITO") => None,
+            (Some(name), _) if name != "COGNITO" && supported(name) => Some(name.to_string()),
+            (Some(_), _) => return Err(fail("invalid_request")),
+            (None, Some(identifier)) => {
+                // The sign-in page's field takes an email: its domain is the identifier.
+                let mut provider = self
+                    .identity_provider_by_identifier(&pool.id, identifier)
+                    .await
+                    .map_err(|_| fail("server_error"))?;
+                if provider.is_none()
+                    && let Some((_, domain)) = identifier.rsplit_once('@')
+                {
+                    provider = self
+                        .identity_provider_by_identifier(&pool.id, domain)
+                        .await
+                        .map_err(|_| fail("server_error"))?;
+                }
+                let provider = provider
+                    .filter(|p| supported(&p.name))
+                    .ok_or_else(|| fail("invalid_request"))?;
+                Some(provider.name)
+            }
+            (None, None) if idps.is_empty() => return Err(fail("invalid_request")),
+            (None, None) => None,
+        };
         let allowed = self
             .usable_scopes(&found)
             .await
@@ -294,6 +323,7 @@ impl Tessera {
             nonce: p.nonce.clone().filter(|n| !n.is_empty()),
             challenge,
             prompt: p.prompt.clone(),
+            upstream,
         })
     }
 
@@ -416,7 +446,10 @@ impl Tessera {
     ) -> Result<Arc<UserRecord>, CoreError> {
         self.cached_user(pool_id, sub)
             .await?
-            .filter(|u| u.enabled && u.status == status::CONFIRMED)
+            .filter(|u| {
+                u.enabled
+                    && (u.status == status::CONFIRMED || u.status == status::EXTERNAL_PROVIDER)
+            })
             .ok_or_else(|| CoreError::NotAuthorized("User is not allowed to sign in.".into()))
     }
 

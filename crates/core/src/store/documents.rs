@@ -29,6 +29,15 @@ pub enum DocKind {
     Passkey,
     /// A user import job (`UserImportJobType` and its progress); key: the job id.
     ImportJob,
+    /// An identity provider (federation); key: the provider name.
+    IdentityProvider,
+    /// An IdpIdentifier, unique in the pool; key: the identifier, lower-cased.
+    IdpIdentifier,
+    /// A link from an upstream identity to a native user; key:
+    /// `<provider>\n<attribute>\n<value>`.
+    ProviderLink,
+    /// The pool's SAML signing certificate; key: `signing`.
+    SigningCertificate,
 }
 
 impl DocKind {
@@ -42,6 +51,10 @@ impl DocKind {
             DocKind::MfaConfig => "mfa_config",
             DocKind::Passkey => "passkey",
             DocKind::ImportJob => "import_job",
+            DocKind::IdentityProvider => "identity_provider",
+            DocKind::IdpIdentifier => "idp_identifier",
+            DocKind::ProviderLink => "provider_link",
+            DocKind::SigningCertificate => "signing_certificate",
         }
     }
 }

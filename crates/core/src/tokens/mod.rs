@@ -106,6 +106,34 @@ fn internal(what: &str) -> CoreError {
 }
 
 /// The ID token's user claims: every readable attribute, with Cognito's JSON types.
+/// The `identities` claim: the attribute's JSON list, each entry's values as text, as
+/// Cognito's ID tokens carry them (`"primary":"true"`, `"dateCreated":"1682704282933"`;
+/// docs/fidelity.md F7), `issuer` left null when it is.
+fn identities_claim(value: &str) -> Value {
+    let Ok(Value::Array(list)) = serde_json::from_str::<Value>(value) else {
+        return Value::String(value.to_string());
+    };
+    Value::Array(
+        list.into_iter()
+            .map(|e| match e {
+                Value::Object(m) => Value::Object(
+                    m.into_iter()
+                        .map(|(k, v)| {
+                            let v = match v {
+                                Value::Bool(b) => Value::String(b.to_string()),
+                                Value::Number(n) => Value::String(n.to_string()),
+                                v => v,
+                            };
+                            (k, v)
+                        })
+                        .collect(),
+                ),
+                other => other,
+            })
+            .collect(),
+    )
+}
+
 fn attribute_claims(client: &ClientRecord, user: &UserRecord, out: &mut Map<String, Value>) {
     let readable = client.config.read_attributes.as_deref();
     let allowed = |name: &str| readable.is_none_or(|r| r.is_empty() || r.iter().any(|a| a == name));
@@ -120,6 +148,7 @@ fn attribute_claims(client: &ClientRecord, user: &UserRecord, out: &mut Map<Stri
                 .map(Value::from)
                 .unwrap_or_else(|_| Value::String(value.clone())),
             "address" => json!({ "formatted": value }),
+            "identities" => identities_claim(value),
             _ => Value::String(value.clone()),
         };
         out.insert(name.clone(), v);

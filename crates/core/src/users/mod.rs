@@ -27,6 +27,8 @@ pub mod status {
     pub const CONFIRMED: &str = "CONFIRMED";
     pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
     pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+    /// A user made by a federated sign-in.
+    pub const EXTERNAL_PROVIDER: &str = "EXTERNAL_PROVIDER";
 }
 
 pub(crate) fn user_not_found() -> CoreError {

@@ -42,6 +42,8 @@ fn site() -> Site {
         secure: true,
         csrf: Some("c".repeat(32)),
         style: None,
+        upstreams: Vec::new(),
+        corporate: false,
     }
 }
 
@@ -161,11 +163,19 @@ pub fn run(data: &[u8]) {
         login: login_url.clone(),
         signup: Some(login_url.clone()),
         forgot: login_url,
+        native: true,
+        providers: Vec::new(),
+        corporate: None,
+        request: Vec::new(),
     };
     let plain_urls = Urls {
         login: "/l".into(),
         signup: Some("/s".into()),
         forgot: "/f".into(),
+        native: true,
+        providers: Vec::new(),
+        corporate: None,
+        request: Vec::new(),
     };
     let (user, error) = (login.username.as_str(), login.password.as_str());
     let page = text(pages::login(&site, &urls, user, Some(error), None));

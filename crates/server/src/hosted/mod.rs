@@ -9,6 +9,7 @@
 
 mod account;
 mod challenge;
+mod federation;
 pub(crate) mod fuzz;
 mod pages;
 
@@ -47,6 +48,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/confirmForgotPassword",
             axum::routing::post(account::reset_submit),
+        )
+        .route(
+            "/oauth2/idpresponse",
+            get(federation::idp_response_get).post(federation::idp_response_post),
         )
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userInfo", get(user_info).post(user_info))
@@ -88,6 +93,10 @@ pub(super) struct Site {
     csrf: Option<String>,
     /// The client's UI customisation and branding, once the request names a client.
     style: Option<tessera_core::oauth::branding::PageStyle>,
+    /// The client's upstream providers (sign-in buttons), and whether any has
+    /// IdpIdentifiers (the email-domain field).
+    upstreams: Vec<String>,
+    corporate: bool,
 }
 
 impl Site {
@@ -145,6 +154,8 @@ async fn site(
                         .filter(|c| c.len() >= 22)
                         .map(str::to_string),
                     style: None,
+                    upstreams: Vec::new(),
+                    corporate: false,
                 });
             }
             Ok(None) => {}
@@ -223,23 +234,8 @@ fn login_url(site: &Site, p: &AuthorizeParams) -> String {
 
 /// A hosted page's URL carrying the authorization request's parameters.
 pub(super) fn page_url(site: &Site, page: &str, p: &AuthorizeParams) -> String {
-    let mut params: Vec<(&str, &str)> = Vec::new();
-    let fields = [
-        ("response_type", &p.response_type),
-        ("client_id", &p.client_id),
-        ("redirect_uri", &p.redirect_uri),
-        ("state", &p.state),
-        ("scope", &p.scope),
-        ("code_challenge", &p.code_challenge),
-        ("code_challenge_method", &p.code_challenge_method),
-        ("nonce", &p.nonce),
-        ("lang", &p.lang),
-    ];
-    for (k, v) in &fields {
-        if let Some(v) = v {
-            params.push((k, v.as_str()));
-        }
-    }
+    let fields = request_fields(p);
+    let params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     with_params(&format!("{}{page}", site.base_path), &params, false)
 }
 
@@ -269,6 +265,19 @@ pub(super) async fn begin(
             }
             other => authorize_error(other),
         })?;
+    for name in a
+        .client
+        .config
+        .supported_identity_providers
+        .iter()
+        .flatten()
+        .filter(|n| n.as_str() != "COGNITO")
+    {
+        if let Ok(Some(provider)) = state.core.identity_provider(&a.pool.id, name).await {
+            site.corporate |= !provider.idp_identifiers.is_empty();
+            site.upstreams.push(provider.name);
+        }
+    }
     // A broken style must not keep anyone from signing in: the plain page is used. The
     // classic hosted UI (ManagedLoginVersion 1) takes SetUICustomization's CSS and logo,
     // managed login (2) its branding style, as in Cognito.
@@ -296,6 +305,14 @@ pub(super) struct Urls {
     pub login: String,
     pub signup: Option<String>,
     pub forgot: String,
+    /// Whether the client signs in with the pool's own passwords (COGNITO).
+    pub native: bool,
+    /// A button per upstream provider: its name and `/oauth2/authorize` URL.
+    pub providers: Vec<(String, String)>,
+    /// Where the email-domain field goes (`/oauth2/authorize` with `idp_identifier`), when
+    /// a provider has identifiers, and the request's parameters it carries along.
+    pub corporate: Option<String>,
+    pub request: Vec<(&'static str, String)>,
 }
 
 pub(super) fn urls(state: &AppState, site: &Site, a: &Authorization, p: &AuthorizeParams) -> Urls {
@@ -307,7 +324,54 @@ pub(super) fn urls(state: &AppState, site: &Site, a: &Authorization, p: &Authori
             .open
             .then(|| page_url(site, "/signup", p)),
         forgot: page_url(site, "/forgotPassword", p),
+        native: a
+            .client
+            .config
+            .supported_identity_providers
+            .iter()
+            .flatten()
+            .any(|n| n == "COGNITO"),
+        providers: site
+            .upstreams
+            .iter()
+            .map(|name| {
+                let mut q = p.clone();
+                q.identity_provider = Some(name.clone());
+                (name.clone(), authorize_url(site, &q))
+            })
+            .collect(),
+        corporate: site
+            .corporate
+            .then(|| format!("{}/oauth2/authorize", site.base_path)),
+        request: request_fields(p),
     }
+}
+
+/// An authorization request's parameters, for a form that carries them along.
+fn request_fields(p: &AuthorizeParams) -> Vec<(&'static str, String)> {
+    [
+        ("response_type", &p.response_type),
+        ("client_id", &p.client_id),
+        ("redirect_uri", &p.redirect_uri),
+        ("state", &p.state),
+        ("scope", &p.scope),
+        ("code_challenge", &p.code_challenge),
+        ("code_challenge_method", &p.code_challenge_method),
+        ("nonce", &p.nonce),
+        ("lang", &p.lang),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+    .collect()
+}
+
+/// `/oauth2/authorize` with an authorization request's parameters (and its provider).
+fn authorize_url(site: &Site, p: &AuthorizeParams) -> String {
+    let mut url = page_url(site, "/oauth2/authorize", p);
+    if let Some(name) = &p.identity_provider {
+        url = with_params(&url, &[("identity_provider", name)], false);
+    }
+    url
 }
 
 fn forces_login(a: &Authorization) -> bool {
@@ -363,6 +427,9 @@ async fn authorize(
         Ok(x) => x,
         Err(r) => return r,
     };
+    if let Some(name) = a.upstream.clone() {
+        return federation::go(&state, &site, &headers, &a, &p, &name).await;
+    }
     if !forces_login(&a)
         && let Some(session) = current_session(&state, &site, &headers)
     {

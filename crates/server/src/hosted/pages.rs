@@ -161,9 +161,20 @@ pub(super) fn login(
     error: Option<&str>,
     notice: Option<&str>,
 ) -> Response {
+    let providers: Vec<_> = urls
+        .providers
+        .iter()
+        .map(|(name, url)| context! { name, url })
+        .collect();
+    let request: Vec<_> = urls
+        .request
+        .iter()
+        .map(|(name, value)| context! { name, value })
+        .collect();
     let ctx = context! {
         action => urls.login, username, notice,
         signup_url => urls.signup, forgot_url => urls.forgot,
+        native => urls.native, providers, corporate => urls.corporate, request,
     };
     form(site, "login.html", error, ctx)
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod clients;
 mod devices;
+mod federation;
 mod groups;
 pub(crate) mod import;
 mod mfa;
@@ -19,6 +20,7 @@ use crate::registry::Registry;
 
 pub(crate) fn register(r: &mut Registry) {
     oauth::register(r);
+    federation::register(r);
     mfa::register(r);
     devices::register(r);
     passkeys::register(r);

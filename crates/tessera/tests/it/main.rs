@@ -9,6 +9,7 @@ mod clients;
 mod data_files;
 mod devices;
 mod export;
+mod federation;
 mod fidelity_config;
 mod fidelity_managed_login;
 mod fidelity_schema;

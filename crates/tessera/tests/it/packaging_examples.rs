@@ -91,13 +91,14 @@ fn the_full_example_names_every_key() {
         "trigger",
         "kms_key",
         "identity_oidc_provider",
+        "federation_endpoint",
         "smtp",
         "sms_webhook",
     ];
     let keys = |names: Vec<&'static str>| -> Vec<&'static str> {
         names.into_iter().filter(|n| !tables.contains(n)).collect()
     };
-    let sections: [(&str, Vec<&str>); 8] = [
+    let sections: [(&str, Vec<&str>); 9] = [
         ("", keys(fields::<FileConfig>())),
         ("admin", keys(fields::<AdminFileConfig>())),
         ("messages", keys(fields::<MessagesFileConfig>())),
@@ -108,6 +109,10 @@ fn the_full_example_names_every_key() {
         (
             "identity_oidc_provider",
             fields::<tessera_identity::OidcProvider>(),
+        ),
+        (
+            "federation_endpoint",
+            fields::<tessera_core::federation::details::EndpointOverride>(),
         ),
     ];
     let path = packaging().join("tessera.toml.example");

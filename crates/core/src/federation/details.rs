@@ -1,0 +1,415 @@
+//! ProviderDetails: what each ProviderType needs, checked as Cognito checks it, and what
+//! Cognito fills in (the API reference, CreateIdentityProvider's ProviderDetails; the
+//! endpoints Cognito shows in DescribeIdentityProvider for its social providers).
+//!
+//! The social providers' endpoints can be replaced by configuration
+//! (`[[federation_endpoint]]`), for private deployments and for tests without the internet.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Upstream;
+use crate::CoreError;
+
+pub const OIDC: &str = "OIDC";
+pub const SAML: &str = "SAML";
+pub const GOOGLE: &str = "Google";
+pub const FACEBOOK: &str = "Facebook";
+pub const AMAZON: &str = "LoginWithAmazon";
+pub const APPLE: &str = "SignInWithApple";
+
+/// Keys whose values are secrets: sealed at rest.
+pub const SECRET_KEYS: &[&str] = &["client_secret", "private_key"];
+
+/// The Facebook Graph API version Cognito uses when none is given.
+const FACEBOOK_DEFAULT_VERSION: &str = "v17.0";
+
+/// Endpoints that replace a social provider's public ones (`[[federation_endpoint]]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointOverride {
+    /// Google, Facebook, LoginWithAmazon or SignInWithApple.
+    pub provider_type: String,
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    pub attributes_url: Option<String>,
+    /// Google's and Apple's token issuer.
+    pub oidc_issuer: Option<String>,
+    /// Google's and Apple's keys.
+    pub jwks_uri: Option<String>,
+}
+
+/// What the flow needs besides what Describe shows: the upstream's keys and how its token
+/// endpoint takes the client's credentials.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Hidden {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    /// `client_secret_basic` or `client_secret_post`, from the discovery document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_auth: Option<String>,
+}
+
+fn invalid(msg: impl Into<String>) -> CoreError {
+    CoreError::InvalidParameter(msg.into())
+}
+
+fn required(details: &BTreeMap<String, String>, keys: &[&str]) -> Result<(), CoreError> {
+    for k in keys {
+        if details.get(*k).is_none_or(|v| v.trim().is_empty()) {
+            return Err(invalid(format!("{k} is required in ProviderDetails.")));
+        }
+    }
+    Ok(())
+}
+
+fn only(details: &BTreeMap<String, String>, allowed: &[&str]) -> Result<(), CoreError> {
+    for k in details.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(invalid(format!(
+                "{k} is not a valid key in ProviderDetails."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An `http(s)` URL (plain http only for loopback hosts, as for callback URLs).
+pub fn check_url(key: &str, url: &str) -> Result<(), CoreError> {
+    let bad = || invalid(format!("{key} {url} is not a valid URL."));
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || url.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    match scheme {
+        "https" => Ok(()),
+        "http" if matches!(name, "localhost" | "127.0.0.1" | "[::1]") => Ok(()),
+        _ => Err(invalid(format!("{key} {url} must be an https URL."))),
+    }
+}
+
+fn set(details: &mut BTreeMap<String, String>, key: &str, value: &str) {
+    details.insert(key.to_string(), value.to_string());
+}
+
+/// Checks `details` for `provider_type` and completes them as Cognito does; the hidden
+/// part goes beside them. OIDC endpoints not given are read from the issuer's discovery
+/// document.
+pub async fn complete(
+    provider_type: &str,
+    input: &HashMap<String, String>,
+    overrides: &[EndpointOverride],
+    upstream: &dyn Upstream,
+) -> Result<(BTreeMap<String, String>, Hidden), CoreError> {
+    let mut d: BTreeMap<String, String> = input
+        .iter()
+        .map(|(k, v)| (k.clone(), v.trim().to_string()))
+        .collect();
+    let mut hidden = Hidden::default();
+    let over = overrides.iter().find(|o| o.provider_type == provider_type);
+    let pick = |key: &str, default: String| -> String {
+        over.and_then(|o| match key {
+            "authorize_url" => o.authorize_url.clone(),
+            "token_url" => o.token_url.clone(),
+            "attributes_url" => o.attributes_url.clone(),
+            "oidc_issuer" => o.oidc_issuer.clone(),
+            "jwks_uri" => o.jwks_uri.clone(),
+            _ => None,
+        })
+        .unwrap_or(default)
+    };
+    match provider_type {
+        GOOGLE => {
+            only(&d, &["client_id", "client_secret", "authorize_scopes"])?;
+            required(&d, &["client_id", "client_secret", "authorize_scopes"])?;
+            set(
+                &mut d,
+                "attributes_url",
+                &pick(
+                    "attributes_url",
+                    "https://people.googleapis.com/v1/people/me?personFields=".into(),
+                ),
+            );
+            set(&mut d, "attributes_url_add_attributes", "true");
+            set(
+                &mut d,
+                "authorize_url",
+                &pick(
+                    "authorize_url",
+                    "https://accounts.google.com/o/oauth2/v2/auth".into(),
+                ),
+            );
+            set(
+                &mut d,
+                "oidc_issuer",
+                &pick("oidc_issuer", "https://accounts.google.com".into()),
+            );
+            set(&mut d, "token_request_method", "POST");
+            set(
+                &mut d,
+                "token_url",
+                &pick(
+                    "token_url",
+                    "https://www.googleapis.com/oauth2/v4/token".into(),
+                ),
+            );
+            hidden.jwks_uri = Some(pick(
+                "jwks_uri",
+                "https://www.googleapis.com/oauth2/v3/certs".into(),
+            ));
+            hidden.token_auth = Some("client_secret_post".into());
+        }
+        FACEBOOK => {
+            only(
+                &d,
+                &[
+                    "client_id",
+                    "client_secret",
+                    "authorize_scopes",
+                    "api_version",
+                ],
+            )?;
+            required(&d, &["client_id", "client_secret", "authorize_scopes"])?;
+            let version = d
+                .get("api_version")
+                .cloned()
+                .unwrap_or_else(|| FACEBOOK_DEFAULT_VERSION.to_string());
+            if !version.starts_with('v')
+                || version[1..].split('.').count() != 2
+                || !version[1..]
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(invalid(format!(
+                    "api_version {version} is not a valid Facebook API version."
+                )));
+            }
+            set(&mut d, "api_version", &version);
+            set(
+                &mut d,
+                "attributes_url",
+                &pick(
+                    "attributes_url",
+                    format!("https://graph.facebook.com/{version}/me?fields="),
+                ),
+            );
+            set(&mut d, "attributes_url_add_attributes", "true");
+            set(
+                &mut d,
+                "authorize_url",
+                &pick(
+                    "authorize_url",
+                    format!("https://www.facebook.com/{version}/dialog/oauth"),
+                ),
+            );
+            set(&mut d, "token_request_method", "GET");
+            set(
+                &mut d,
+                "token_url",
+                &pick(
+                    "token_url",
+                    format!("https://graph.facebook.com/{version}/oauth/access_token"),
+                ),
+            );
+        }
+        AMAZON => {
+            only(&d, &["client_id", "client_secret", "authorize_scopes"])?;
+            required(&d, &["client_id", "client_secret", "authorize_scopes"])?;
+            set(
+                &mut d,
+                "attributes_url",
+                &pick(
+                    "attributes_url",
+                    "https://api.amazon.com/user/profile".into(),
+                ),
+            );
+            set(&mut d, "attributes_url_add_attributes", "false");
+            set(
+                &mut d,
+                "authorize_url",
+                &pick("authorize_url", "https://www.amazon.com/ap/oa".into()),
+            );
+            set(&mut d, "token_request_method", "POST");
+            set(
+                &mut d,
+                "token_url",
+                &pick("token_url", "https://api.amazon.com/auth/o2/token".into()),
+            );
+            hidden.token_auth = Some("client_secret_post".into());
+        }
+        APPLE => {
+            only(
+                &d,
+                &[
+                    "client_id",
+                    "team_id",
+                    "key_id",
+                    "private_key",
+                    "authorize_scopes",
+                ],
+            )?;
+            required(&d, &["client_id", "team_id", "key_id", "private_key"])?;
+            if super::oidc::apple_key(d.get("private_key").map_or("", String::as_str)).is_none() {
+                return Err(invalid(
+                    "private_key is not a valid PKCS #8 EC private key (the .p8 file Apple issues).",
+                ));
+            }
+            set(&mut d, "attributes_url_add_attributes", "false");
+            set(
+                &mut d,
+                "authorize_url",
+                &pick(
+                    "authorize_url",
+                    "https://appleid.apple.com/auth/authorize".into(),
+                ),
+            );
+            set(
+                &mut d,
+                "oidc_issuer",
+                &pick("oidc_issuer", "https://appleid.apple.com".into()),
+            );
+            set(&mut d, "token_request_method", "POST");
+            set(
+                &mut d,
+                "token_url",
+                &pick("token_url", "https://appleid.apple.com/auth/token".into()),
+            );
+            hidden.jwks_uri = Some(pick(
+                "jwks_uri",
+                "https://appleid.apple.com/auth/keys".into(),
+            ));
+            hidden.token_auth = Some("client_secret_post".into());
+        }
+        OIDC => {
+            only(
+                &d,
+                &[
+                    "client_id",
+                    "client_secret",
+                    "attributes_request_method",
+                    "oidc_issuer",
+                    "authorize_scopes",
+                    "authorize_url",
+                    "token_url",
+                    "attributes_url",
+                    "jwks_uri",
+                    "attributes_url_add_attributes",
+                ],
+            )?;
+            required(
+                &d,
+                &[
+                    "client_id",
+                    "attributes_request_method",
+                    "oidc_issuer",
+                    "authorize_scopes",
+                ],
+            )?;
+            let method = d
+                .get("attributes_request_method")
+                .map_or("", String::as_str);
+            if method != "GET" && method != "POST" {
+                return Err(invalid("attributes_request_method must be GET or POST."));
+            }
+            if !d["authorize_scopes"].split(' ').any(|s| s == "openid") {
+                return Err(invalid("authorize_scopes must include openid."));
+            }
+            let issuer = d["oidc_issuer"].trim_end_matches('/').to_string();
+            check_url("oidc_issuer", &issuer)?;
+            let given = ["authorize_url", "token_url", "attributes_url", "jwks_uri"]
+                .iter()
+                .all(|k| d.contains_key(*k));
+            if !given {
+                let discovery = discover(&issuer, upstream).await?;
+                for (ours, theirs) in [
+                    ("authorize_url", "authorization_endpoint"),
+                    ("token_url", "token_endpoint"),
+                    ("attributes_url", "userinfo_endpoint"),
+                    ("jwks_uri", "jwks_uri"),
+                ] {
+                    if !d.contains_key(ours)
+                        && let Some(v) = discovery.get(theirs).and_then(Value::as_str)
+                    {
+                        set(&mut d, ours, v);
+                    }
+                }
+                let methods: Vec<&str> = discovery
+                    .get("token_endpoint_auth_methods_supported")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                // Cognito sends client_secret_post (developer guide, "OIDC IdP"); an issuer
+                // that names only client_secret_basic gets that instead.
+                hidden.token_auth = Some(
+                    if methods.contains(&"client_secret_basic")
+                        && !methods.contains(&"client_secret_post")
+                    {
+                        "client_secret_basic"
+                    } else {
+                        "client_secret_post"
+                    }
+                    .into(),
+                );
+            }
+            for k in ["authorize_url", "token_url", "jwks_uri"] {
+                let v = d.get(k).cloned().ok_or_else(|| {
+                    invalid(format!("{k} is required in ProviderDetails: the issuer's discovery document does not name it."))
+                })?;
+                check_url(k, &v)?;
+            }
+            if let Some(v) = d.get("attributes_url") {
+                check_url("attributes_url", v)?;
+            }
+            hidden.jwks_uri = d.get("jwks_uri").cloned();
+            d.entry("attributes_url_add_attributes".into())
+                .or_insert_with(|| "false".into());
+        }
+        SAML => {
+            return Err(CoreError::UnsupportedOperation(
+                "SAML identity providers are not supported yet.".into(),
+            ));
+        }
+        other => {
+            return Err(invalid(format!("{other} is not a valid ProviderType.")));
+        }
+    }
+    // Facebook's scopes are separated by commas, the others' by spaces.
+    if let Some(scopes) = d.get("authorize_scopes")
+        && provider_type != FACEBOOK
+        && scopes.split(' ').any(str::is_empty)
+    {
+        return Err(invalid(
+            "authorize_scopes must be scopes separated by single spaces.",
+        ));
+    }
+    Ok((d, hidden))
+}
+
+/// The issuer's OpenID Provider metadata, whose `issuer` must be the issuer itself.
+async fn discover(issuer: &str, upstream: &dyn Upstream) -> Result<Value, CoreError> {
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let failed = || {
+        invalid(format!(
+            "Unable to contact well-known endpoint of the OIDC issuer {issuer}."
+        ))
+    };
+    let body = upstream.get(&url, None).await.map_err(|e| {
+        tracing::warn!(issuer, error = %e, "OIDC discovery failed");
+        failed()
+    })?;
+    let doc: Value = serde_json::from_str(&body).map_err(|_| failed())?;
+    let named = doc
+        .get("issuer")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if named.trim_end_matches('/') != issuer {
+        return Err(invalid(format!(
+            "The issuer {named} in the discovery document does not match oidc_issuer {issuer}."
+        )));
+    }
+    Ok(doc)
+}

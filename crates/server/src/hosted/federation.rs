@@ -1,0 +1,117 @@
+//! Federated sign-in at the hosted domain: `/oauth2/authorize` naming an upstream provider
+//! goes there, and `/oauth2/idpresponse` (GET, or POST for Apple's form post) takes the
+//! upstream's answer. The rules live in `tessera_core::federation`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, RawPathParams, State};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use tessera_core::oauth::flow::{Authorization, AuthorizeParams};
+
+use super::{SESSION_COOKIE, Site, authorize_error, finish, pages, redirect, site};
+use crate::AppState;
+
+/// This domain's `/oauth2/idpresponse`, as the upstream sees it: the public URL's
+/// `/domain/<domain>` when the request came by path, else the host it came to.
+fn callback_url(state: &AppState, site: &Site, headers: &HeaderMap) -> String {
+    let public = state.core.settings().public_url.trim_end_matches('/');
+    if !site.base_path.is_empty() {
+        return format!("{public}{}/oauth2/idpresponse", site.base_path);
+    }
+    let scheme = if site.secure { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or(&site.route.domain);
+    format!("{scheme}://{host}/oauth2/idpresponse")
+}
+
+/// Sends the browser to the upstream provider `name` for the authorization request `p`.
+pub(super) async fn go(
+    state: &AppState,
+    site: &Site,
+    headers: &HeaderMap,
+    a: &Authorization,
+    p: &AuthorizeParams,
+    name: &str,
+) -> Response {
+    let provider = match state.core.identity_provider(&a.pool.id, name).await {
+        Ok(Some(provider)) => provider,
+        Ok(None) => {
+            return redirect(&tessera_core::Tessera::authorize_error(
+                a,
+                "invalid_request",
+            ));
+        }
+        Err(_) => return redirect(&tessera_core::Tessera::authorize_error(a, "server_error")),
+    };
+    // What comes back is the client's request without the provider choice.
+    let mut request = p.clone();
+    request.identity_provider = Some(provider.name.clone());
+    request.idp_identifier = None;
+    let callback = callback_url(state, site, headers);
+    match state
+        .core
+        .upstream_authorize_url(&provider, &request, &callback)
+    {
+        Ok(url) => redirect(&url),
+        Err(_) => redirect(&tessera_core::Tessera::authorize_error(a, "server_error")),
+    }
+}
+
+async fn respond(
+    state: AppState,
+    params: RawPathParams,
+    headers: HeaderMap,
+    form: HashMap<String, String>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let callback = callback_url(&state, &site, &headers);
+    match state
+        .core
+        .finish_upstream(&site.route, &form, &callback)
+        .await
+    {
+        Ok((a, session)) => {
+            let sealed = state.core.seal_hosted_session(&session);
+            let max_age = tessera_core::oauth::flow::SESSION_TTL_MS / 1000;
+            let cookie = site.cookie(SESSION_COOKIE, &sealed, max_age);
+            finish(&state, &site, &a, &session, Some(cookie)).await
+        }
+        Err(e) => authorize_error(e),
+    }
+}
+
+/// `GET /oauth2/idpresponse`.
+pub(super) async fn idp_response_get(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    Query(form): Query<HashMap<String, String>>,
+) -> Response {
+    respond(state, params, headers, form).await
+}
+
+/// `POST /oauth2/idpresponse` (`response_mode=form_post`).
+pub(super) async fn idp_response_post(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    form: Result<
+        axum::extract::Form<HashMap<String, String>>,
+        axum::extract::rejection::FormRejection,
+    >,
+) -> Response {
+    match form {
+        Ok(axum::extract::Form(form)) => respond(state, params, headers, form).await,
+        Err(_) => pages::error(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The form could not be read.",
+        ),
+    }
+}
