@@ -25,7 +25,6 @@
 //
 // Screenshots of the pages the user sees land in e2e/artifacts/federation/ (gitignored).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +40,7 @@ import Provider from 'oidc-provider';
 import * as oidc from 'openid-client';
 
 import { launch } from './lib/browser.mjs';
+import { startTessera } from './lib/serve.mjs';
 import { admin, createClient, createPool, decodeJwt, password, region, rejectsWith, unique, url } from './lib/tessera.mjs';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts', 'federation');
@@ -299,28 +299,6 @@ async function startRp() {
 
 // --- tessera of its own (the Google stand-in) -----------------------------------------------------
 
-/** Starts `tessera serve` with `config`; resolves with { proc, url, akid, secret } once it printed them. */
-function startTessera(bin, config, dataDir) {
-  const env = { ...process.env };
-  for (const v of ['TESSERA_ADMIN_ACCESS_KEY_ID', 'TESSERA_ADMIN_SECRET_ACCESS_KEY', 'TESSERA_DATABASE_URL']) delete env[v];
-  const proc = spawn(bin, ['serve', '--config', config, '--listen', '127.0.0.1:0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera printed no credentials in 20 s:\n${out}\n${err}`)), 20_000);
-    proc.on('exit', (code) => reject(new Error(`tessera exited early (${code}):\n${out}\n${err}`)));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const pick = (re) => out.match(re)?.[1]?.trim();
-      const key = pick(/^ {2}AWS_SECRET_ACCESS_KEY=(.*)$/m);
-      if (!key) return;
-      clearTimeout(timer);
-      resolve({ proc, url: pick(/^Tessera is listening on (.*)$/m), akid: pick(/^ {2}AWS_ACCESS_KEY_ID=(.*)$/m), secret: key, log: () => err });
-    });
-  });
-}
-
 async function stopTessera(t) {
   if (!t || t.proc.exitCode !== null) return;
   const exited = new Promise((resolve) => t.proc.once('exit', resolve));
@@ -377,7 +355,7 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
     base = `${url}/domain/${domain}`;
     secondDomain = unique('gfed');
     [second, fake, rp, browser] = await Promise.all([
-      startTessera(bin, join(dir, 'tessera.toml'), join(dir, 'data')),
+      startTessera(bin, { config: join(dir, 'tessera.toml'), dataDir: join(dir, 'data') }),
       startFake(),
       startRp(),
       launch(),

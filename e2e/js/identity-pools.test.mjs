@@ -14,7 +14,6 @@
 // token gets credentials of the role the pool's rules pick; a token for another audience and a
 // tampered one are refused.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -40,6 +39,7 @@ import {
   verifyOpenIdToken,
   withStsToken,
 } from './lib/identity.mjs';
+import { startTessera } from './lib/serve.mjs';
 import { createClient, createPool, createUser, decodeJwt, passwordSignIn, region, rejectsWith, unique, url } from './lib/tessera.mjs';
 
 const GUID = /^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -325,30 +325,6 @@ async function signInAtProvider(issuer, client, redirectUri, login) {
   return body;
 }
 
-/** Starts `tessera serve` with `config`; resolves with { proc, url, akid, secret } once it printed them. */
-function startTessera(bin, config, dataDir) {
-  const env = { ...process.env };
-  for (const v of ['TESSERA_ADMIN_ACCESS_KEY_ID', 'TESSERA_ADMIN_SECRET_ACCESS_KEY', 'TESSERA_DATABASE_URL']) delete env[v];
-  // moto directly as the STS: these tokens need not be recorded.
-  const args = ['serve', '--config', config, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--sts-endpoint', motoUrl];
-  const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera printed no credentials in 20 s:\n${out}\n${err}`)), 20_000);
-    proc.on('exit', (code) => reject(new Error(`tessera exited early (${code}):\n${out}\n${err}`)));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const pick = (re) => out.match(re)?.[1]?.trim();
-      const key = pick(/^ {2}AWS_SECRET_ACCESS_KEY=(.*)$/m);
-      if (!key) return;
-      clearTimeout(timer);
-      resolve({ proc, url: pick(/^Tessera is listening on (.*)$/m), akid: pick(/^ {2}AWS_ACCESS_KEY_ID=(.*)$/m), secret: key });
-    });
-  });
-}
-
 describe('identity pools with an external OpenID Connect provider (oidc-provider)', { timeout: 120_000 }, () => {
   const client = { client_id: 'e2e-app', client_secret: randomBytes(16).toString('hex') };
   const ALICE_ROLE = 'arn:aws:iam::123456789012:role/e2e-oidc-alice';
@@ -403,7 +379,8 @@ describe('identity pools with an external OpenID Connect provider (oidc-provider
       '',
     ].join('\n');
     await writeFile(join(dir, 'tessera.toml'), toml);
-    tessera = await startTessera(bin, join(dir, 'tessera.toml'), join(dir, 'data'));
+    // moto directly as the STS: these tokens need not be recorded.
+    tessera = await startTessera(bin, { config: join(dir, 'tessera.toml'), dataDir: join(dir, 'data'), args: ['--sts-endpoint', motoUrl] });
     admin = identityAdmin(tessera.url, { accessKeyId: tessera.akid, secretAccessKey: tessera.secret });
     anonymous = identityAnonymous(tessera.url);
 

@@ -6,7 +6,7 @@
 //   plain http), fetching the JWKS from Tessera with the dev CA trusted — and refuses to
 //   fetch it when the CA is not trusted.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -27,35 +27,11 @@ import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { SimpleFetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 
+import { startTessera } from './lib/serve.mjs';
+
 const bin = process.env.TESSERA_BIN;
 const region = 'us-east-1';
 const PASSWORD = 'Tls-Passw0rd!';
-
-/** Starts `tessera serve` over https; resolves with { proc, url, akid, secret }. */
-function startTessera(dataDir, certs) {
-  const env = { ...process.env };
-  for (const v of ['TESSERA_ADMIN_ACCESS_KEY_ID', 'TESSERA_ADMIN_SECRET_ACCESS_KEY', 'TESSERA_DATABASE_URL']) delete env[v];
-  const args = [
-    'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
-    '--tls-cert-file', join(certs, 'dev-cert.pem'), '--tls-key-file', join(certs, 'dev-cert.key'),
-  ];
-  const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera printed no credentials in 20 s:\n${out}\n${err}`)), 20_000);
-    proc.on('exit', (code) => reject(new Error(`tessera exited early (${code}):\n${out}\n${err}`)));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const pick = (re) => out.match(re)?.[1]?.trim();
-      const secret = pick(/^ {2}AWS_SECRET_ACCESS_KEY=(.*)$/m);
-      if (!secret) return;
-      clearTimeout(timer);
-      resolve({ proc, url: pick(/^Tessera is listening on (.*)$/m), akid: pick(/^ {2}AWS_ACCESS_KEY_ID=(.*)$/m), secret });
-    });
-  });
-}
 
 describe('https with a dev CA: the AWS SDK and aws-jwt-verify, strict', { timeout: 60_000 }, () => {
   let dir;
@@ -72,7 +48,10 @@ describe('https with a dev CA: the AWS SDK and aws-jwt-verify, strict', { timeou
     const made = spawnSync(bin, ['dev-cert', '--out', certs], { encoding: 'utf8' });
     assert.equal(made.status, 0, `tessera dev-cert: ${made.stdout}\n${made.stderr}`);
     ca = readFileSync(join(certs, 'dev-ca.pem'));
-    server = await startTessera(join(dir, 'data'), certs);
+    server = await startTessera(bin, {
+      dataDir: join(dir, 'data'),
+      args: ['--tls-cert-file', join(certs, 'dev-cert.pem'), '--tls-key-file', join(certs, 'dev-cert.key')],
+    });
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
 
     // The SDK trusts the dev CA only (node:https with `ca` replaces the default roots).

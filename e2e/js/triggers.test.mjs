@@ -8,7 +8,6 @@
 // A CustomEmailSender receives the sign-up code encrypted with the [[kms_key]] configured for
 // the pool's KMSKeyID and decrypts it with node's own AES-GCM, as a sender would.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -21,6 +20,8 @@ import identity from 'amazon-cognito-identity-js';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+
+import { startTessera } from './lib/serve.mjs';
 
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = identity;
 const SECRET = randomBytes(16).toString('hex'); // the receiver checks X-Tessera-Signature with it
@@ -100,29 +101,6 @@ const eventsOf = (poolId) => seen.filter((s) => s.event.userPoolId === poolId);
 
 // --- tessera ---------------------------------------------------------------------------------
 
-/** Starts `tessera serve` with `config`; resolves with { proc, url, akid, secret } once it printed them. */
-function startTessera(bin, config, dataDir) {
-  const env = { ...process.env };
-  for (const v of ['TESSERA_ADMIN_ACCESS_KEY_ID', 'TESSERA_ADMIN_SECRET_ACCESS_KEY', 'TESSERA_DATABASE_URL']) delete env[v];
-  const args = ['serve', '--config', config, '--listen', '127.0.0.1:0', '--data-dir', dataDir];
-  const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera printed no credentials in 20 s:\n${out}\n${err}`)), 20_000);
-    proc.on('exit', (code) => reject(new Error(`tessera exited early (${code}):\n${out}\n${err}`)));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const pick = (re) => out.match(re)?.[1]?.trim();
-      const secret = pick(/^ {2}AWS_SECRET_ACCESS_KEY=(.*)$/m);
-      if (!secret) return;
-      clearTimeout(timer);
-      resolve({ proc, url: pick(/^Tessera is listening on (.*)$/m), akid: pick(/^ {2}AWS_ACCESS_KEY_ID=(.*)$/m), secret });
-    });
-  });
-}
-
 // --- helpers ---------------------------------------------------------------------------------
 
 const decode = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -166,7 +144,7 @@ describe('Lambda triggers over webhooks', { timeout: 120_000 }, () => {
       .map((n) => `[[trigger]]\narn = "${arn(n)}"\nurl = "${base}/${n}"\nsecret = "${SECRET}"\n`)
       .join('\n') + `\n[[kms_key]]\nid = "${KMS_KEY_ID}"\nkey = "${KMS_KEY.toString('base64')}"\n`;
     await writeFile(join(dir, 'tessera.toml'), toml);
-    tessera = await startTessera(bin, join(dir, 'tessera.toml'), join(dir, 'data'));
+    tessera = await startTessera(bin, { config: join(dir, 'tessera.toml'), dataDir: join(dir, 'data') });
     const common = { endpoint: tessera.url, region: 'us-east-1', maxAttempts: 1 };
     const credentials = { accessKeyId: tessera.akid, secretAccessKey: tessera.secret };
     admin = new idp.CognitoIdentityProviderClient({ ...common, credentials });
