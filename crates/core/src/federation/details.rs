@@ -23,6 +23,39 @@ pub const APPLE: &str = "SignInWithApple";
 /// Keys whose values are secrets: sealed at rest.
 pub const SECRET_KEYS: &[&str] = &["client_secret", "private_key"];
 
+/// What Cognito fills in for Google (DescribeIdentityProvider's example), and the keys
+/// its ID tokens are checked with.
+const GOOGLE_DEFAULTS: &[(&str, &str)] = &[
+    (
+        "attributes_url",
+        "https://people.googleapis.com/v1/people/me?personFields=",
+    ),
+    ("attributes_url_add_attributes", "true"),
+    (
+        "authorize_url",
+        "https://accounts.google.com/o/oauth2/v2/auth",
+    ),
+    ("oidc_issuer", "https://accounts.google.com"),
+    ("token_request_method", "POST"),
+    ("token_url", "https://www.googleapis.com/oauth2/v4/token"),
+    ("jwks_uri", "https://www.googleapis.com/oauth2/v3/certs"),
+];
+const AMAZON_DEFAULTS: &[(&str, &str)] = &[
+    ("attributes_url", "https://api.amazon.com/user/profile"),
+    ("attributes_url_add_attributes", "false"),
+    ("authorize_url", "https://www.amazon.com/ap/oa"),
+    ("token_request_method", "POST"),
+    ("token_url", "https://api.amazon.com/auth/o2/token"),
+];
+const APPLE_DEFAULTS: &[(&str, &str)] = &[
+    ("attributes_url_add_attributes", "false"),
+    ("authorize_url", "https://appleid.apple.com/auth/authorize"),
+    ("oidc_issuer", "https://appleid.apple.com"),
+    ("token_request_method", "POST"),
+    ("token_url", "https://appleid.apple.com/auth/token"),
+    ("jwks_uri", "https://appleid.apple.com/auth/keys"),
+];
+
 /// The Facebook Graph API version Cognito uses when none is given.
 const FACEBOOK_DEFAULT_VERSION: &str = "v17.0";
 
@@ -111,7 +144,8 @@ pub async fn complete(
         .collect();
     let mut hidden = Hidden::default();
     let over = overrides.iter().find(|o| o.provider_type == provider_type);
-    let pick = |key: &str, default: String| -> String {
+    // A social provider's endpoint: the configured one, else Cognito's.
+    let pick = |key: &str, default: &str| -> String {
         over.and_then(|o| match key {
             "authorize_url" => o.authorize_url.clone(),
             "token_url" => o.token_url.clone(),
@@ -120,47 +154,33 @@ pub async fn complete(
             "jwks_uri" => o.jwks_uri.clone(),
             _ => None,
         })
-        .unwrap_or(default)
+        .unwrap_or_else(|| default.to_string())
+    };
+    let mut fill = |d: &mut BTreeMap<String, String>, defaults: &[(&str, &str)]| {
+        for (key, default) in defaults {
+            let value = match *key {
+                "attributes_url_add_attributes" | "token_request_method" => default.to_string(),
+                k => pick(k, default),
+            };
+            if *key == "jwks_uri" {
+                hidden.jwks_uri = Some(value);
+            } else {
+                set(d, key, &value);
+            }
+        }
     };
     match provider_type {
-        GOOGLE => {
+        GOOGLE | AMAZON => {
             only(&d, &["client_id", "client_secret", "authorize_scopes"])?;
             required(&d, &["client_id", "client_secret", "authorize_scopes"])?;
-            set(
+            fill(
                 &mut d,
-                "attributes_url",
-                &pick(
-                    "attributes_url",
-                    "https://people.googleapis.com/v1/people/me?personFields=".into(),
-                ),
+                if provider_type == GOOGLE {
+                    GOOGLE_DEFAULTS
+                } else {
+                    AMAZON_DEFAULTS
+                },
             );
-            set(&mut d, "attributes_url_add_attributes", "true");
-            set(
-                &mut d,
-                "authorize_url",
-                &pick(
-                    "authorize_url",
-                    "https://accounts.google.com/o/oauth2/v2/auth".into(),
-                ),
-            );
-            set(
-                &mut d,
-                "oidc_issuer",
-                &pick("oidc_issuer", "https://accounts.google.com".into()),
-            );
-            set(&mut d, "token_request_method", "POST");
-            set(
-                &mut d,
-                "token_url",
-                &pick(
-                    "token_url",
-                    "https://www.googleapis.com/oauth2/v4/token".into(),
-                ),
-            );
-            hidden.jwks_uri = Some(pick(
-                "jwks_uri",
-                "https://www.googleapis.com/oauth2/v3/certs".into(),
-            ));
             hidden.token_auth = Some("client_secret_post".into());
         }
         FACEBOOK => {
@@ -178,9 +198,9 @@ pub async fn complete(
                 .get("api_version")
                 .cloned()
                 .unwrap_or_else(|| FACEBOOK_DEFAULT_VERSION.to_string());
-            if !version.starts_with('v')
-                || version[1..].split('.').count() != 2
-                || !version[1..]
+            let digits = version.strip_prefix('v').unwrap_or_default();
+            if digits.split('.').count() != 2
+                || !digits
                     .split('.')
                     .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
             {
@@ -189,57 +209,29 @@ pub async fn complete(
                 )));
             }
             set(&mut d, "api_version", &version);
-            set(
-                &mut d,
-                "attributes_url",
-                &pick(
+            let urls = [
+                (
                     "attributes_url",
                     format!("https://graph.facebook.com/{version}/me?fields="),
                 ),
-            );
-            set(&mut d, "attributes_url_add_attributes", "true");
-            set(
-                &mut d,
-                "authorize_url",
-                &pick(
+                (
                     "authorize_url",
                     format!("https://www.facebook.com/{version}/dialog/oauth"),
                 ),
-            );
-            set(&mut d, "token_request_method", "GET");
-            set(
-                &mut d,
-                "token_url",
-                &pick(
+                (
                     "token_url",
                     format!("https://graph.facebook.com/{version}/oauth/access_token"),
                 ),
-            );
-        }
-        AMAZON => {
-            only(&d, &["client_id", "client_secret", "authorize_scopes"])?;
-            required(&d, &["client_id", "client_secret", "authorize_scopes"])?;
-            set(
-                &mut d,
-                "attributes_url",
-                &pick(
-                    "attributes_url",
-                    "https://api.amazon.com/user/profile".into(),
-                ),
-            );
-            set(&mut d, "attributes_url_add_attributes", "false");
-            set(
-                &mut d,
-                "authorize_url",
-                &pick("authorize_url", "https://www.amazon.com/ap/oa".into()),
-            );
-            set(&mut d, "token_request_method", "POST");
-            set(
-                &mut d,
-                "token_url",
-                &pick("token_url", "https://api.amazon.com/auth/o2/token".into()),
-            );
-            hidden.token_auth = Some("client_secret_post".into());
+            ];
+            let defaults: Vec<(&str, &str)> = urls
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .chain([
+                    ("attributes_url_add_attributes", "true"),
+                    ("token_request_method", "GET"),
+                ])
+                .collect();
+            fill(&mut d, &defaults);
         }
         APPLE => {
             only(
@@ -258,30 +250,7 @@ pub async fn complete(
                     "private_key is not a valid PKCS #8 EC private key (the .p8 file Apple issues).",
                 ));
             }
-            set(&mut d, "attributes_url_add_attributes", "false");
-            set(
-                &mut d,
-                "authorize_url",
-                &pick(
-                    "authorize_url",
-                    "https://appleid.apple.com/auth/authorize".into(),
-                ),
-            );
-            set(
-                &mut d,
-                "oidc_issuer",
-                &pick("oidc_issuer", "https://appleid.apple.com".into()),
-            );
-            set(&mut d, "token_request_method", "POST");
-            set(
-                &mut d,
-                "token_url",
-                &pick("token_url", "https://appleid.apple.com/auth/token".into()),
-            );
-            hidden.jwks_uri = Some(pick(
-                "jwks_uri",
-                "https://appleid.apple.com/auth/keys".into(),
-            ));
+            fill(&mut d, APPLE_DEFAULTS);
             hidden.token_auth = Some("client_secret_post".into());
         }
         OIDC => {
@@ -412,4 +381,138 @@ async fn discover(issuer: &str, upstream: &dyn Upstream) -> Result<Value, CoreEr
         )));
     }
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::federation::NoUpstream;
+
+    fn input(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    async fn run(
+        ty: &str,
+        pairs: &[(&str, &str)],
+        over: &[EndpointOverride],
+    ) -> Result<(BTreeMap<String, String>, Hidden), CoreError> {
+        complete(ty, &input(pairs), over, &NoUpstream).await
+    }
+
+    #[tokio::test]
+    async fn social_providers_get_cognitos_endpoints() {
+        let creds = [
+            ("client_id", "id"),
+            ("client_secret", "s"),
+            ("authorize_scopes", "public_profile, email"),
+        ];
+        let (d, _) = run(FACEBOOK, &creds, &[]).await.unwrap();
+        assert_eq!(d["api_version"], "v17.0");
+        assert_eq!(
+            d["token_url"],
+            "https://graph.facebook.com/v17.0/oauth/access_token"
+        );
+        assert_eq!(
+            d["authorize_url"],
+            "https://www.facebook.com/v17.0/dialog/oauth"
+        );
+        assert_eq!(d["token_request_method"], "GET");
+        let mut v = creds.to_vec();
+        v.push(("api_version", "17"));
+        assert!(run(FACEBOOK, &v, &[]).await.is_err());
+
+        let (d, h) = run(AMAZON, &creds, &[]).await.unwrap();
+        assert_eq!(d["attributes_url"], "https://api.amazon.com/user/profile");
+        assert_eq!(d["attributes_url_add_attributes"], "false");
+        assert_eq!(h.token_auth.as_deref(), Some("client_secret_post"));
+
+        let over = EndpointOverride {
+            provider_type: GOOGLE.into(),
+            token_url: Some("http://127.0.0.1:1/token".into()),
+            jwks_uri: Some("http://127.0.0.1:1/jwks".into()),
+            ..Default::default()
+        };
+        let (d, h) = run(GOOGLE, &creds, &[over]).await.unwrap();
+        assert_eq!(d["token_url"], "http://127.0.0.1:1/token");
+        assert_eq!(
+            d["authorize_url"],
+            "https://accounts.google.com/o/oauth2/v2/auth"
+        );
+        assert_eq!(h.jwks_uri.as_deref(), Some("http://127.0.0.1:1/jwks"));
+        assert!(
+            !d.contains_key("jwks_uri"),
+            "Describe does not show Google's keys"
+        );
+
+        // Unknown and missing keys.
+        assert!(run(GOOGLE, &[("client_id", "id")], &[]).await.is_err());
+        let mut extra = creds.to_vec();
+        extra.push(("team_id", "T"));
+        assert!(run(GOOGLE, &extra, &[]).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn apple_needs_a_real_p8_key() {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let doc = aws_lc_rs::signature::EcdsaKeyPair::generate_pkcs8(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &rng,
+        )
+        .unwrap();
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, doc.as_ref())
+        );
+        let good = [
+            ("client_id", "com.example.web"),
+            ("team_id", "TEAM123456"),
+            ("key_id", "KEY1234567"),
+            ("private_key", pem.as_str()),
+            ("authorize_scopes", "email name"),
+        ];
+        let (d, h) = run(APPLE, &good, &[]).await.unwrap();
+        assert_eq!(d["oidc_issuer"], "https://appleid.apple.com");
+        assert_eq!(
+            h.jwks_uri.as_deref(),
+            Some("https://appleid.apple.com/auth/keys")
+        );
+        let mut bad = good.to_vec();
+        bad[3] = ("private_key", "not a key");
+        assert!(run(APPLE, &bad, &[]).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn oidc_without_discovery_needs_its_endpoints() {
+        let base = [
+            ("client_id", "id"),
+            ("attributes_request_method", "GET"),
+            ("oidc_issuer", "https://idp.example"),
+            ("authorize_scopes", "openid email"),
+        ];
+        // Nothing reachable: discovery fails.
+        assert!(run(OIDC, &base, &[]).await.is_err());
+        let mut given = base.to_vec();
+        given.extend([
+            ("authorize_url", "https://idp.example/auth"),
+            ("token_url", "https://idp.example/token"),
+            ("attributes_url", "https://idp.example/me"),
+            ("jwks_uri", "https://idp.example/jwks"),
+        ]);
+        let (d, h) = run(OIDC, &given, &[]).await.unwrap();
+        assert_eq!(d["attributes_url_add_attributes"], "false");
+        assert_eq!(h.jwks_uri.as_deref(), Some("https://idp.example/jwks"));
+        let mut plain = given.clone();
+        plain[5] = ("token_url", "http://idp.example/token");
+        assert!(
+            run(OIDC, &plain, &[]).await.is_err(),
+            "https only off loopback"
+        );
+        let mut no_openid = given.clone();
+        no_openid[3] = ("authorize_scopes", "email");
+        assert!(run(OIDC, &no_openid, &[]).await.is_err());
+    }
 }
