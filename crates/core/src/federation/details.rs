@@ -385,6 +385,7 @@ async fn discover(issuer: &str, upstream: &dyn Upstream) -> Result<Value, CoreEr
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::federation::NoUpstream;
 
