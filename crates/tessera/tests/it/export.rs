@@ -108,6 +108,27 @@ async fn export_from_sqlite_and_restore_into_postgres() {
         .send()
         .await
         .unwrap();
+    // Federation: a provider with a client secret, and the pool's SAML signing certificate,
+    // both sealed with the source's server key.
+    c.create_identity_provider()
+        .user_pool_id(&pool)
+        .provider_name("Google")
+        .provider_type(aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType::Google)
+        .provider_details("client_id", "g-client")
+        .provider_details("client_secret", "g-secret-xyz")
+        .provider_details("authorize_scopes", "openid email")
+        .idp_identifiers("example.com")
+        .send()
+        .await
+        .unwrap();
+    let certificate = c
+        .get_signing_certificate()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap()
+        .certificate
+        .unwrap();
     let jwks = |url: String, pool: String| async move {
         reqwest::get(format!("{url}/{pool}/.well-known/jwks.json"))
             .await
@@ -129,7 +150,7 @@ async fn export_from_sqlite_and_restore_into_postgres() {
     // Encrypted: no user name, secret or hash in the clear.
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.starts_with("{\"format\":\"tessera-export\""));
-    assert!(!text.contains("ana") && !text.contains("argon2id$v"));
+    assert!(!text.contains("ana") && !text.contains("argon2id$v") && !text.contains("g-secret"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -183,6 +204,29 @@ async fn export_from_sqlite_and_restore_into_postgres() {
         .user_pool_client
         .unwrap();
     assert_eq!(d.client_secret(), secret_client.client_secret());
+    let google = target
+        .idp
+        .get_identity_provider_by_identifier()
+        .user_pool_id(&pool)
+        .idp_identifier("example.com")
+        .send()
+        .await
+        .unwrap()
+        .identity_provider
+        .unwrap();
+    assert_eq!(
+        google.provider_details.unwrap()["client_secret"],
+        "g-secret-xyz"
+    );
+    let restored_certificate = target
+        .idp
+        .get_signing_certificate()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap()
+        .certificate;
+    assert_eq!(restored_certificate.as_deref(), Some(certificate.as_str()));
     let bo = srp_login(&target.idp, &pool, &client, "bo", PASSWORD, None)
         .await
         .unwrap();
