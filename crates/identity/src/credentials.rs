@@ -52,7 +52,7 @@ impl IdentityPools {
         logins: &HashMap<String, String>,
         custom_role_arn: Option<&str>,
     ) -> Result<(String, Credentials), IdentityError> {
-        let identity = self.load_identity(identity_id).await?;
+        let identity = self.identity_for_token(identity_id).await?;
         let pool_id = identity.pool_id.clone();
         let pool = self.load_pool(&pool_id).await?;
         let checked = self.check_logins(&pool_id, &pool.doc.pool, logins).await?;

@@ -255,11 +255,13 @@ impl IdentityPools {
                     .into(),
             ));
         }
-        if !self
+        let merged = self
             .store
             .merge_identities(pool_id, &source, &destination, self.clock.now_millis())
-            .await?
-        {
+            .await;
+        self.identities.forget(&source);
+        self.identities.forget(&destination);
+        if !merged? {
             return Err(crate::error::identity_not_found(&source));
         }
         Ok(destination)
@@ -282,9 +284,12 @@ impl IdentityPools {
                 "Developer user identifier '{user}' is not linked to identity '{identity_id}'."
             )));
         }
-        self.store
+        let unlinked = self
+            .store
             .unlink_logins(identity_id, &[login], self.clock.now_millis())
-            .await?;
+            .await;
+        self.identities.forget(identity_id);
+        unlinked?;
         Ok(())
     }
 }

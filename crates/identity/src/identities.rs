@@ -66,6 +66,19 @@ impl IdentityPools {
             .ok_or_else(|| identity_not_found(id))
     }
 
+    /// An identity for a call that hands out a token or credentials: this node's copy while
+    /// fresh (pools.rs, `NODE_CACHE_MS`), which every write here forgets.
+    pub(crate) async fn identity_for_token(&self, id: &str) -> Result<IdentityRow, IdentityError> {
+        let now = self.clock.now_millis();
+        if let Some(row) = self.identities.fresh(id, now) {
+            return Ok(row.as_ref().clone());
+        }
+        let row = self.load_identity(id).await?;
+        self.identities
+            .put(id, now, std::sync::Arc::new(row.clone()));
+        Ok(row)
+    }
+
     fn new_identity(&self, pool_id: &str, region: &str, logins: Vec<Login>) -> IdentityRow {
         let now = self.clock.now_millis();
         IdentityRow {
@@ -238,15 +251,18 @@ impl IdentityPools {
             {
                 return Err(identity_not_found(&current.identity_id));
             }
+            self.identities.forget(&current.identity_id);
+            self.identities.forget(&parent);
             current = self.load_identity(&parent).await?;
         }
         if !unlinked.is_empty() {
             let now = self.clock.now_millis();
-            match self
+            let linked = self
                 .store
                 .link_logins(&current.pool_id, &current.identity_id, &unlinked, now)
-                .await
-            {
+                .await;
+            self.identities.forget(&current.identity_id);
+            match linked {
                 Ok(true) => {}
                 Ok(false) => return Err(identity_not_found(&current.identity_id)),
                 Err(StoreError::Conflict(_)) => {
@@ -321,7 +337,7 @@ impl IdentityPools {
         identity_id: &str,
         logins: &HashMap<String, String>,
     ) -> Result<(String, String), IdentityError> {
-        let identity = self.load_identity(identity_id).await?;
+        let identity = self.identity_for_token(identity_id).await?;
         let pool_id = identity.pool_id.clone();
         let pool = self.load_pool(&pool_id).await?;
         if pool.doc.pool.allow_classic_flow == Some(false) {
@@ -385,7 +401,9 @@ impl IdentityPools {
             let Some(row) = self.store.get_identity(id).await? else {
                 continue;
             };
-            if let Err(e) = self.store.delete_identity(&row.pool_id, id).await {
+            let deleted = self.store.delete_identity(&row.pool_id, id).await;
+            self.identities.forget(id);
+            if let Err(e) = deleted {
                 tracing::warn!(identity_id = %id, error = %e, "deleting an identity failed");
                 unprocessed.push(UnprocessedIdentityId {
                     identity_id: Some(id.clone()),
@@ -425,9 +443,12 @@ impl IdentityPools {
             .filter(|l| to_remove.contains(&l.provider))
             .cloned()
             .collect();
-        self.store
+        let unlinked = self
+            .store
             .unlink_logins(identity_id, &remove, self.clock.now_millis())
-            .await?;
+            .await;
+        self.identities.forget(identity_id);
+        unlinked?;
         Ok(())
     }
 }

@@ -69,7 +69,9 @@ pub struct IdentityPools {
     sealer: Arc<Sealer>,
     settings: Settings,
     keys: tokens::KeyHolder,
-    pools: pools::PoolCache,
+    pools: pools::NodeCache<pools::LoadedPool>,
+    /// Identities and their logins, for the calls that hand out tokens and credentials.
+    identities: pools::NodeCache<store::IdentityRow>,
     oidc: HashMap<String, logins::OidcVerifier>,
 }
 
@@ -85,7 +87,8 @@ impl IdentityPools {
             sealer: ports.sealer,
             settings,
             keys: tokens::KeyHolder::default(),
-            pools: pools::PoolCache::default(),
+            pools: pools::NodeCache::new(10_000),
+            identities: pools::NodeCache::new(100_000),
             oidc,
         }
     }

@@ -84,42 +84,57 @@ fn check_providers(pool: &IdentityPool) -> Result<(), IdentityError> {
     Ok(())
 }
 
-/// How long a node trusts its copy of an identity pool for the sign-in calls (GetId,
-/// GetOpenIdToken, GetCredentialsForIdentity and the developer calls): a change made on another
-/// node is seen within this; one made here at once. Administrative reads are never cached.
-const POOL_CACHE_MS: i64 = 2_000;
-/// At most this many pools are cached; beyond it the cache starts over.
-const POOL_CACHE_MAX: usize = 10_000;
+/// How long a node trusts its copy of an identity pool, or of an identity and its logins, for
+/// the sign-in calls (GetId, GetOpenIdToken, GetCredentialsForIdentity and the developer
+/// calls): a change made on another node is seen within this; one made here at once.
+/// Administrative reads (Describe*, List*) and every write read the store (ADR 0016).
+const NODE_CACHE_MS: i64 = 2_000;
 
-/// Identity pools as last read, with when.
-#[derive(Default)]
-pub(crate) struct PoolCache(RwLock<HashMap<String, (i64, Arc<LoadedPool>)>>);
+/// Records as last read on this node, with when; at most `max`, beyond which it starts over.
+pub(crate) struct NodeCache<T> {
+    map: RwLock<HashMap<String, (i64, Arc<T>)>>,
+    max: usize,
+}
 
-impl PoolCache {
-    pub(crate) fn forget(&self, id: &str) {
-        if let Ok(mut g) = self.0.write() {
-            g.remove(id);
+impl<T> NodeCache<T> {
+    pub(crate) fn new(max: usize) -> Self {
+        NodeCache {
+            map: RwLock::new(HashMap::new()),
+            max,
+        }
+    }
+
+    /// The copy read at most `NODE_CACHE_MS` before `now`.
+    pub(crate) fn fresh(&self, key: &str, now: i64) -> Option<Arc<T>> {
+        let (at, v) = self.map.read().ok()?.get(key).cloned()?;
+        (now >= at && now - at < NODE_CACHE_MS).then_some(v)
+    }
+
+    pub(crate) fn put(&self, key: &str, now: i64, v: Arc<T>) {
+        if let Ok(mut g) = self.map.write() {
+            if g.len() >= self.max {
+                g.clear();
+            }
+            g.insert(key.to_string(), (now, v));
+        }
+    }
+
+    pub(crate) fn forget(&self, key: &str) {
+        if let Ok(mut g) = self.map.write() {
+            g.remove(key);
         }
     }
 }
 
 impl IdentityPools {
-    /// The pool for a sign-in call, from this node's cache while fresh (see `POOL_CACHE_MS`).
+    /// The pool for a sign-in call, from this node's cache while fresh (see `NODE_CACHE_MS`).
     pub(crate) async fn load_pool(&self, id: &str) -> Result<Arc<LoadedPool>, IdentityError> {
         let now = self.clock.now_millis();
-        if let Some((at, pool)) = self.pools.0.read().ok().and_then(|g| g.get(id).cloned())
-            && now >= at
-            && now - at < POOL_CACHE_MS
-        {
+        if let Some(pool) = self.pools.fresh(id, now) {
             return Ok(pool);
         }
         let pool = Arc::new(self.read_pool(id).await?);
-        if let Ok(mut g) = self.pools.0.write() {
-            if g.len() >= POOL_CACHE_MAX {
-                g.clear();
-            }
-            g.insert(id.to_string(), (now, pool.clone()));
-        }
+        self.pools.put(id, now, pool.clone());
         Ok(pool)
     }
 

@@ -23,7 +23,7 @@ use crate::sealing::Purpose;
 use crate::store::{ClientRecord, PoolRecord, RefreshFamily, UserRecord};
 use crate::{CoreError, Tessera};
 
-pub use verify::{AccessClaims, IdTokenError, VerifiedCache};
+pub use verify::{AccessClaims, IdTokenError, VerifiedCache, VerifiedIdCache};
 
 /// The scope that lets an access token call the user's own API operations.
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";

@@ -62,6 +62,31 @@ impl VerifiedCache {
     }
 }
 
+/// An ID token whose signature and fixed claims (issuer, `aud`, `token_use`) checked out.
+pub(crate) struct VerifiedId {
+    pool_id: String,
+    exp: i64,
+    claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Verified ID tokens by digest (identity pools' logins present the same ID token until it
+/// expires); at most `capacity`, expired ones go first. Expiry and revocation are checked on
+/// every use.
+pub struct VerifiedIdCache(Bounded<[u8; 32], VerifiedId>);
+
+impl Default for VerifiedIdCache {
+    fn default() -> Self {
+        VerifiedIdCache(Bounded::new(100_000))
+    }
+}
+
+fn token_digest(token: &str) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    let mut key = [0u8; 32];
+    key.copy_from_slice(digest.as_ref());
+    key
+}
+
 fn invalid() -> CoreError {
     CoreError::NotAuthorized("Invalid Access Token".into())
 }
@@ -84,9 +109,7 @@ impl Tessera {
         token: &str,
         scope: &str,
     ) -> Result<Arc<AccessClaims>, CoreError> {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-        let mut key = [0u8; 32];
-        key.copy_from_slice(digest.as_ref());
+        let key = token_digest(token);
         let claims = match self.verified.get(&key) {
             Some(c) => c,
             None => {
@@ -185,14 +208,43 @@ impl Tessera {
         pool_id: &str,
         token: &str,
     ) -> Result<(serde_json::Map<String, serde_json::Value>, bool), IdTokenError> {
-        let (signed_by, payload) = self.signed_by_pool(token).await?;
-        if signed_by != pool_id {
+        let key = token_digest(token);
+        let verified = match self.verified_ids.0.get(&key) {
+            Some(v) => v,
+            None => {
+                let v = Arc::new(self.verify_id_signature(token).await?);
+                let now = self.clock.now_secs();
+                self.verified_ids
+                    .0
+                    .put_evicting(key, v.clone(), |_, c| c.exp > now);
+                v
+            }
+        };
+        if verified.pool_id != pool_id {
             return Err(IdTokenError::OtherIssuer);
         }
+        let now = self.clock.now_secs();
+        if verified.exp <= now {
+            return Err(IdTokenError::Expired {
+                exp: verified.exp,
+                now,
+            });
+        }
+        let claims = verified.claims.clone();
+        let revoked = claims
+            .get("origin_jti")
+            .and_then(|v| v.as_str())
+            .is_some_and(|jti| self.revocations.is_revoked(jti));
+        Ok((claims, revoked))
+    }
+
+    /// An ID token's signature (by the keys of the pool its issuer names) and fixed claims.
+    async fn verify_id_signature(&self, token: &str) -> Result<VerifiedId, IdTokenError> {
+        let (signed_by, payload) = self.signed_by_pool(token).await?;
         let claims: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(&payload).map_err(|_| IdTokenError::Malformed)?;
         let iss = format!(
-            "{}/{pool_id}",
+            "{}/{signed_by}",
             self.settings.public_url.trim_end_matches('/')
         );
         if claims.get("iss").and_then(|v| v.as_str()) != Some(iss.as_str()) {
@@ -205,16 +257,11 @@ impl Tessera {
         if claims.get("token_use").and_then(|v| v.as_str()) != Some("id") {
             return Err(IdTokenError::Malformed);
         }
-        let exp = claims.get("exp").and_then(|v| v.as_i64()).unwrap_or(0);
-        let now = self.clock.now_secs();
-        if exp <= now {
-            return Err(IdTokenError::Expired { exp, now });
-        }
-        let revoked = claims
-            .get("origin_jti")
-            .and_then(|v| v.as_str())
-            .is_some_and(|jti| self.revocations.is_revoked(jti));
-        Ok((claims, revoked))
+        Ok(VerifiedId {
+            pool_id: signed_by,
+            exp: claims.get("exp").and_then(|v| v.as_i64()).unwrap_or(0),
+            claims,
+        })
     }
 }
 

@@ -188,6 +188,13 @@ with_sts!(
             .collect();
         assert_eq!(ids.len(), 3, "{ids:?}");
         assert!(ids.contains(&guest) && ids.contains(&bob_id) && ids.contains(&a));
+        // Credentials once (the node now holds the identity), then the deletion must show
+        // at once on this node.
+        c.get_credentials_for_identity()
+            .identity_id(&guest)
+            .send()
+            .await
+            .unwrap();
         let del = c
             .delete_identities()
             .identity_ids_to_delete(&guest)
