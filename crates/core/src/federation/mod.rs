@@ -11,6 +11,7 @@
 pub mod details;
 pub mod oidc;
 pub mod providers;
+pub mod saml;
 pub mod users;
 
 use async_trait::async_trait;
