@@ -83,6 +83,12 @@ pub struct Hidden {
     /// `client_secret_basic` or `client_secret_post`, from the discovery document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_auth: Option<String>,
+    /// SAML: the IdP's entity id (the assertions' Issuer), from its metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saml_entity_id: Option<String>,
+    /// SAML: the IdP's signing certificates (base64 DER), from its metadata.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub saml_certificates: Vec<String>,
 }
 
 fn invalid(msg: impl Into<String>) -> CoreError {
@@ -338,9 +344,63 @@ pub async fn complete(
                 .or_insert_with(|| "false".into());
         }
         SAML => {
-            return Err(CoreError::UnsupportedOperation(
-                "SAML identity providers are not supported yet.".into(),
-            ));
+            // What Describe shows is filled in again (a Describe fed back to Update works).
+            for derived in [
+                "SSORedirectBindingURI",
+                "SLORedirectBindingURI",
+                "ActiveEncryptionCertificate",
+            ] {
+                d.remove(derived);
+            }
+            only(
+                &d,
+                &[
+                    "MetadataFile",
+                    "MetadataURL",
+                    "IDPSignout",
+                    "IDPInit",
+                    "EncryptedResponses",
+                    "RequestSigningAlgorithm",
+                ],
+            )?;
+            for flag in ["IDPSignout", "IDPInit", "EncryptedResponses"] {
+                if d.get(flag).is_some_and(|v| v != "true" && v != "false") {
+                    return Err(invalid(format!("{flag} must be true or false.")));
+                }
+            }
+            if d.get("RequestSigningAlgorithm")
+                .is_some_and(|v| v != "rsa-sha256")
+            {
+                return Err(invalid("RequestSigningAlgorithm only accepts rsa-sha256."));
+            }
+            let xml = match (d.get("MetadataFile"), d.get("MetadataURL")) {
+                (Some(file), None) => file.clone(),
+                (None, Some(url)) => {
+                    check_url("MetadataURL", url)?;
+                    upstream.get(url, None).await.map_err(|e| {
+                        tracing::warn!(url = %url, error = %e, "SAML metadata could not be read");
+                        invalid(format!("Could not retrieve metadata from {url}."))
+                    })?
+                }
+                _ => {
+                    return Err(invalid(
+                        "Exactly one of MetadataFile or MetadataURL is required in ProviderDetails.",
+                    ));
+                }
+            };
+            let m = super::saml::parse_metadata(&xml)
+                .map_err(|e| invalid(format!("Error parsing the SAML metadata: {e}.")))?;
+            check_url("SSORedirectBindingURI", &m.sso_redirect)?;
+            set(&mut d, "SSORedirectBindingURI", &m.sso_redirect);
+            if let Some(slo) = &m.slo_redirect {
+                set(&mut d, "SLORedirectBindingURI", slo);
+            }
+            hidden.saml_entity_id = Some(m.entity_id);
+            hidden.saml_certificates = m
+                .certificates
+                .iter()
+                .map(|c| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, c))
+                .collect();
         }
         other => {
             return Err(invalid(format!("{other} is not a valid ProviderType.")));

@@ -12,6 +12,7 @@ pub mod details;
 pub mod oidc;
 pub mod providers;
 pub mod saml;
+pub mod saml_flow;
 pub mod users;
 
 use async_trait::async_trait;

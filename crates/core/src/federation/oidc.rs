@@ -27,19 +27,19 @@ pub const STATE_TTL_MS: i64 = 5 * 60_000;
 
 /// What travels through the upstream in `state`, sealed.
 #[derive(Debug, Serialize, Deserialize)]
-struct UpstreamState {
+pub(super) struct UpstreamState {
     /// Single-use id.
-    i: String,
+    pub(super) i: String,
     /// The provider's name.
-    ip: String,
+    pub(super) ip: String,
     /// The client's authorization request.
-    a: AuthorizeParams,
-    /// The nonce sent upstream.
-    n: String,
+    pub(super) a: AuthorizeParams,
+    /// The nonce sent upstream (SAML: the AuthnRequest's ID).
+    pub(super) n: String,
     /// The PKCE verifier.
-    v: String,
+    pub(super) v: String,
     /// Expiry, ms since the epoch.
-    x: i64,
+    pub(super) x: i64,
 }
 
 /// The Sign in with Apple key (the `.p8` file: PKCS #8, P-256), PEM or bare base64.
@@ -66,7 +66,7 @@ fn has_id_token(provider_type: &str) -> bool {
 
 /// A redirect back to the client with `error` and `error_description` (Cognito's form for
 /// federation failures, developer guide "Authorize endpoint").
-fn back(a: &Authorization, error: &str, description: &str) -> AuthorizeError {
+pub(super) fn back(a: &Authorization, error: &str, description: &str) -> AuthorizeError {
     let mut params = vec![("error_description", description), ("error", error)];
     if let Some(s) = a.state.as_deref() {
         params.push(("state", s));
@@ -78,7 +78,7 @@ fn back(a: &Authorization, error: &str, description: &str) -> AuthorizeError {
     ))
 }
 
-fn page(description: &str) -> AuthorizeError {
+pub(super) fn page(description: &str) -> AuthorizeError {
     AuthorizeError::Page {
         error: "invalid_request".into(),
         description: description.into(),
@@ -107,36 +107,66 @@ impl Tessera {
         Some(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref())))
     }
 
-    /// Where `/oauth2/authorize` sends the browser for a request naming an upstream
-    /// provider; `callback` is this domain's `/oauth2/idpresponse`.
-    pub fn upstream_authorize_url(
+    /// A new trip upstream for `params` through `provider`: random single-use id, nonce
+    /// and PKCE verifier, five minutes.
+    pub(super) fn new_upstream_state(
         &self,
         provider: &Provider,
         params: &AuthorizeParams,
-        callback: &str,
-    ) -> Result<String, CoreError> {
+    ) -> UpstreamState {
         let mut id = [0u8; 16];
         self.rng.fill(&mut id);
         let mut nonce = [0u8; 24];
         self.rng.fill(&mut nonce);
         let mut verifier = [0u8; 32];
         self.rng.fill(&mut verifier);
-        let st = UpstreamState {
+        UpstreamState {
             i: URL_SAFE_NO_PAD.encode(id),
             ip: provider.name.clone(),
             a: params.clone(),
             n: URL_SAFE_NO_PAD.encode(nonce),
             v: URL_SAFE_NO_PAD.encode(verifier),
             x: self.clock.now_millis() + STATE_TTL_MS,
-        };
+        }
+    }
+
+    /// The state, sealed with the server key (the `state` or `RelayState` sent upstream).
+    pub(super) fn seal_upstream_state(&self, st: &UpstreamState) -> Result<String, CoreError> {
         let plain =
-            serde_json::to_vec(&st).map_err(|_| CoreError::InvalidParameter("state".into()))?;
-        let state = URL_SAFE_NO_PAD.encode(self.sealer.seal(
+            serde_json::to_vec(st).map_err(|_| CoreError::InvalidParameter("state".into()))?;
+        Ok(URL_SAFE_NO_PAD.encode(self.sealer.seal(
             Purpose::HostedSession,
             b"upstream state",
             &plain,
             self.rng.as_ref(),
-        ));
+        )))
+    }
+
+    /// A state this server sealed and that has not expired.
+    pub(super) fn open_upstream_state(&self, sealed: &str) -> Option<UpstreamState> {
+        let sealed = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        let plain = self
+            .sealer
+            .open(Purpose::HostedSession, b"upstream state", &sealed)
+            .ok()?;
+        let st: UpstreamState = serde_json::from_slice(&plain).ok()?;
+        (st.x > self.clock.now_millis()).then_some(st)
+    }
+
+    /// Where `/oauth2/authorize` sends the browser for a request naming an upstream
+    /// provider; `callback` is this domain's `/oauth2/idpresponse` (for SAML,
+    /// `/saml2/idpresponse`).
+    pub async fn upstream_authorize_url(
+        &self,
+        provider: &Provider,
+        params: &AuthorizeParams,
+        callback: &str,
+    ) -> Result<String, CoreError> {
+        if provider.provider_type == super::details::SAML {
+            return self.saml_authorize_url(provider, params, callback).await;
+        }
+        let st = self.new_upstream_state(provider, params);
+        let state = self.seal_upstream_state(&st)?;
         let challenge = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
             &aws_lc_rs::digest::SHA256,
             st.v.as_bytes(),
@@ -179,17 +209,8 @@ impl Tessera {
     ) -> Result<(Authorization, HostedSession), AuthorizeError> {
         let st = form
             .get("state")
-            .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
-            .and_then(|sealed| {
-                self.sealer
-                    .open(Purpose::HostedSession, b"upstream state", &sealed)
-                    .ok()
-            })
-            .and_then(|plain| serde_json::from_slice::<UpstreamState>(&plain).ok())
+            .and_then(|s| self.open_upstream_state(s))
             .ok_or_else(|| page("Invalid state"))?;
-        if st.x <= self.clock.now_millis() {
-            return Err(page("Invalid state"));
-        }
         let a = self.check_authorize(route, &st.a).await?;
         // One use: a replayed answer finds its state spent, before any upstream call.
         match self

@@ -68,6 +68,7 @@ struct StoredProvider {
 /// A provider with its secrets opened, as the flows use it.
 #[derive(Debug, Clone)]
 pub struct Provider {
+    pub pool_id: String,
     pub name: String,
     pub provider_type: String,
     pub details: BTreeMap<String, String>,
@@ -112,7 +113,18 @@ pub(crate) fn default_subject_claim(provider_type: &str) -> &'static str {
     match provider_type {
         details::FACEBOOK => "id",
         details::AMAZON => "user_id",
+        details::SAML => super::saml::NAME_ID,
         _ => "sub",
+    }
+}
+
+/// The mapping as Cognito completes it: `username` from the upstream id, except for SAML,
+/// whose users are named by their NameID without a mapping.
+fn with_default_username(provider_type: &str, mapping: &mut BTreeMap<String, String>) {
+    if provider_type != details::SAML {
+        mapping
+            .entry("username".into())
+            .or_insert_with(|| default_subject_claim(provider_type).into());
     }
 }
 
@@ -205,6 +217,7 @@ impl Tessera {
             }
         }
         Ok(Provider {
+            pool_id: rec.pool_id.clone(),
             name: rec.key.clone(),
             provider_type: stored.provider_type,
             details,
@@ -226,6 +239,23 @@ impl Tessera {
             idp_identifiers: p.idp_identifiers.clone(),
             hidden: p.hidden.clone(),
         }
+    }
+
+    /// A SAML provider with EncryptedResponses shows the certificate its assertions are
+    /// encrypted to (the pool's).
+    async fn with_encryption_certificate(
+        &self,
+        pool_id: &str,
+        provider_type: &str,
+        mut d: BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, CoreError> {
+        if provider_type == details::SAML
+            && d.get("EncryptedResponses").map(String::as_str) == Some("true")
+        {
+            let c = self.signing_certificate(pool_id).await?;
+            d.insert("ActiveEncryptionCertificate".into(), c.certificate);
+        }
+        Ok(d)
     }
 
     /// The names of the pool's providers.
@@ -390,11 +420,13 @@ impl Tessera {
             self.upstream.as_ref(),
         )
         .await?;
-        mapping
-            .entry("username".into())
-            .or_insert_with(|| default_subject_claim(&req.provider_type).into());
+        with_default_username(&req.provider_type, &mut mapping);
+        let d = self
+            .with_encryption_certificate(&pool.id, &req.provider_type, d)
+            .await?;
         let now = self.clock.now_millis();
         let provider = Provider {
+            pool_id: pool.id.clone(),
             name: req.provider_name.clone(),
             provider_type: req.provider_type.clone(),
             details: d,
@@ -471,15 +503,15 @@ impl Tessera {
                 self.upstream.as_ref(),
             )
             .await?;
-            p.details = d;
+            p.details = self
+                .with_encryption_certificate(&pool.id, &p.provider_type, d)
+                .await?;
             p.hidden = hidden;
         }
         if let Some(m) = req.attribute_mapping {
             let mut mapping: BTreeMap<String, String> = m.into_iter().collect();
             check_mapping(&pool, &mapping)?;
-            mapping
-                .entry("username".into())
-                .or_insert_with(|| default_subject_claim(&p.provider_type).into());
+            with_default_username(&p.provider_type, &mut mapping);
             p.attribute_mapping = mapping;
         }
         let mut released = Vec::new();
@@ -655,26 +687,36 @@ impl Tessera {
     /// on first use (nodes that race agree on the one stored first).
     pub async fn get_signing_certificate(&self, pool_id: &str) -> Result<String, CoreError> {
         let pool = self.load_pool(pool_id).await?;
+        Ok(self.signing_certificate(&pool.id).await?.certificate)
+    }
+
+    /// The pool's SAML certificate (base64 DER) and its private key (PKCS #8 DER).
+    pub(crate) async fn saml_key(&self, pool_id: &str) -> Result<(String, Vec<u8>), CoreError> {
+        let c = self.signing_certificate(pool_id).await?;
+        let sealed = STANDARD.decode(&c.key).map_err(|_| corrupt_certificate())?;
+        let key = self
+            .sealer
+            .open(Purpose::SigningKey, pool_id.as_bytes(), &sealed)
+            .map_err(|_| corrupt_certificate())?;
+        Ok((c.certificate, key))
+    }
+
+    async fn signing_certificate(&self, pool_id: &str) -> Result<SigningCertificate, CoreError> {
         if let Some(rec) = self
             .store
-            .get_document(&pool.id, DocKind::SigningCertificate, "signing")
+            .get_document(pool_id, DocKind::SigningCertificate, "signing")
             .await?
         {
-            let c: SigningCertificate = read_doc(&rec)?;
-            return Ok(c.certificate);
+            return read_doc(&rec);
         }
-        let id = pool.id.clone();
+        let id = pool_id.to_string();
         let (der, key) = tokio::task::spawn_blocking(move || new_signing_certificate(&id))
             .await
-            .map_err(|_| {
-                CoreError::Storage(StoreError::Backend("key generation task failed".into()))
-            })?
-            .map_err(|_| {
-                CoreError::Storage(StoreError::Backend("certificate generation failed".into()))
-            })?;
+            .map_err(|_| corrupt_certificate())?
+            .map_err(|_| corrupt_certificate())?;
         let sealed = self.sealer.seal(
             Purpose::SigningKey,
-            pool.id.as_bytes(),
+            pool_id.as_bytes(),
             &key,
             self.rng.as_ref(),
         );
@@ -683,24 +725,29 @@ impl Tessera {
             key: STANDARD.encode(sealed),
         };
         let rec = new_doc(
-            &pool.id,
+            pool_id,
             DocKind::SigningCertificate,
             "signing",
             &cert,
             self.clock.now_millis(),
         )?;
         match self.store.insert_document(&rec).await {
-            Ok(()) => Ok(cert.certificate),
+            Ok(()) => Ok(cert),
             Err(StoreError::Conflict(_)) => {
                 let rec = self
                     .store
-                    .get_document(&pool.id, DocKind::SigningCertificate, "signing")
+                    .get_document(pool_id, DocKind::SigningCertificate, "signing")
                     .await?
                     .ok_or_else(|| crate::concurrent_modification("signing certificate"))?;
-                let c: SigningCertificate = read_doc(&rec)?;
-                Ok(c.certificate)
+                read_doc(&rec)
             }
             Err(e) => Err(e.into()),
         }
     }
+}
+
+fn corrupt_certificate() -> CoreError {
+    CoreError::Storage(StoreError::Backend(
+        "the pool's signing certificate could not be made or opened".into(),
+    ))
 }

@@ -27,6 +27,11 @@ fn callback_url(state: &AppState, site: &Site, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}/oauth2/idpresponse")
 }
 
+/// This domain's SAML assertion consumer, `/saml2/idpresponse`.
+fn saml_acs(state: &AppState, site: &Site, headers: &HeaderMap) -> String {
+    callback_url(state, site, headers).replace("/oauth2/idpresponse", "/saml2/idpresponse")
+}
+
 /// Sends the browser to the upstream provider `name` for the authorization request `p`.
 pub(super) async fn go(
     state: &AppState,
@@ -51,9 +56,15 @@ pub(super) async fn go(
     request.identity_provider = Some(provider.name.clone());
     request.idp_identifier = None;
     let callback = callback_url(state, site, headers);
+    let callback = if provider.provider_type == tessera_core::federation::details::SAML {
+        saml_acs(state, site, headers)
+    } else {
+        callback
+    };
     match state
         .core
         .upstream_authorize_url(&provider, &request, &callback)
+        .await
     {
         Ok(url) => redirect(&url),
         Err(_) => redirect(&tessera_core::Tessera::authorize_error(a, "server_error")),
@@ -113,5 +124,38 @@ pub(super) async fn idp_response_post(
             "invalid_request",
             "The form could not be read.",
         ),
+    }
+}
+
+/// `POST /saml2/idpresponse`: the SAML assertion consumer.
+pub(super) async fn saml_response(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    form: Result<
+        axum::extract::Form<HashMap<String, String>>,
+        axum::extract::rejection::FormRejection,
+    >,
+) -> Response {
+    let Ok(axum::extract::Form(form)) = form else {
+        return pages::error(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The form could not be read.",
+        );
+    };
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let acs = saml_acs(&state, &site, &headers);
+    match state.core.finish_saml(&site.route, &form, &acs).await {
+        Ok((a, session)) => {
+            let sealed = state.core.seal_hosted_session(&session);
+            let max_age = tessera_core::oauth::flow::SESSION_TTL_MS / 1000;
+            let cookie = site.cookie(SESSION_COOKIE, &sealed, max_age);
+            finish(&state, &site, &a, &session, Some(cookie)).await
+        }
+        Err(e) => authorize_error(e),
     }
 }

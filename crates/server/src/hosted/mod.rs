@@ -53,6 +53,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/oauth2/idpresponse",
             get(federation::idp_response_get).post(federation::idp_response_post),
         )
+        .route(
+            "/saml2/idpresponse",
+            axum::routing::post(federation::saml_response),
+        )
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userInfo", get(user_info).post(user_info))
         .route("/oauth2/revoke", axum::routing::post(revoke))

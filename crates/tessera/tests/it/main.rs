@@ -10,6 +10,7 @@ mod data_files;
 mod devices;
 mod export;
 mod federation;
+mod federation_saml;
 mod fidelity_config;
 mod fidelity_managed_login;
 mod fidelity_schema;

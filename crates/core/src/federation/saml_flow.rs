@@ -1,0 +1,214 @@
+//! SAML sign-in through managed login (developer guide, "SAML session initiation", "SAML
+//! IdP-initiated sign-in"): `/oauth2/authorize?identity_provider=…` sends an AuthnRequest
+//! with the HTTP-Redirect binding (signed with the pool's key when the provider asks for it)
+//! and a sealed RelayState; `/saml2/idpresponse` takes the posted response, checks it
+//! (`saml::verify_response`), spends the state and the assertion id once, and signs the
+//! federated user in. IdP-initiated responses (RelayState holding the authorization
+//! request) are taken only from providers with IDPInit.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::details::SAML;
+use super::oidc::{back, page};
+use super::providers::Provider;
+use super::saml::{self, Expect};
+use crate::oauth::domains::DomainRoute;
+use crate::oauth::flow::{Authorization, AuthorizeError, AuthorizeParams, HostedSession, percent};
+use crate::{CoreError, Tessera};
+
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+
+/// The SP entity id Cognito gives a pool (the assertions' Audience).
+pub fn sp_entity_id(pool_id: &str) -> String {
+    format!("urn:amazon:cognito:sp:{pool_id}")
+}
+
+fn bad_relay_state() -> AuthorizeError {
+    page("Invalid samlResponse or relayState from identity provider")
+}
+
+impl Tessera {
+    /// The IdP's sign-in URL with the AuthnRequest; `acs` is this domain's
+    /// `/saml2/idpresponse`.
+    pub(super) async fn saml_authorize_url(
+        &self,
+        provider: &Provider,
+        params: &AuthorizeParams,
+        acs: &str,
+    ) -> Result<String, CoreError> {
+        let sso = provider.detail("SSORedirectBindingURI").ok_or_else(|| {
+            CoreError::InvalidParameter("The SAML provider has no sign-in URL.".into())
+        })?;
+        let mut st = self.new_upstream_state(provider, params);
+        // The request's ID, which the answer must name in InResponseTo.
+        st.n = format!("_{}", hex::encode(&st.n));
+        let relay = self.seal_upstream_state(&st)?;
+        let pool_id = provider.pool_id.clone();
+        let request = saml::authn_request(
+            &st.n,
+            self.clock.now_secs(),
+            sso,
+            acs,
+            &sp_entity_id(&pool_id),
+        );
+        let mut query = format!(
+            "SAMLRequest={}&RelayState={}",
+            percent(&request),
+            percent(&relay)
+        );
+        if provider.detail("RequestSigningAlgorithm") == Some("rsa-sha256") {
+            // The HTTP-Redirect binding signs the query's octets, not the XML.
+            query.push_str(&format!("&SigAlg={}", percent(RSA_SHA256)));
+            let (_, key) = self.saml_key(&pool_id).await?;
+            let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&key).map_err(|_| {
+                CoreError::InvalidParameter("The pool's signing key is unusable.".into())
+            })?;
+            let mut sig = vec![0u8; pair.public_modulus_len()];
+            pair.sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                query.as_bytes(),
+                &mut sig,
+            )
+            .map_err(|_| CoreError::InvalidParameter("Signing the request failed.".into()))?;
+            query.push_str(&format!("&Signature={}", percent(&STANDARD.encode(sig))));
+        }
+        let sep = if sso.contains('?') { '&' } else { '?' };
+        Ok(format!("{sso}{sep}{query}"))
+    }
+
+    /// `/saml2/idpresponse`: the posted `SAMLResponse` and `RelayState`.
+    pub async fn finish_saml(
+        &self,
+        route: &DomainRoute,
+        form: &HashMap<String, String>,
+        acs: &str,
+    ) -> Result<(Authorization, HostedSession), AuthorizeError> {
+        let response = form
+            .get("SAMLResponse")
+            .filter(|r| !r.is_empty() && r.len() <= saml::MAX_RESPONSE * 4 / 3 + 4)
+            .ok_or_else(bad_relay_state)?;
+        let relay = form.get("RelayState").map(String::as_str).unwrap_or("");
+        // Ours (SP-initiated), or the authorization request itself (IdP-initiated).
+        let (params, request_id, state_id) = match self.open_upstream_state(relay) {
+            Some(st) => {
+                let mut a = st.a;
+                a.identity_provider = Some(st.ip);
+                (a, Some(st.n), Some((st.i, st.x)))
+            }
+            None => {
+                let p: AuthorizeParams =
+                    serde_urlencoded::from_str(relay).map_err(|_| bad_relay_state())?;
+                if p.identity_provider.is_none() && p.idp_identifier.is_none() {
+                    return Err(bad_relay_state());
+                }
+                (p, None, None)
+            }
+        };
+        let a = self.check_authorize(route, &params).await?;
+        let provider = match a.upstream.as_deref() {
+            Some(name) => match self.identity_provider(&a.pool.id, name).await {
+                Ok(Some(p)) if p.provider_type == SAML => p,
+                _ => return Err(bad_relay_state()),
+            },
+            None => return Err(bad_relay_state()),
+        };
+        if request_id.is_none() && provider.detail("IDPInit") != Some("true") {
+            return Err(back(
+                &a,
+                "invalid_request",
+                "IdP-initiated sign-in is not enabled for this identity provider.",
+            ));
+        }
+        if let Some((id, until)) = state_id {
+            match self
+                .use_once(&a.pool.id, format!("upstream:{id}"), until)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return Err(bad_relay_state()),
+                Err(_) => return Err(back(&a, "server_error", "Try again later.")),
+            }
+        }
+        let xml = STANDARD
+            .decode(response.split_whitespace().collect::<String>())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| back(&a, "invalid_request", "Invalid SAML response received."))?;
+        let certificates: Vec<Vec<u8>> = provider
+            .hidden
+            .saml_certificates
+            .iter()
+            .filter_map(|c| STANDARD.decode(c).ok())
+            .collect();
+        let key = if provider.detail("EncryptedResponses") == Some("true") {
+            match self.saml_key(&a.pool.id).await {
+                Ok((_, key)) => Some(key),
+                Err(_) => return Err(back(&a, "server_error", "Try again later.")),
+            }
+        } else {
+            None
+        };
+        let issuer = provider.hidden.saml_entity_id.clone().unwrap_or_default();
+        let audience = sp_entity_id(&a.pool.id);
+        let (acs_owned, now) = (acs.to_string(), self.clock.now_secs());
+        let checked = tokio::task::spawn_blocking(move || {
+            saml::verify_response(
+                &xml,
+                &certificates,
+                key.as_deref(),
+                &Expect {
+                    acs: &acs_owned,
+                    audience: &audience,
+                    issuer: &issuer,
+                    request_id: request_id.as_deref(),
+                    now,
+                },
+            )
+        })
+        .await
+        .map_err(|_| back(&a, "server_error", "Try again later."))?;
+        let asserted = checked.map_err(|reason| {
+            tracing::warn!(provider = %provider.name, %reason, "SAML response refused");
+            back(
+                &a,
+                "server_error",
+                &format!("Invalid SAML response received: {reason}."),
+            )
+        })?;
+        // An assertion signs in once.
+        match self
+            .use_once(
+                &a.pool.id,
+                format!("saml:{}:{}", provider.name, asserted.id),
+                asserted.not_on_or_after.saturating_mul(1000) + 120_000,
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(back(
+                    &a,
+                    "server_error",
+                    "Invalid SAML response received: the assertion was used already.",
+                ));
+            }
+            Err(_) => return Err(back(&a, "server_error", "Try again later.")),
+        }
+        let user = self
+            .federated_user(&a.pool, &a.client.client_id, &provider, &asserted.claims)
+            .await
+            .map_err(|e| match e {
+                CoreError::Storage(_) => back(&a, "server_error", "Try again later."),
+                e => back(&a, "invalid_request", &e.to_string()),
+            })?;
+        if !user.enabled {
+            return Err(back(&a, "invalid_request", "User is disabled."));
+        }
+        let session = self.new_hosted_session(&a.pool.id, &user.sub);
+        Ok((a, session))
+    }
+}

@@ -1,0 +1,396 @@
+//! SAML 2.0 federation through the real server, on both backends: the provider from its
+//! metadata, the signed HTTP-Redirect AuthnRequest, responses signed here with bergshamra
+//! (the IdP's key and certificate are the core fixtures'), SP- and IdP-initiated sign-in,
+//! and the refusals: replayed, tampered, unsolicited without IDPInit, wrong audience.
+//! e2e/js/saml.test.mjs does the same with npm's samlify as the IdP.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_cognitoidentityprovider::types::{IdentityProviderTypeType, OAuthFlowType};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+
+use crate::harness::{Backend, TestServer, code};
+use crate::oauth::{Browser, CALLBACK, claims, url};
+
+const IDP: &str = "http://idp.test/metadata";
+const SSO: &str = "https://idp.test/sso";
+
+fn fixture(name: &str) -> String {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/src/federation/testdata/saml/"
+    );
+    std::fs::read_to_string(format!("{dir}{name}")).unwrap()
+}
+
+fn cert_b64() -> String {
+    fixture("idp.crt")
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect()
+}
+
+fn metadata() -> String {
+    format!(
+        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{SSO}"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>"#,
+        cert_b64()
+    )
+}
+
+fn iso(secs: i64) -> String {
+    tessera_core::federation::saml::format_instant(secs)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A Response whose Assertion is signed with the IdP fixture's key.
+fn response(
+    acs: &str,
+    audience: &str,
+    in_response_to: Option<&str>,
+    name_id: &str,
+    assertion_id: &str,
+) -> String {
+    let t = now();
+    let irt = in_response_to
+        .map(|r| format!(r#" InResponseTo="{r}""#))
+        .unwrap_or_default();
+    let template = format!(
+        r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{assertion_id}" Version="2.0" IssueInstant="{now}" Destination="{acs}"{irt}><saml:Issuer>{IDP}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="{assertion_id}" Version="2.0" IssueInstant="{now}"><saml:Issuer>{IDP}</saml:Issuer><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{assertion_id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData{irt} NotOnOrAfter="{later}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{before}" NotOnOrAfter="{later}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{now}" SessionIndex="_s1"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement><saml:Attribute Name="email"><saml:AttributeValue>{name_id}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="displayName"><saml:AttributeValue>Ada Lovelace</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"##,
+        now = iso(t),
+        before = iso(t - 60),
+        later = iso(t + 300),
+        cert = cert_b64(),
+    );
+    let mut keys = bergshamra_keys::KeysManager::new();
+    keys.add_key(
+        bergshamra_keys::loader::load_pem_auto(fixture("idp.key").as_bytes(), None).unwrap(),
+    );
+    let ctx = bergshamra_dsig::DsigContext::new(keys);
+    bergshamra_dsig::sign::sign(&ctx, &template).unwrap()
+}
+
+struct Setup {
+    pool: String,
+    base: String,
+    client: String,
+    secret: String,
+}
+
+async fn setup(srv: &TestServer) -> Setup {
+    let c = &srv.idp;
+    let pool = c
+        .create_user_pool()
+        .pool_name("saml")
+        .username_configuration(
+            aws_sdk_cognitoidentityprovider::types::UsernameConfigurationType::builder()
+                .case_sensitive(false)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let domain = format!("saml-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    c.create_user_pool_domain()
+        .user_pool_id(&pool)
+        .domain(&domain)
+        .send()
+        .await
+        .unwrap();
+    for (name, idp_init) in [("Corp", "true"), ("Strict", "false")] {
+        c.create_identity_provider()
+            .user_pool_id(&pool)
+            .provider_name(name)
+            .provider_type(IdentityProviderTypeType::Saml)
+            .provider_details("MetadataFile", metadata())
+            .provider_details("IDPInit", idp_init)
+            .provider_details("RequestSigningAlgorithm", "rsa-sha256")
+            .attribute_mapping("email", "email")
+            .attribute_mapping("name", "displayName")
+            .send()
+            .await
+            .unwrap();
+    }
+    let client = c
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("web")
+        .generate_secret(true)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_scopes("email")
+        .callback_urls(CALLBACK)
+        .supported_identity_providers("Corp")
+        .supported_identity_providers("Strict")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    Setup {
+        pool,
+        base: format!("{}/domain/{domain}", srv.url),
+        client: client.client_id.unwrap(),
+        secret: client.client_secret.unwrap(),
+    }
+}
+
+fn params_of(location: &str) -> HashMap<String, String> {
+    let q = location.split_once('?').map_or("", |(_, q)| q);
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `/oauth2/authorize` for `provider`: the AuthnRequest's ID and the RelayState, after
+/// checking the request and its signature.
+async fn to_idp(srv: &TestServer, s: &Setup, provider: &str) -> (String, String) {
+    let mut b = Browser::new();
+    let a = b
+        .get(&url(
+            &s.base,
+            "/oauth2/authorize",
+            &[
+                ("response_type", "code"),
+                ("client_id", &s.client),
+                ("redirect_uri", CALLBACK),
+                ("state", "st-9"),
+                ("scope", "openid email"),
+                ("identity_provider", provider),
+            ],
+        ))
+        .await;
+    assert_eq!(a.status, 302, "{}", a.body);
+    let loc = a.location.unwrap();
+    assert!(loc.starts_with(&format!("{SSO}?SAMLRequest=")), "{loc}");
+    // The signature over the query's octets, with the pool's certificate.
+    let (signed, sig) = loc
+        .split_once("?")
+        .unwrap()
+        .1
+        .rsplit_once("&Signature=")
+        .unwrap();
+    let sig = STANDARD
+        .decode(
+            url::form_urlencoded::parse(format!("s={sig}").as_bytes())
+                .next()
+                .unwrap()
+                .1
+                .as_bytes(),
+        )
+        .unwrap();
+    let cert = srv
+        .idp
+        .get_signing_certificate()
+        .user_pool_id(&s.pool)
+        .send()
+        .await
+        .unwrap()
+        .certificate
+        .unwrap();
+    let x509 = openssl::x509::X509::from_der(&STANDARD.decode(cert).unwrap()).unwrap();
+    let public = x509.public_key().unwrap();
+    let mut verifier =
+        openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &public).unwrap();
+    verifier.update(signed.as_bytes()).unwrap();
+    assert!(
+        verifier.verify(&sig).unwrap(),
+        "the AuthnRequest's signature"
+    );
+    let p = params_of(&loc);
+    assert_eq!(
+        p["SigAlg"],
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    );
+    let xml = miniz_oxide::inflate::decompress_to_vec(&STANDARD.decode(&p["SAMLRequest"]).unwrap())
+        .unwrap();
+    let xml = String::from_utf8(xml).unwrap();
+    assert!(
+        xml.contains(&format!("urn:amazon:cognito:sp:{}", s.pool)),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("{}/saml2/idpresponse", s.base)));
+    let id = xml.split("ID=\"").nth(1).unwrap();
+    let id = id[..id.find('"').unwrap()].to_string();
+    (id, p["RelayState"].clone())
+}
+
+async fn post(s: &Setup, xml: &str, relay: &str) -> crate::oauth::Answer {
+    let mut b = Browser::new();
+    b.post(
+        &format!("{}/saml2/idpresponse", s.base),
+        &[
+            ("SAMLResponse", &STANDARD.encode(xml)),
+            ("RelayState", relay),
+        ],
+    )
+    .await
+}
+
+async fn tokens(s: &Setup, code: &str) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", s.base))
+        .basic_auth(&s.client, Some(&s.secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+async fn run(backend: Backend) {
+    let Some(srv) =
+        TestServer::start_custom(backend, Arc::new(tessera_core::clock::SystemClock), |_| {}).await
+    else {
+        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let s = setup(&srv).await;
+    let acs = format!("{}/saml2/idpresponse", s.base);
+    let audience = format!("urn:amazon:cognito:sp:{}", s.pool);
+    let d = srv
+        .idp
+        .describe_identity_provider()
+        .user_pool_id(&s.pool)
+        .provider_name("Corp")
+        .send()
+        .await
+        .unwrap()
+        .identity_provider
+        .unwrap();
+    assert_eq!(d.provider_details.unwrap()["SSORedirectBindingURI"], SSO);
+    let bad = srv
+        .idp
+        .create_identity_provider()
+        .user_pool_id(&s.pool)
+        .provider_name("Broken")
+        .provider_type(IdentityProviderTypeType::Saml)
+        .provider_details("MetadataFile", "<not-metadata/>")
+        .send()
+        .await;
+    assert_eq!(code(bad), "InvalidParameterException");
+
+    // SP-initiated.
+    let (id, relay) = to_idp(&srv, &s, "Corp").await;
+    let xml = response(&acs, &audience, Some(&id), "Ada@Example.com", "_a1");
+    let done = post(&s, &xml, &relay).await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    assert_eq!(
+        done.param("state").as_deref(),
+        Some("st-9"),
+        "{:?}",
+        done.location
+    );
+    let t = tokens(&s, &done.param("code").unwrap()).await;
+    let id_token = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(id_token["cognito:username"], "corp_ada@example.com");
+    assert_eq!(id_token["email"], "Ada@Example.com");
+    assert_eq!(id_token["name"], "Ada Lovelace");
+    assert_eq!(id_token["identities"][0]["providerType"], "SAML");
+    assert_eq!(id_token["cognito:groups"][0], format!("{}_Corp", s.pool));
+
+    // The same response again: the state is spent.
+    let again = post(&s, &xml, &relay).await;
+    assert!(again.param("code").is_none(), "{:?}", again.location);
+    // A new request answered with an old assertion: the assertion is spent.
+    let (id2, relay2) = to_idp(&srv, &s, "Corp").await;
+    let replay = response(&acs, &audience, Some(&id2), "Ada@Example.com", "_a1");
+    let r = post(&s, &replay, &relay2).await;
+    assert_eq!(
+        r.param("error").as_deref(),
+        Some("server_error"),
+        "{:?}",
+        r.location
+    );
+    // Tampered after signing.
+    let (id3, relay3) = to_idp(&srv, &s, "Corp").await;
+    let tampered = response(&acs, &audience, Some(&id3), "eve@example.com", "_a3").replace(
+        "eve@example.com</saml:NameID>",
+        "admin@example.com</saml:NameID>",
+    );
+    let r = post(&s, &tampered, &relay3).await;
+    assert!(
+        r.param("code").is_none() && r.param("error").is_some(),
+        "{:?}",
+        r.location
+    );
+    // For another pool.
+    let (id4, relay4) = to_idp(&srv, &s, "Corp").await;
+    let other = response(
+        &acs,
+        "urn:amazon:cognito:sp:us-east-1_OTHER",
+        Some(&id4),
+        "x@example.com",
+        "_a4",
+    );
+    let r = post(&s, &other, &relay4).await;
+    assert!(
+        r.param("code").is_none() && r.param("error").is_some(),
+        "{:?}",
+        r.location
+    );
+
+    // IdP-initiated: allowed by Corp (IDPInit), refused by Strict.
+    let relay_for = |provider: &str| {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("identity_provider", provider),
+                ("client_id", s.client.as_str()),
+                ("redirect_uri", CALLBACK),
+                ("response_type", "code"),
+                ("scope", "openid email"),
+            ])
+            .finish()
+    };
+    let unsolicited = response(&acs, &audience, None, "grace@example.com", "_a5");
+    let r = post(&s, &unsolicited, &relay_for("Corp")).await;
+    let code_ = r
+        .param("code")
+        .unwrap_or_else(|| panic!("{:?} {}", r.location, r.body));
+    let t = tokens(&s, &code_).await;
+    assert_eq!(
+        claims(t["id_token"].as_str().unwrap())["cognito:username"],
+        "corp_grace@example.com"
+    );
+    let unsolicited = response(&acs, &audience, None, "grace@example.com", "_a6");
+    let r = post(&s, &unsolicited, &relay_for("Strict")).await;
+    assert!(r.param("code").is_none(), "{:?}", r.location);
+    // A RelayState that is neither ours nor a request.
+    let r = post(&s, &unsolicited, "garbage").await;
+    assert_eq!(r.status, 400);
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn saml_sign_in_sqlite() {
+    run(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn saml_sign_in_postgres() {
+    run(Backend::Postgres).await;
+}
