@@ -7,6 +7,8 @@
 # oidc-provider as an external OpenID provider (identity-pools.test.mjs, amplify-identity.test.mjs).
 # User-pool federation (federation.test.mjs): oidc-provider as the upstream of an OIDC identity
 # provider and of a Google one, openid-client as the relying party, the user in Chromium.
+# SAML federation (saml.test.mjs): npm's samlify as the SAML identity provider (its keys made with
+# the openssl command), Tessera as the service provider, the user in Chromium.
 #
 # Needs a running tessera: TESSERA_URL, TESSERA_AKID and TESSERA_SECRET, as e2e/run.sh exports
 # them, and TESSERA_BIN, the tessera binary (gate-browser.test.mjs starts `tessera gate`,
@@ -70,4 +72,4 @@ node build.mjs
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node --test --test-concurrency=1 --test-timeout=180000 \
   smoke.test.mjs identity-js.test.mjs mfa.test.mjs devices.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs passkeys.test.mjs oauth.test.mjs gate-browser.test.mjs triggers.test.mjs tls.test.mjs \
-  identity-pools.test.mjs amplify-identity.test.mjs federation.test.mjs
+  identity-pools.test.mjs amplify-identity.test.mjs federation.test.mjs saml.test.mjs
