@@ -154,6 +154,8 @@ pub struct Asserted {
     /// The NameID under [`NAME_ID`] and each attribute by name (several values joined with
     /// commas).
     pub claims: Map<String, Value>,
+    /// The AuthnStatement's SessionIndex (named again by single logout).
+    pub session_index: Option<String>,
 }
 
 /// Checks a SAML Response (the XML) against the IdP's certificates (DER) and `expect`;
@@ -286,10 +288,13 @@ pub fn verify_response(
             claims.insert(name, Value::String(values.join(",")));
         }
     }
+    let session_index =
+        child(&doc, a, SAML, "AuthnStatement").and_then(|s| attr(&doc, s, "SessionIndex"));
     Ok(Asserted {
         id,
         not_on_or_after,
         claims,
+        session_index,
     })
 }
 
@@ -303,6 +308,101 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     }
     out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+/// The HTTP-Redirect binding's `SAMLRequest` for single logout: a LogoutRequest, deflated,
+/// base64.
+pub fn logout_request(
+    id: &str,
+    issue_instant: i64,
+    destination: &str,
+    sp: &str,
+    name_id: &str,
+    session_index: Option<&str>,
+) -> String {
+    let index = session_index
+        .map(|i| format!("<samlp:SessionIndex>{}</samlp:SessionIndex>", escape(i)))
+        .unwrap_or_default();
+    let xml = format!(
+        r#"<samlp:LogoutRequest xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="{id}" Version="2.0" IssueInstant="{}" Destination="{}"><saml:Issuer>{}</saml:Issuer><saml:NameID>{}</saml:NameID>{index}</samlp:LogoutRequest>"#,
+        format_instant(issue_instant),
+        escape(destination),
+        escape(sp),
+        escape(name_id),
+    );
+    deflate_b64(&xml)
+}
+
+/// The HTTP-Redirect binding's `SAMLResponse` answering an IdP's LogoutRequest.
+pub fn logout_response(
+    id: &str,
+    issue_instant: i64,
+    destination: &str,
+    sp: &str,
+    in_response_to: &str,
+) -> String {
+    let xml = format!(
+        r#"<samlp:LogoutResponse xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="{id}" Version="2.0" IssueInstant="{}" Destination="{}" InResponseTo="{}"><saml:Issuer>{}</saml:Issuer><samlp:Status><samlp:StatusCode Value="{SUCCESS}"/></samlp:Status></samlp:LogoutResponse>"#,
+        format_instant(issue_instant),
+        escape(destination),
+        escape(in_response_to),
+        escape(sp),
+    );
+    deflate_b64(&xml)
+}
+
+fn deflate_b64(xml: &str) -> String {
+    STANDARD.encode(miniz_oxide::deflate::compress_to_vec(xml.as_bytes(), 6))
+}
+
+/// A redirect-binding message's XML (base64, deflated).
+pub fn inflate_b64(b64: &str) -> Option<String> {
+    let raw = STANDARD
+        .decode(b64.split_whitespace().collect::<String>())
+        .ok()?;
+    let xml = miniz_oxide::inflate::decompress_to_vec_with_limit(&raw, MAX_RESPONSE).ok()?;
+    String::from_utf8(xml).ok()
+}
+
+/// Checks a redirect-binding signature: RSA-SHA256 over the query's octets up to
+/// `&Signature=`, with one of the IdP's certificates.
+pub fn redirect_signature_ok(signed: &str, signature_b64: &str, certificates: &[Vec<u8>]) -> bool {
+    let Ok(sig) = STANDARD.decode(signature_b64) else {
+        return false;
+    };
+    certificates.iter().any(|der| {
+        openssl::x509::X509::from_der(der)
+            .ok()
+            .and_then(|c| c.public_key().ok())
+            .and_then(|k| {
+                let mut v =
+                    openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &k)
+                        .ok()?;
+                v.update(signed.as_bytes()).ok()?;
+                v.verify(&sig).ok()
+            })
+            .unwrap_or(false)
+    })
+}
+
+/// A LogoutRequest's ID, Issuer and NameID (the caller checks the signature).
+pub fn parse_logout_request(xml: &str) -> Result<(String, String, String), String> {
+    let doc = parse(xml)?;
+    let root = doc.document_element().ok_or("empty")?;
+    if !doc
+        .element(root)
+        .is_some_and(|e| e.matches_name_ns(SAMLP, "LogoutRequest"))
+    {
+        return Err("not a LogoutRequest".into());
+    }
+    let id = attr(&doc, root, "ID").ok_or("no ID")?;
+    let issuer = child(&doc, root, SAML, "Issuer")
+        .map(|i| text(&doc, i))
+        .ok_or("no Issuer")?;
+    let name_id = child(&doc, root, SAML, "NameID")
+        .map(|n| text(&doc, n))
+        .ok_or("no NameID")?;
+    Ok((id, issuer, name_id))
 }
 
 /// The HTTP-Redirect binding's `SAMLRequest`: the AuthnRequest, deflated, base64.
@@ -320,7 +420,7 @@ pub fn authn_request(
         escape(acs),
         escape(sp),
     );
-    STANDARD.encode(miniz_oxide::deflate::compress_to_vec(xml.as_bytes(), 6))
+    deflate_b64(&xml)
 }
 
 fn escape(s: &str) -> String {

@@ -54,15 +54,25 @@ impl Tessera {
             acs,
             &sp_entity_id(&pool_id),
         );
-        let mut query = format!(
+        let query = format!(
             "SAMLRequest={}&RelayState={}",
             percent(&request),
             percent(&relay)
         );
+        self.redirect_binding(provider, sso, query).await
+    }
+
+    /// `destination` with the redirect binding's `query`, signed (RSA-SHA256 over the
+    /// query's octets, with the pool's key) when the provider's RequestSigningAlgorithm asks.
+    async fn redirect_binding(
+        &self,
+        provider: &Provider,
+        destination: &str,
+        mut query: String,
+    ) -> Result<String, CoreError> {
         if provider.detail("RequestSigningAlgorithm") == Some("rsa-sha256") {
-            // The HTTP-Redirect binding signs the query's octets, not the XML.
             query.push_str(&format!("&SigAlg={}", percent(RSA_SHA256)));
-            let (_, key) = self.saml_key(&pool_id).await?;
+            let (_, key) = self.saml_key(&provider.pool_id).await?;
             let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&key).map_err(|_| {
                 CoreError::InvalidParameter("The pool's signing key is unusable.".into())
             })?;
@@ -76,8 +86,130 @@ impl Tessera {
             .map_err(|_| CoreError::InvalidParameter("Signing the request failed.".into()))?;
             query.push_str(&format!("&Signature={}", percent(&STANDARD.encode(sig))));
         }
-        let sep = if sso.contains('?') { '&' } else { '?' };
-        Ok(format!("{sso}{sep}{query}"))
+        let sep = if destination.contains('?') { '&' } else { '?' };
+        Ok(format!("{destination}{sep}{query}"))
+    }
+
+    /// `/logout` for a session a SAML provider with IDPSignout signed in: where the browser
+    /// goes to sign out at the IdP (a LogoutRequest), `target` being where it ends up after.
+    pub async fn saml_logout_url(
+        &self,
+        session: &HostedSession,
+        target: &str,
+    ) -> Result<Option<String>, CoreError> {
+        let Some(fed) = &session.saml else {
+            return Ok(None);
+        };
+        let Some(provider) = self.identity_provider(&session.p, &fed.provider).await? else {
+            return Ok(None);
+        };
+        let Some(slo) = provider.detail("SLORedirectBindingURI") else {
+            return Ok(None);
+        };
+        if provider.detail("IDPSignout") != Some("true") {
+            return Ok(None);
+        }
+        let params = AuthorizeParams {
+            redirect_uri: Some(target.to_string()),
+            ..Default::default()
+        };
+        let mut st = self.new_upstream_state(&provider, &params);
+        st.n = format!("_{}", hex::encode(&st.n));
+        let relay = self.seal_upstream_state(&st)?;
+        let request = saml::logout_request(
+            &st.n,
+            self.clock.now_secs(),
+            slo,
+            &sp_entity_id(&session.p),
+            &fed.name_id,
+            fed.session_index.as_deref(),
+        );
+        let query = format!(
+            "SAMLRequest={}&RelayState={}",
+            percent(&request),
+            percent(&relay)
+        );
+        Ok(Some(self.redirect_binding(&provider, slo, query).await?))
+    }
+
+    /// `/saml2/logout` (HTTP-Redirect binding): the IdP's LogoutResponse to our request (the
+    /// browser goes on to the client's sign-out URL), or its own signed LogoutRequest (the
+    /// browser goes back to the IdP with our LogoutResponse). Either way the caller ends the
+    /// session. `raw_query` is the request's query as sent (its signature covers it).
+    pub async fn saml_logout(
+        &self,
+        route: &DomainRoute,
+        query: &HashMap<String, String>,
+        raw_query: &str,
+    ) -> Result<String, AuthorizeError> {
+        let signed_part = raw_query
+            .split_once("&Signature=")
+            .map(|(signed, _)| signed);
+        if query.contains_key("SAMLResponse") {
+            let st = query
+                .get("RelayState")
+                .and_then(|r| self.open_upstream_state(r))
+                .ok_or_else(bad_relay_state)?;
+            let provider = match self.identity_provider(&route.pool_id, &st.ip).await {
+                Ok(Some(p)) => p,
+                _ => return Err(bad_relay_state()),
+            };
+            if let (Some(sig), Some(signed)) = (query.get("Signature"), signed_part)
+                && !saml::redirect_signature_ok(signed, sig, &certificates(&provider))
+            {
+                return Err(bad_relay_state());
+            }
+            return st.a.redirect_uri.ok_or_else(bad_relay_state);
+        }
+        let request = query
+            .get("SAMLRequest")
+            .and_then(|r| saml::inflate_b64(r))
+            .ok_or_else(bad_relay_state)?;
+        let (id, issuer, _name_id) =
+            saml::parse_logout_request(&request).map_err(|_| bad_relay_state())?;
+        let providers = self
+            .provider_names(&route.pool_id)
+            .await
+            .map_err(|_| bad_relay_state())?;
+        let mut found = None;
+        for name in providers {
+            if let Ok(Some(p)) = self.identity_provider(&route.pool_id, &name).await
+                && p.provider_type == SAML
+                && p.hidden.saml_entity_id.as_deref() == Some(issuer.as_str())
+            {
+                found = Some(p);
+                break;
+            }
+        }
+        let provider = found.ok_or_else(bad_relay_state)?;
+        // An IdP's logout request must be signed by it.
+        let signed = match (query.get("Signature"), signed_part) {
+            (Some(sig), Some(signed)) => {
+                saml::redirect_signature_ok(signed, sig, &certificates(&provider))
+            }
+            _ => false,
+        };
+        let slo = provider.detail("SLORedirectBindingURI");
+        if !signed || provider.detail("IDPSignout") != Some("true") || slo.is_none() {
+            return Err(bad_relay_state());
+        }
+        let slo = slo.unwrap_or_default();
+        let mut raw = [0u8; 16];
+        self.rng.fill(&mut raw);
+        let response = saml::logout_response(
+            &format!("_{}", hex::encode(raw)),
+            self.clock.now_secs(),
+            slo,
+            &sp_entity_id(&route.pool_id),
+            &id,
+        );
+        let mut q = format!("SAMLResponse={}", percent(&response));
+        if let Some(relay) = query.get("RelayState") {
+            q.push_str(&format!("&RelayState={}", percent(relay)));
+        }
+        self.redirect_binding(&provider, slo, q)
+            .await
+            .map_err(|_| bad_relay_state())
     }
 
     /// `/saml2/idpresponse`: the posted `SAMLResponse` and `RelayState`.
@@ -138,12 +270,7 @@ impl Tessera {
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| back(&a, "invalid_request", "Invalid SAML response received."))?;
-        let certificates: Vec<Vec<u8>> = provider
-            .hidden
-            .saml_certificates
-            .iter()
-            .filter_map(|c| STANDARD.decode(c).ok())
-            .collect();
+        let certificates = certificates(&provider);
         let key = if provider.detail("EncryptedResponses") == Some("true") {
             match self.saml_key(&a.pool.id).await {
                 Ok((_, key)) => Some(key),
@@ -208,7 +335,26 @@ impl Tessera {
         if !user.enabled {
             return Err(back(&a, "invalid_request", "User is disabled."));
         }
-        let session = self.new_hosted_session(&a.pool.id, &user.sub);
+        let mut session = self.new_hosted_session(&a.pool.id, &user.sub);
+        session.saml = Some(crate::oauth::flow::SamlSession {
+            provider: provider.name.clone(),
+            name_id: asserted
+                .claims
+                .get(saml::NAME_ID)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            session_index: asserted.session_index.clone(),
+        });
         Ok((a, session))
     }
+}
+
+fn certificates(provider: &Provider) -> Vec<Vec<u8>> {
+    provider
+        .hidden
+        .saml_certificates
+        .iter()
+        .filter_map(|c| STANDARD.decode(c).ok())
+        .collect()
 }

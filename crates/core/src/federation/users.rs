@@ -58,7 +58,12 @@ fn identity_entry(provider: &Provider, user_id: &str, now_ms: i64) -> Value {
         "userId": user_id,
         "providerName": provider.name,
         "providerType": provider.provider_type,
-        "issuer": provider.detail("oidc_issuer").filter(|_| provider.provider_type == super::details::OIDC),
+        // The IdP's issuer for OIDC and SAML providers, null for the social ones (F7).
+        "issuer": match provider.provider_type.as_str() {
+            super::details::OIDC => provider.detail("oidc_issuer").map(str::to_string),
+            super::details::SAML => provider.hidden.saml_entity_id.clone(),
+            _ => None,
+        },
         "primary": true,
         "dateCreated": now_ms,
     })

@@ -93,6 +93,18 @@ pub struct HostedSession {
     pub t: i64,
     /// Expiry, ms since the epoch.
     pub x: i64,
+    /// A SAML sign-in: the provider, NameID and SessionIndex single logout names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saml: Option<SamlSession>,
+}
+
+/// The SAML side of a hosted session (for single logout).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SamlSession {
+    pub provider: String,
+    pub name_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_index: Option<String>,
 }
 
 /// What an authorization code stands for (stored by digest).
@@ -414,6 +426,7 @@ impl Tessera {
             s: sub.to_string(),
             t: now.div_euclid(1000),
             x: now + SESSION_TTL_MS,
+            saml: None,
         }
     }
 

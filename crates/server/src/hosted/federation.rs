@@ -159,3 +159,28 @@ pub(super) async fn saml_response(
         Err(e) => authorize_error(e),
     }
 }
+
+/// `GET /saml2/logout`: the IdP's answer to our LogoutRequest, or its own LogoutRequest.
+/// The session ends either way.
+pub(super) async fn saml_logout(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let site = match site(&state, &params, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let raw = uri.query().unwrap_or_default();
+    match state.core.saml_logout(&site.route, &query, raw).await {
+        Ok(location) => {
+            let mut r = redirect(&location);
+            r.headers_mut()
+                .append(header::SET_COOKIE, site.cookie(SESSION_COOKIE, "", 0));
+            r
+        }
+        Err(e) => authorize_error(e),
+    }
+}

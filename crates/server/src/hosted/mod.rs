@@ -57,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/saml2/idpresponse",
             axum::routing::post(federation::saml_response),
         )
+        .route("/saml2/logout", get(federation::saml_logout))
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userInfo", get(user_info).post(user_info))
         .route("/oauth2/revoke", axum::routing::post(revoke))
@@ -604,6 +605,18 @@ async fn logout(
     });
     match target {
         Ok(location) => {
+            // A SAML sign-in with IDPSignout signs out at the IdP first (it sends the
+            // browser back to /saml2/logout, which goes on to `location`).
+            let location = match current_session(&state, &site, &headers) {
+                Some(session) => state
+                    .core
+                    .saml_logout_url(&session, &location)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(location),
+                None => location,
+            };
             let mut r = redirect(&location);
             r.headers_mut()
                 .append(header::SET_COOKIE, site.cookie(SESSION_COOKIE, "", 0));

@@ -13,10 +13,11 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::harness::{Backend, TestServer, code};
-use crate::oauth::{Browser, CALLBACK, claims, url};
+use crate::oauth::{Browser, CALLBACK, LOGOUT, claims, url};
 
 const IDP: &str = "http://idp.test/metadata";
 const SSO: &str = "https://idp.test/sso";
+const SLO: &str = "https://idp.test/slo";
 
 fn fixture(name: &str) -> String {
     let dir = concat!(
@@ -38,6 +39,7 @@ fn metadata() -> String {
         r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP}">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{SLO}"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{SSO}"/>
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>"#,
@@ -122,6 +124,7 @@ async fn setup(srv: &TestServer) -> Setup {
             .provider_type(IdentityProviderTypeType::Saml)
             .provider_details("MetadataFile", metadata())
             .provider_details("IDPInit", idp_init)
+            .provider_details("IDPSignout", "true")
             .provider_details("RequestSigningAlgorithm", "rsa-sha256")
             .attribute_mapping("email", "email")
             .attribute_mapping("name", "displayName")
@@ -139,6 +142,7 @@ async fn setup(srv: &TestServer) -> Setup {
         .allowed_o_auth_scopes("openid")
         .allowed_o_auth_scopes("email")
         .callback_urls(CALLBACK)
+        .logout_urls(LOGOUT)
         .supported_identity_providers("Corp")
         .supported_identity_providers("Strict")
         .send()
@@ -235,7 +239,10 @@ async fn to_idp(srv: &TestServer, s: &Setup, provider: &str) -> (String, String)
 }
 
 async fn post(s: &Setup, xml: &str, relay: &str) -> crate::oauth::Answer {
-    let mut b = Browser::new();
+    post_in(&mut Browser::new(), s, xml, relay).await
+}
+
+async fn post_in(b: &mut Browser, s: &Setup, xml: &str, relay: &str) -> crate::oauth::Answer {
     b.post(
         &format!("{}/saml2/idpresponse", s.base),
         &[
@@ -297,7 +304,8 @@ async fn run(backend: Backend) {
     // SP-initiated.
     let (id, relay) = to_idp(&srv, &s, "Corp").await;
     let xml = response(&acs, &audience, Some(&id), "Ada@Example.com", "_a1");
-    let done = post(&s, &xml, &relay).await;
+    let mut browser = Browser::new();
+    let done = post_in(&mut browser, &s, &xml, &relay).await;
     assert_eq!(done.status, 302, "{}", done.body);
     assert_eq!(
         done.param("state").as_deref(),
@@ -311,6 +319,7 @@ async fn run(backend: Backend) {
     assert_eq!(id_token["email"], "Ada@Example.com");
     assert_eq!(id_token["name"], "Ada Lovelace");
     assert_eq!(id_token["identities"][0]["providerType"], "SAML");
+    assert_eq!(id_token["identities"][0]["issuer"], IDP);
     assert_eq!(id_token["cognito:groups"][0], format!("{}_Corp", s.pool));
 
     // The same response again: the state is spent.
@@ -353,6 +362,81 @@ async fn run(backend: Backend) {
         "{:?}",
         r.location
     );
+
+    // Single logout: /logout sends a signed LogoutRequest naming the NameID and session to
+    // the IdP, whose answer at /saml2/logout goes on to the client's sign-out URL.
+    assert!(browser.cookies.contains_key("tessera_session"));
+    let out = browser
+        .get(&url(
+            &s.base,
+            "/logout",
+            &[("client_id", &s.client), ("logout_uri", LOGOUT)],
+        ))
+        .await;
+    assert_eq!(out.status, 302);
+    let loc = out.location.unwrap();
+    assert!(loc.starts_with(&format!("{SLO}?SAMLRequest=")), "{loc}");
+    assert!(!browser.cookies.contains_key("tessera_session"));
+    let p = params_of(&loc);
+    assert!(p.contains_key("Signature"));
+    let request = tessera_core::federation::saml::inflate_b64(&p["SAMLRequest"]).unwrap();
+    assert!(
+        request.contains("<saml:NameID>Ada@Example.com</saml:NameID>"),
+        "{request}"
+    );
+    assert!(request.contains("<samlp:SessionIndex>_s1</samlp:SessionIndex>"));
+    let answered = browser
+        .get(&url(
+            &s.base,
+            "/saml2/logout",
+            &[
+                ("SAMLResponse", "s6nQtwMA"),
+                ("RelayState", &p["RelayState"]),
+            ],
+        ))
+        .await;
+    assert_eq!(answered.location.as_deref(), Some(LOGOUT));
+    // The IdP's own logout request: signed, answered with a LogoutResponse; unsigned, refused.
+    let idp_request = {
+        let xml = format!(
+            r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_idplo1" Version="2.0" IssueInstant="{}"><saml:Issuer>{IDP}</saml:Issuer><saml:NameID>Ada@Example.com</saml:NameID></samlp:LogoutRequest>"#,
+            iso(now())
+        );
+        STANDARD.encode(miniz_oxide::deflate::compress_to_vec(xml.as_bytes(), 6))
+    };
+    let signed_query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("SAMLRequest", &idp_request)
+        .append_pair(
+            "SigAlg",
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        )
+        .finish();
+    let key = openssl::pkey::PKey::private_key_from_pem(fixture("idp.key").as_bytes()).unwrap();
+    let mut signer =
+        openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    signer.update(signed_query.as_bytes()).unwrap();
+    let signature = STANDARD.encode(signer.sign_to_vec().unwrap());
+    let full = format!(
+        "{}/saml2/logout?{signed_query}&{}",
+        s.base,
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("Signature", &signature)
+            .finish()
+    );
+    let r = Browser::new().get(&full).await;
+    let loc = r.location.unwrap_or_else(|| panic!("{}", r.body));
+    assert!(loc.starts_with(&format!("{SLO}?SAMLResponse=")), "{loc}");
+    let answer =
+        tessera_core::federation::saml::inflate_b64(&params_of(&loc)["SAMLResponse"]).unwrap();
+    assert!(answer.contains(r#"InResponseTo="_idplo1""#), "{answer}");
+    let unsigned = Browser::new()
+        .get(&url(
+            &s.base,
+            "/saml2/logout",
+            &[("SAMLRequest", &idp_request)],
+        ))
+        .await;
+    assert_eq!(unsigned.status, 400);
 
     // IdP-initiated: allowed by Corp (IDPInit), refused by Strict.
     let relay_for = |provider: &str| {
