@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{Backend, TestServer, code, message};
 use crate::oauth::{Answer, Browser, CALLBACK, claims, url};
+use crate::triggers::Seen;
 
 const UP_CLIENT: &str = "up-client";
 const UP_SECRET: &str = "up-secret";
@@ -31,6 +32,34 @@ struct Issued {
 struct Tweaks {
     nonce: Option<String>,
     issuer: Option<String>,
+    /// Sign in with Apple: the client secret is an ES256 JWT by this public key.
+    apple_key: Option<Vec<u8>>,
+}
+
+/// Checks Apple's client secret: an ES256 JWT (kid, iss = team, sub = client, aud = issuer).
+fn apple_secret_ok(secret: &str, public: &[u8], issuer: &str) -> bool {
+    let parts: Vec<&str> = secret.split('.').collect();
+    let [h, c, sig] = parts[..] else {
+        return false;
+    };
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(c).unwrap()).unwrap();
+    let key = aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+        public,
+    );
+    header["alg"] == "ES256"
+        && header["kid"] == "KEY1234567"
+        && claims["iss"] == "TEAM123456"
+        && claims["sub"] == UP_CLIENT
+        && claims["aud"] == issuer
+        && claims["exp"].as_i64().unwrap() > now()
+        && key
+            .verify(
+                format!("{h}.{c}").as_bytes(),
+                &URL_SAFE_NO_PAD.decode(sig).unwrap(),
+            )
+            .is_ok()
 }
 
 /// An upstream OpenID Provider: it "authenticates" whoever the test names.
@@ -117,9 +146,15 @@ impl Upstream {
                 json!({ "error": e }).to_string(),
             )
         };
-        if f.get("client_id").map(String::as_str) != Some(UP_CLIENT)
-            || f.get("client_secret").map(String::as_str) != Some(UP_SECRET)
-        {
+        let secret = f
+            .get("client_secret")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let secret_ok = match &self.tweaks.lock().unwrap().apple_key {
+            Some(public) => apple_secret_ok(secret, public, &self.issuer),
+            None => secret == UP_SECRET,
+        };
+        if f.get("client_id").map(String::as_str) != Some(UP_CLIENT) || !secret_ok {
             return bad("invalid_client");
         }
         let Some(issued) = f
@@ -387,39 +422,41 @@ macro_rules! both {
 
 async fn run<F, Fut>(backend: Backend, body: F)
 where
-    F: FnOnce(TestServer, Upstream) -> Fut,
+    F: FnOnce(TestServer, Upstream, Seen) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let up = Upstream::start().await;
     let issuer = up.issuer.clone();
-    let Some(srv) = TestServer::start_custom(
-        backend,
-        Arc::new(tessera_core::clock::SystemClock),
-        move |s| {
-            // Google's endpoints are the upstream's here (`[[federation_endpoint]]`).
-            s.federation_endpoints = vec![tessera_core::federation::details::EndpointOverride {
-                provider_type: "Google".into(),
+    let (triggers, seen) = crate::triggers::receiver().await;
+    let Some(srv) = crate::triggers::server_with(backend, &triggers, move |s| {
+        // Google's and Apple's endpoints are the upstream's here (`[[federation_endpoint]]`).
+        s.federation_endpoints = ["Google", "SignInWithApple"]
+            .into_iter()
+            .map(|t| tessera_core::federation::details::EndpointOverride {
+                provider_type: t.into(),
                 authorize_url: Some(format!("{issuer}/authorize")),
                 token_url: Some(format!("{issuer}/token")),
-                attributes_url: Some(format!("{issuer}/userinfo")),
+                attributes_url: (t == "Google").then(|| format!("{issuer}/userinfo")),
                 oidc_issuer: Some(issuer.clone()),
                 jwks_uri: Some(format!("{issuer}/jwks")),
-            }];
-        },
-    )
+            })
+            .collect();
+    })
     .await
     else {
         eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
         return;
     };
-    body(srv, up).await;
+    body(srv, up, seen).await;
 }
 
 both!(provider_operations, operations);
 both!(oidc_sign_in, oidc);
 both!(linked_users, linking);
+both!(triggers_and_disabling, triggers_and_disable);
+both!(sign_in_with_apple, apple);
 
-async fn operations(srv: TestServer, up: Upstream) {
+async fn operations(srv: TestServer, up: Upstream, _: Seen) {
     let s = setup(&srv, &up, false).await;
     let c = &srv.idp;
     // Discovery filled in the endpoints; the mapping got username → sub.
@@ -691,7 +728,7 @@ async fn operations(srv: TestServer, up: Upstream) {
     srv.stop().await;
 }
 
-async fn oidc(srv: TestServer, up: Upstream) {
+async fn oidc(srv: TestServer, up: Upstream, _: Seen) {
     let s = setup(&srv, &up, false).await;
     up.set_user("User-1", "first@example.org", "First Name");
     // The sign-in page offers the provider.
@@ -884,7 +921,7 @@ async fn oidc(srv: TestServer, up: Upstream) {
     srv.stop().await;
 }
 
-async fn linking(srv: TestServer, up: Upstream) {
+async fn linking(srv: TestServer, up: Upstream, _: Seen) {
     let s = setup(&srv, &up, true).await;
     crate::auth::user(&srv, &s.pool, "alice").await;
     let alice_sub = srv
@@ -990,5 +1027,271 @@ async fn linking(srv: TestServer, up: Upstream) {
     let id = claims(tokens["id_token"].as_str().unwrap());
     assert_ne!(id["sub"], json!(alice_sub));
     assert_eq!(id["cognito:username"], "MyOIDC_linked-9");
+    srv.stop().await;
+}
+
+async fn triggers_and_disable(srv: TestServer, up: Upstream, seen: Seen) {
+    let s = setup(&srv, &up, true).await;
+    // PreSignUp refuses: the client hears Cognito's words, and no user is made.
+    crate::triggers::set_triggers(
+        &srv,
+        &s.pool,
+        aws_sdk_cognitoidentityprovider::types::LambdaConfigType::builder()
+            .pre_sign_up(crate::triggers::arn("refuse"))
+            .build(),
+    )
+    .await;
+    up.set_user("new-1", "new@example.org", "New");
+    let mut b = Browser::new();
+    let p = to_upstream(&mut b, &s, &up).await;
+    let refused = back_from_upstream(&mut b, &up, &p, "new-1").await;
+    assert_eq!(refused.param("error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        refused.param("error_description").as_deref(),
+        Some("PreSignUp failed with error no thanks.")
+    );
+    assert!(
+        srv.idp
+            .admin_get_user()
+            .user_pool_id(&s.pool)
+            .username("MyOIDC_new-1")
+            .send()
+            .await
+            .is_err()
+    );
+    let event = seen.lock().unwrap().last().unwrap().1.clone();
+    assert_eq!(event["triggerSource"], "PreSignUp_ExternalProvider");
+    assert_eq!(event["userName"], "MyOIDC_new-1");
+    assert_eq!(
+        event["request"]["userAttributes"]["email"],
+        "new@example.org"
+    );
+    // Allowed: PreSignUp_ExternalProvider, then PostConfirmation_ConfirmSignUp.
+    crate::triggers::set_triggers(
+        &srv,
+        &s.pool,
+        aws_sdk_cognitoidentityprovider::types::LambdaConfigType::builder()
+            .pre_sign_up(crate::triggers::arn("confirm"))
+            .post_confirmation(crate::triggers::arn("confirm"))
+            .build(),
+    )
+    .await;
+    sign_in(&s, &up, "new-1").await;
+    let sources: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|(_, e, _)| e["triggerSource"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "PostConfirmation_ConfirmSignUp",
+            "PreSignUp_ExternalProvider"
+        ]
+    );
+
+    // AdminDisableProviderForUser on a native user: its password no longer works.
+    crate::auth::user(&srv, &s.pool, "carol").await;
+    let password_client = srv
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&s.pool)
+        .client_name("pw")
+        .explicit_auth_flows(
+            aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth,
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    assert!(
+        crate::auth::login(&srv, &password_client, "carol", crate::auth::PASSWORD)
+            .await
+            .is_ok()
+    );
+    srv.idp
+        .admin_disable_provider_for_user()
+        .user_pool_id(&s.pool)
+        .user(
+            ProviderUserIdentifierType::builder()
+                .provider_name("Cognito")
+                .provider_attribute_name("Cognito_Subject")
+                .provider_attribute_value("carol")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        crate::auth::login(&srv, &password_client, "carol", crate::auth::PASSWORD)
+            .await
+            .is_err()
+    );
+    // A federated user disabled by it cannot sign in again.
+    srv.idp
+        .admin_disable_provider_for_user()
+        .user_pool_id(&s.pool)
+        .user(
+            ProviderUserIdentifierType::builder()
+                .provider_name("MyOIDC")
+                .provider_attribute_name("Cognito_Subject")
+                .provider_attribute_value("new-1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut b = Browser::new();
+    let p = to_upstream(&mut b, &s, &up).await;
+    let disabled = back_from_upstream(&mut b, &up, &p, "new-1").await;
+    assert!(disabled.param("code").is_none(), "{:?}", disabled.location);
+    assert_eq!(disabled.param("error").as_deref(), Some("invalid_request"));
+    // Unknown provider, unknown user.
+    let unknown = srv
+        .idp
+        .admin_disable_provider_for_user()
+        .user_pool_id(&s.pool)
+        .user(
+            ProviderUserIdentifierType::builder()
+                .provider_name("MyOIDC")
+                .provider_attribute_name("Cognito_Subject")
+                .provider_attribute_value("nobody")
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(code(unknown), "UserNotFoundException");
+    srv.stop().await;
+}
+
+async fn apple(srv: TestServer, up: Upstream, _: Seen) {
+    let s = setup(&srv, &up, true).await;
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = aws_lc_rs::signature::EcdsaKeyPair::generate_pkcs8(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        &rng,
+    )
+    .unwrap();
+    let pair = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        pkcs8.as_ref(),
+    )
+    .unwrap();
+    use aws_lc_rs::signature::KeyPair;
+    up.tweaks.lock().unwrap().apple_key = Some(pair.public_key().as_ref().to_vec());
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref())
+    );
+    let created = srv
+        .idp
+        .create_identity_provider()
+        .user_pool_id(&s.pool)
+        .provider_name("SignInWithApple")
+        .provider_type(
+            aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType::SignInWithApple,
+        )
+        .provider_details("client_id", UP_CLIENT)
+        .provider_details("team_id", "TEAM123456")
+        .provider_details("key_id", "KEY1234567")
+        .provider_details("private_key", &pem)
+        .provider_details("authorize_scopes", "email name")
+        .attribute_mapping("name", "name")
+        .attribute_mapping("given_name", "firstName")
+        .send()
+        .await
+        .unwrap()
+        .identity_provider
+        .unwrap();
+    assert!(
+        !created
+            .provider_details
+            .unwrap()
+            .contains_key("private_key")
+    );
+    let client = srv
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&s.pool)
+        .client_name("apple")
+        .generate_secret(true)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_scopes("profile")
+        .callback_urls(CALLBACK)
+        .supported_identity_providers("SignInWithApple")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    let (client_id, secret) = (client.client_id.unwrap(), client.client_secret.unwrap());
+    let mut b = Browser::new();
+    let a = b
+        .get(&url(
+            &s.base,
+            "/oauth2/authorize",
+            &[
+                ("response_type", "code"),
+                ("client_id", &client_id),
+                ("redirect_uri", CALLBACK),
+                ("scope", "openid profile"),
+                ("identity_provider", "SignInWithApple"),
+            ],
+        ))
+        .await;
+    let loc = a.location.unwrap();
+    let p = params_of(&loc);
+    // Apple sends the name and email only in a form post.
+    assert_eq!(p["response_mode"], "form_post");
+    assert_eq!(p["scope"], "email name");
+    let code = "apple-code".to_string();
+    up.codes.lock().unwrap().insert(
+        code.clone(),
+        Issued {
+            sub: "001234.apple".into(),
+            nonce: p["nonce"].clone(),
+            challenge: p["code_challenge"].clone(),
+            redirect_uri: p["redirect_uri"].clone(),
+        },
+    );
+    let user =
+        r#"{"name":{"firstName":"Ada","lastName":"Lovelace"},"email":"ada@privaterelay.example"}"#;
+    let done = b
+        .post(
+            &p["redirect_uri"],
+            &[("code", &code), ("state", &p["state"]), ("user", user)],
+        )
+        .await;
+    let code = done
+        .param("code")
+        .unwrap_or_else(|| panic!("{:?} {}", done.location, done.body));
+    let r: Value = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", s.base))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = claims(r["id_token"].as_str().unwrap());
+    assert_eq!(id["cognito:username"], "SignInWithApple_001234.apple");
+    assert_eq!(id["name"], "Ada Lovelace");
+    assert_eq!(id["given_name"], "Ada");
+    assert_eq!(id["identities"][0]["providerType"], "SignInWithApple");
+    assert!(id["identities"][0]["issuer"].is_null());
     srv.stop().await;
 }
