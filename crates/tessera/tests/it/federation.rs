@@ -34,6 +34,8 @@ struct Tweaks {
     issuer: Option<String>,
     /// Sign in with Apple: the client secret is an ES256 JWT by this public key.
     apple_key: Option<Vec<u8>>,
+    /// Facebook: no ID token, the user's `id` from the attributes endpoint.
+    facebook: bool,
 }
 
 /// Checks Apple's client secret: an ES256 JWT (kid, iss = team, sub = client, aud = issuer).
@@ -102,7 +104,7 @@ impl Upstream {
         })
         .to_string();
         let jwks = json!({ "keys": [tessera_core::tokens::jwt::jwk("up-1", &up.key)] }).to_string();
-        let (u1, u2) = (up.clone(), up.clone());
+        let (u1, u2, u3) = (up.clone(), up.clone(), up.clone());
         let app = axum::Router::new()
             .route(
                 "/.well-known/openid-configuration",
@@ -125,7 +127,15 @@ impl Upstream {
                         let up = u1.clone();
                         async move { up.token(f) }
                     },
-                ),
+                )
+                // Facebook exchanges the code with a GET.
+                .get({
+                    let up = u3.clone();
+                    move |axum::extract::Query(f): axum::extract::Query<HashMap<String, String>>| {
+                        let up = up.clone();
+                        async move { up.token(f) }
+                    }
+                }),
             )
             .route(
                 "/userinfo",
@@ -157,6 +167,8 @@ impl Upstream {
         if f.get("client_id").map(String::as_str) != Some(UP_CLIENT) || !secret_ok {
             return bad("invalid_client");
         }
+        // Facebook: an access token only, the user from its attributes endpoint.
+        let facebook = self.tweaks.lock().unwrap().facebook;
         let Some(issued) = f
             .get("code")
             .and_then(|c| self.codes.lock().unwrap().remove(c))
@@ -173,6 +185,13 @@ impl Upstream {
             || f.get("grant_type").map(String::as_str) != Some("authorization_code")
         {
             return bad("invalid_grant");
+        }
+        if facebook {
+            return (
+                axum::http::StatusCode::OK,
+                json!({ "access_token": format!("at-{}", issued.sub), "token_type": "bearer", "expires_in": 300 })
+                    .to_string(),
+            );
         }
         let t = self.tweaks.lock().unwrap();
         let id = json!({
@@ -362,7 +381,7 @@ async fn back_from_upstream(
         code.clone(),
         Issued {
             sub: sub.into(),
-            nonce: p["nonce"].clone(),
+            nonce: p.get("nonce").cloned().unwrap_or_default(),
             challenge: p["code_challenge"].clone(),
             redirect_uri: p["redirect_uri"].clone(),
         },
@@ -430,13 +449,17 @@ where
     let (triggers, seen) = crate::triggers::receiver().await;
     let Some(srv) = crate::triggers::server_with(backend, &triggers, move |s| {
         // Google's and Apple's endpoints are the upstream's here (`[[federation_endpoint]]`).
-        s.federation_endpoints = ["Google", "SignInWithApple"]
+        s.federation_endpoints = ["Google", "SignInWithApple", "Facebook"]
             .into_iter()
             .map(|t| tessera_core::federation::details::EndpointOverride {
                 provider_type: t.into(),
                 authorize_url: Some(format!("{issuer}/authorize")),
                 token_url: Some(format!("{issuer}/token")),
-                attributes_url: (t == "Google").then(|| format!("{issuer}/userinfo")),
+                attributes_url: match t {
+                    "Google" => Some(format!("{issuer}/userinfo")),
+                    "Facebook" => Some(format!("{issuer}/userinfo?fields=")),
+                    _ => None,
+                },
                 oidc_issuer: Some(issuer.clone()),
                 jwks_uri: Some(format!("{issuer}/jwks")),
             })
@@ -455,6 +478,7 @@ both!(oidc_sign_in, oidc);
 both!(linked_users, linking);
 both!(triggers_and_disabling, triggers_and_disable);
 both!(sign_in_with_apple, apple);
+both!(facebook_sign_in, facebook);
 
 async fn operations(srv: TestServer, up: Upstream, _: Seen) {
     let s = setup(&srv, &up, false).await;
@@ -1293,5 +1317,81 @@ async fn apple(srv: TestServer, up: Upstream, _: Seen) {
     assert_eq!(id["given_name"], "Ada");
     assert_eq!(id["identities"][0]["providerType"], "SignInWithApple");
     assert!(id["identities"][0]["issuer"].is_null());
+    srv.stop().await;
+}
+
+async fn facebook(srv: TestServer, up: Upstream, _: Seen) {
+    let s = setup(&srv, &up, true).await;
+    up.tweaks.lock().unwrap().facebook = true;
+    up.users.lock().unwrap().insert(
+        "10224".into(),
+        json!({ "id": "10224", "email": "fb@example.org", "name": "Fay Book" }),
+    );
+    srv.idp
+        .create_identity_provider()
+        .user_pool_id(&s.pool)
+        .provider_name("Facebook")
+        .provider_type(aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType::Facebook)
+        .provider_details("client_id", UP_CLIENT)
+        .provider_details("client_secret", UP_SECRET)
+        .provider_details("authorize_scopes", "public_profile,email")
+        .attribute_mapping("email", "email")
+        .send()
+        .await
+        .unwrap();
+    let client = srv
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&s.pool)
+        .client_name("fb")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_scopes("email")
+        .callback_urls(CALLBACK)
+        .supported_identity_providers("Facebook")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let mut b = Browser::new();
+    let a = b
+        .get(&url(
+            &s.base,
+            "/oauth2/authorize",
+            &[
+                ("response_type", "code"),
+                ("client_id", &client),
+                ("redirect_uri", CALLBACK),
+                ("identity_provider", "Facebook"),
+            ],
+        ))
+        .await;
+    let p = params_of(&a.location.unwrap());
+    assert!(!p.contains_key("nonce"), "no ID token, no nonce");
+    let done = back_from_upstream(&mut b, &up, &p, "10224").await;
+    let code = done
+        .param("code")
+        .unwrap_or_else(|| panic!("{:?} {}", done.location, done.body));
+    let r: Value = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", s.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client.as_str()),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = claims(r["id_token"].as_str().unwrap());
+    assert_eq!(id["cognito:username"], "Facebook_10224");
+    assert_eq!(id["email"], "fb@example.org");
     srv.stop().await;
 }
