@@ -89,6 +89,9 @@ pub struct Hidden {
     /// SAML: the IdP's signing certificates (base64 DER), from its metadata.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub saml_certificates: Vec<String>,
+    /// SAML with a MetadataURL: when the metadata was last read (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saml_metadata_ms: Option<i64>,
 }
 
 fn invalid(msg: impl Into<String>) -> CoreError {

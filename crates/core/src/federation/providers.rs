@@ -26,6 +26,8 @@ use crate::{CoreError, Tessera, page};
 
 /// Cognito's quota: "Identity providers per user pool: 300".
 pub const MAX_PROVIDERS: u32 = 300;
+/// How often a SAML provider's MetadataURL is read again (at a sign-in that finds it older).
+const METADATA_REFRESH_MS: i64 = 6 * 3600 * 1000;
 /// The prefix of a sealed value in a stored provider's details.
 const SEALED: &str = "sealed:";
 
@@ -258,6 +260,66 @@ impl Tessera {
         Ok(d)
     }
 
+    /// A SAML provider whose MetadataURL was read more than [`METADATA_REFRESH_MS`] ago is
+    /// read again (new certificates, a moved sign-in URL); if that fails, the copy it has
+    /// stays in use.
+    pub(crate) async fn with_fresh_metadata(&self, p: Provider) -> Provider {
+        let now = self.clock.now_millis();
+        let stale = p.provider_type == details::SAML
+            && p.details.contains_key("MetadataURL")
+            && p.hidden
+                .saml_metadata_ms
+                .is_none_or(|at| now - at >= METADATA_REFRESH_MS);
+        if !stale {
+            return p;
+        }
+        let input: std::collections::HashMap<String, String> = p
+            .details
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let completed = details::complete(
+            &p.provider_type,
+            &input,
+            &self.settings.federation_endpoints,
+            self.upstream.as_ref(),
+        )
+        .await;
+        let (d, mut hidden) = match completed {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(provider = %p.name, error = %e, "SAML metadata refresh failed");
+                return p;
+            }
+        };
+        hidden.saml_metadata_ms = Some(now);
+        let mut next = p.clone();
+        next.details = match self
+            .with_encryption_certificate(&p.pool_id, &p.provider_type, d)
+            .await
+        {
+            Ok(d) => d,
+            Err(_) => return p,
+        };
+        next.hidden = hidden;
+        let written = match self
+            .store
+            .get_document(&p.pool_id, DocKind::IdentityProvider, &p.name)
+            .await
+        {
+            Ok(Some(rec)) => {
+                self.replace_doc(&rec, &self.stored(&p.pool_id, &next))
+                    .await
+            }
+            _ => return p,
+        };
+        if let Err(e) = written {
+            // Another node refreshed it meanwhile: what it read is as good.
+            tracing::debug!(provider = %p.name, error = %e, "SAML metadata refresh not stored");
+        }
+        next
+    }
+
     /// The names of the pool's providers.
     pub(crate) async fn provider_names(&self, pool_id: &str) -> Result<Vec<String>, CoreError> {
         Ok(self
@@ -413,13 +475,14 @@ impl Tessera {
                 "A user pool can have at most {MAX_PROVIDERS} identity providers."
             )));
         }
-        let (d, hidden) = details::complete(
+        let (d, mut hidden) = details::complete(
             &req.provider_type,
             &req.provider_details,
             &self.settings.federation_endpoints,
             self.upstream.as_ref(),
         )
         .await?;
+        hidden.saml_metadata_ms = Some(self.clock.now_millis());
         with_default_username(&req.provider_type, &mut mapping);
         let d = self
             .with_encryption_certificate(&pool.id, &req.provider_type, d)
@@ -496,13 +559,14 @@ impl Tessera {
             {
                 input.insert("private_key".into(), key.clone());
             }
-            let (d, hidden) = details::complete(
+            let (d, mut hidden) = details::complete(
                 &p.provider_type,
                 &input,
                 &self.settings.federation_endpoints,
                 self.upstream.as_ref(),
             )
             .await?;
+            hidden.saml_metadata_ms = Some(self.clock.now_millis());
             p.details = self
                 .with_encryption_certificate(&pool.id, &p.provider_type, d)
                 .await?;

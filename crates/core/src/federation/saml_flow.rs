@@ -39,6 +39,7 @@ impl Tessera {
         params: &AuthorizeParams,
         acs: &str,
     ) -> Result<String, CoreError> {
+        let provider = &self.with_fresh_metadata(provider.clone()).await;
         let sso = provider.detail("SSORedirectBindingURI").ok_or_else(|| {
             CoreError::InvalidParameter("The SAML provider has no sign-in URL.".into())
         })?;
@@ -243,7 +244,7 @@ impl Tessera {
         let a = self.check_authorize(route, &params).await?;
         let provider = match a.upstream.as_deref() {
             Some(name) => match self.identity_provider(&a.pool.id, name).await {
-                Ok(Some(p)) if p.provider_type == SAML => p,
+                Ok(Some(p)) if p.provider_type == SAML => self.with_fresh_metadata(p).await,
                 _ => return Err(bad_relay_state()),
             },
             None => return Err(bad_relay_state()),

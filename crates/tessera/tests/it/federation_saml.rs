@@ -478,3 +478,91 @@ async fn saml_sign_in_sqlite() {
 async fn saml_sign_in_postgres() {
     run(Backend::Postgres).await;
 }
+
+/// A MetadataURL is read again at a sign-in six hours later: a moved sign-in URL is followed.
+async fn refresh(backend: Backend) {
+    let served = Arc::new(std::sync::Mutex::new(metadata()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metadata_url = format!("http://{}/metadata", listener.local_addr().unwrap());
+    let body = served.clone();
+    let app = axum::Router::new().route(
+        "/metadata",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { body.lock().unwrap().clone() }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let clock = Arc::new(tessera_core::clock::ManualClock::new(now() * 1000));
+    let Some(srv) = TestServer::start_custom(backend, clock.clone(), |_| {}).await else {
+        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let s = setup(&srv).await;
+    srv.idp
+        .create_identity_provider()
+        .user_pool_id(&s.pool)
+        .provider_name("Remote")
+        .provider_type(IdentityProviderTypeType::Saml)
+        .provider_details("MetadataURL", &metadata_url)
+        .send()
+        .await
+        .unwrap();
+    srv.idp
+        .update_user_pool_client()
+        .user_pool_id(&s.pool)
+        .client_id(&s.client)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .callback_urls(CALLBACK)
+        .supported_identity_providers("Remote")
+        .send()
+        .await
+        .unwrap();
+    *served.lock().unwrap() = metadata().replace(SSO, "https://idp.test/moved");
+    let sign_in_url = || async {
+        Browser::new()
+            .get(&url(
+                &s.base,
+                "/oauth2/authorize",
+                &[
+                    ("response_type", "code"),
+                    ("client_id", &s.client),
+                    ("redirect_uri", CALLBACK),
+                    ("identity_provider", "Remote"),
+                ],
+            ))
+            .await
+            .location
+            .unwrap()
+    };
+    assert!(sign_in_url().await.starts_with(&format!("{SSO}?")));
+    clock.advance_millis(6 * 3600 * 1000 + 1000);
+    assert!(sign_in_url().await.starts_with("https://idp.test/moved?"));
+    let d = srv
+        .idp
+        .describe_identity_provider()
+        .user_pool_id(&s.pool)
+        .provider_name("Remote")
+        .send()
+        .await
+        .unwrap()
+        .identity_provider
+        .unwrap();
+    assert_eq!(
+        d.provider_details.unwrap()["SSORedirectBindingURI"],
+        "https://idp.test/moved"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn saml_metadata_refresh_sqlite() {
+    refresh(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn saml_metadata_refresh_postgres() {
+    refresh(Backend::Postgres).await;
+}
