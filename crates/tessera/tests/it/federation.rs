@@ -500,6 +500,23 @@ async fn operations(srv: TestServer, up: Upstream, _: Seen) {
     assert_eq!(details["jwks_uri"], format!("{}/jwks", up.issuer));
     assert_eq!(details["attributes_url_add_attributes"], "false");
     assert_eq!(details["client_secret"], UP_SECRET);
+    // At rest, the secret is sealed with the server key.
+    let store = tessera::open_store(&srv.settings).await.unwrap();
+    let raw = store
+        .get_document(
+            &s.pool,
+            tessera_core::store::DocKind::IdentityProvider,
+            "MyOIDC",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!raw.doc.contains(UP_SECRET), "{}", raw.doc);
+    assert!(
+        raw.doc.contains("\"client_secret\":\"sealed:"),
+        "{}",
+        raw.doc
+    );
     assert_eq!(d.attribute_mapping.unwrap()["username"], "sub");
     assert_eq!(d.idp_identifiers, Some(vec![]));
 
