@@ -87,14 +87,22 @@ async fn respond(
         .finish_upstream(&site.route, &form, &callback)
         .await
     {
-        Ok((a, session)) => {
-            let sealed = state.core.seal_hosted_session(&session);
-            let max_age = tessera_core::oauth::flow::SESSION_TTL_MS / 1000;
-            let cookie = site.cookie(SESSION_COOKIE, &sealed, max_age);
-            finish(&state, &site, &a, &session, Some(cookie)).await
-        }
+        Ok((a, session)) => signed_in(&state, &site, &a, &session).await,
         Err(e) => authorize_error(e),
     }
+}
+
+/// A federated sign-in that went through: the session cookie, and the client's answer.
+async fn signed_in(
+    state: &AppState,
+    site: &Site,
+    a: &Authorization,
+    session: &tessera_core::oauth::flow::HostedSession,
+) -> Response {
+    let sealed = state.core.seal_hosted_session(session);
+    let max_age = tessera_core::oauth::flow::SESSION_TTL_MS / 1000;
+    let cookie = site.cookie(SESSION_COOKIE, &sealed, max_age);
+    finish(state, site, a, session, Some(cookie)).await
 }
 
 /// `GET /oauth2/idpresponse`.
@@ -150,12 +158,7 @@ pub(super) async fn saml_response(
     };
     let acs = saml_acs(&state, &site, &headers);
     match state.core.finish_saml(&site.route, &form, &acs).await {
-        Ok((a, session)) => {
-            let sealed = state.core.seal_hosted_session(&session);
-            let max_age = tessera_core::oauth::flow::SESSION_TTL_MS / 1000;
-            let cookie = site.cookie(SESSION_COOKIE, &sealed, max_age);
-            finish(&state, &site, &a, &session, Some(cookie)).await
-        }
+        Ok((a, session)) => signed_in(&state, &site, &a, &session).await,
         Err(e) => authorize_error(e),
     }
 }

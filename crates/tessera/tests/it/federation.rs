@@ -248,7 +248,8 @@ struct Setup {
     secret: String,
 }
 
-async fn setup(srv: &TestServer, up: &Upstream, case_sensitive: bool) -> Setup {
+/// A pool (case-sensitive usernames or not) with a domain: its id and the domain's base URL.
+pub(crate) async fn pool_with_domain(srv: &TestServer, case_sensitive: bool) -> (String, String) {
     let c = &srv.idp;
     let pool = c
         .create_user_pool()
@@ -273,6 +274,12 @@ async fn setup(srv: &TestServer, up: &Upstream, case_sensitive: bool) -> Setup {
         .send()
         .await
         .unwrap();
+    (pool, format!("{}/domain/{domain}", srv.url))
+}
+
+async fn setup(srv: &TestServer, up: &Upstream, case_sensitive: bool) -> Setup {
+    let c = &srv.idp;
+    let (pool, base) = pool_with_domain(srv, case_sensitive).await;
     c.create_identity_provider()
         .user_pool_id(&pool)
         .provider_name("MyOIDC")
@@ -310,7 +317,7 @@ async fn setup(srv: &TestServer, up: &Upstream, case_sensitive: bool) -> Setup {
         .unwrap();
     Setup {
         pool,
-        base: format!("{}/domain/{domain}", srv.url),
+        base,
         client: client.client_id.unwrap(),
         secret: client.client_secret.unwrap(),
     }

@@ -94,29 +94,7 @@ struct Setup {
 
 async fn setup(srv: &TestServer) -> Setup {
     let c = &srv.idp;
-    let pool = c
-        .create_user_pool()
-        .pool_name("saml")
-        .username_configuration(
-            aws_sdk_cognitoidentityprovider::types::UsernameConfigurationType::builder()
-                .case_sensitive(false)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
-    let domain = format!("saml-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    c.create_user_pool_domain()
-        .user_pool_id(&pool)
-        .domain(&domain)
-        .send()
-        .await
-        .unwrap();
+    let (pool, base) = crate::federation::pool_with_domain(srv, false).await;
     for (name, idp_init) in [("Corp", "true"), ("Strict", "false")] {
         c.create_identity_provider()
             .user_pool_id(&pool)
@@ -152,7 +130,7 @@ async fn setup(srv: &TestServer) -> Setup {
         .unwrap();
     Setup {
         pool,
-        base: format!("{}/domain/{domain}", srv.url),
+        base,
         client: client.client_id.unwrap(),
         secret: client.client_secret.unwrap(),
     }
