@@ -22,10 +22,12 @@ use super::details::{self, Hidden, SECRET_KEYS};
 use crate::oauth::{new_doc, read_doc};
 use crate::sealing::Purpose;
 use crate::store::{DocKind, DocumentRecord, PoolRecord, StoreError};
-use crate::{CoreError, Tessera, page};
+use crate::{CoreError, Tessera};
 
 /// Cognito's quota: "Identity providers per user pool: 300".
 pub const MAX_PROVIDERS: u32 = 300;
+/// How old an identifier's claim must be before a provider that does not list it loses it.
+const ORPHAN_AFTER_MS: i64 = 60_000;
 /// How often a SAML provider's MetadataURL is read again (at a sign-in that finds it older).
 const METADATA_REFRESH_MS: i64 = 6 * 3600 * 1000;
 /// The prefix of a sealed value in a stored provider's details.
@@ -405,6 +407,11 @@ impl Tessera {
         if owner == provider {
             return Ok(true);
         }
+        // A claim this young may belong to a create or update still under way (its provider
+        // not written yet): only one left behind by an interrupted write can be taken.
+        if self.clock.now_millis() - rec.modified_ms < ORPHAN_AFTER_MS {
+            return Ok(false);
+        }
         let still_listed = match self.identity_provider(pool_id, &owner).await? {
             Some(p) => p.idp_identifiers.iter().any(|i| identifier_key(i) == key),
             None => false,
@@ -642,18 +649,9 @@ impl Tessera {
         next_token: Option<&str>,
     ) -> Result<(Vec<ProviderDescription>, Option<String>), CoreError> {
         let pool = self.load_pool(pool_id).await?;
-        let limit = page::size(max_results);
-        let after = next_token.map(page::decode).transpose()?;
-        let rows = self
-            .store
-            .list_documents(
-                &pool.id,
-                DocKind::IdentityProvider,
-                after.as_deref(),
-                limit + 1,
-            )
+        let (rows, next) = self
+            .document_page(&pool.id, DocKind::IdentityProvider, max_results, next_token)
             .await?;
-        let (rows, next) = page::finish(rows, limit as usize, |r| r.key.as_str());
         let mut out = Vec::with_capacity(rows.len());
         for rec in &rows {
             let stored: StoredProvider = read_doc(rec)?;

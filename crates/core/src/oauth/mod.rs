@@ -54,6 +54,26 @@ pub(crate) fn new_doc<T: Serialize>(
 }
 
 impl Tessera {
+    /// One page of a pool's documents of a kind, in key order, for a List operation: the
+    /// records and the next page's token.
+    pub(crate) async fn document_page(
+        &self,
+        pool_id: &str,
+        kind: DocKind,
+        max_results: Option<i32>,
+        next_token: Option<&str>,
+    ) -> Result<(Vec<DocumentRecord>, Option<String>), CoreError> {
+        let limit = crate::page::size(max_results);
+        let after = next_token.map(crate::page::decode).transpose()?;
+        let rows = self
+            .store
+            .list_documents(pool_id, kind, after.as_deref(), limit + 1)
+            .await?;
+        Ok(crate::page::finish(rows, limit as usize, |r| {
+            r.key.as_str()
+        }))
+    }
+
     /// Replaces a document's body, if nobody changed it since it was read.
     pub(crate) async fn replace_doc<T: Serialize>(
         &self,

@@ -15,7 +15,7 @@ use tessera_wire::idp::{
 
 use super::{new_doc, read_doc};
 use crate::store::{DocKind, StoreError};
-use crate::{CoreError, Tessera, page};
+use crate::{CoreError, Tessera};
 
 /// Cognito's quota: "Custom scopes per resource server: 100".
 pub const MAX_SCOPES: usize = 100;
@@ -148,18 +148,9 @@ impl Tessera {
         next_token: Option<&str>,
     ) -> Result<(Vec<ResourceServerType>, Option<String>), CoreError> {
         let pool = self.load_pool(pool_id).await?;
-        let limit = page::size(max_results);
-        let after = next_token.map(page::decode).transpose()?;
-        let rows = self
-            .store
-            .list_documents(
-                &pool.id,
-                DocKind::ResourceServer,
-                after.as_deref(),
-                limit + 1,
-            )
+        let (rows, next) = self
+            .document_page(&pool.id, DocKind::ResourceServer, max_results, next_token)
             .await?;
-        let (rows, next) = page::finish(rows, limit as usize, |r| r.key.as_str());
         let servers = rows.iter().map(read_doc).collect::<Result<_, _>>()?;
         Ok((servers, next))
     }

@@ -14,7 +14,7 @@ use tessera_wire::idp::{CreateTermsRequest, TermsDescriptionType, TermsType, Upd
 
 use super::{new_doc, read_doc};
 use crate::store::{DocKind, DocumentRecord, StoreError};
-use crate::{CoreError, Tessera, page};
+use crate::{CoreError, Tessera};
 
 /// Rows fetched per store call when a whole kind of document is scanned.
 const SCAN_PAGE: u32 = 500;
@@ -224,13 +224,9 @@ impl Tessera {
         next_token: Option<&str>,
     ) -> Result<(Vec<TermsDescriptionType>, Option<String>), CoreError> {
         let pool = self.load_pool(pool_id).await?;
-        let limit = page::size(max_results);
-        let after = next_token.map(page::decode).transpose()?;
-        let rows = self
-            .store
-            .list_documents(&pool.id, DocKind::Terms, after.as_deref(), limit + 1)
+        let (rows, next) = self
+            .document_page(&pool.id, DocKind::Terms, max_results, next_token)
             .await?;
-        let (rows, next) = page::finish(rows, limit as usize, |r| r.key.as_str());
         let mut out = Vec::with_capacity(rows.len());
         for rec in &rows {
             let t: TermsType = read_doc(rec)?;
