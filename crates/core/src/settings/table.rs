@@ -403,8 +403,8 @@ pub const SETTINGS: &[Setting] = &[
     honoured(
         C,
         "SupportedIdentityProviders",
-        "managed login offers them; only COGNITO exists (no federation yet), others are \
-         refused as Cognito refuses unknown providers",
+        "managed login offers them: COGNITO's sign-in form and a button per identity \
+         provider; /oauth2/authorize takes only these; unknown names are refused",
     ),
     honoured(
         C,

@@ -456,7 +456,7 @@ where
     let (triggers, seen) = crate::triggers::receiver().await;
     let Some(srv) = crate::triggers::server_with(backend, &triggers, move |s| {
         // Google's and Apple's endpoints are the upstream's here (`[[federation_endpoint]]`).
-        s.federation_endpoints = ["Google", "SignInWithApple", "Facebook"]
+        s.federation_endpoints = ["Google", "SignInWithApple", "Facebook", "LoginWithAmazon"]
             .into_iter()
             .map(|t| tessera_core::federation::details::EndpointOverride {
                 provider_type: t.into(),
@@ -465,6 +465,7 @@ where
                 attributes_url: match t {
                     "Google" => Some(format!("{issuer}/userinfo")),
                     "Facebook" => Some(format!("{issuer}/userinfo?fields=")),
+                    "LoginWithAmazon" => Some(format!("{issuer}/userinfo")),
                     _ => None,
                 },
                 oidc_issuer: Some(issuer.clone()),
@@ -486,6 +487,7 @@ both!(linked_users, linking);
 both!(triggers_and_disabling, triggers_and_disable);
 both!(sign_in_with_apple, apple);
 both!(facebook_sign_in, facebook);
+both!(login_with_amazon, amazon);
 
 async fn operations(srv: TestServer, up: Upstream, _: Seen) {
     let s = setup(&srv, &up, false).await;
@@ -1345,20 +1347,31 @@ async fn apple(srv: TestServer, up: Upstream, _: Seen) {
 }
 
 async fn facebook(srv: TestServer, up: Upstream, _: Seen) {
+    without_id_token(srv, up, "Facebook", "10224", "public_profile,email").await;
+}
+
+async fn amazon(srv: TestServer, up: Upstream, _: Seen) {
+    without_id_token(srv, up, "LoginWithAmazon", "amzn1.account.AF2", "profile").await;
+}
+
+/// Facebook (the code exchanged with a GET, `id`) and Login with Amazon (a POST,
+/// `user_id`): no ID token, the user from the attributes endpoint.
+async fn without_id_token(srv: TestServer, up: Upstream, ty: &str, user_id: &str, scopes: &str) {
     let s = setup(&srv, &up, true).await;
     up.tweaks.lock().unwrap().facebook = true;
+    let id_claim = if ty == "Facebook" { "id" } else { "user_id" };
     up.users.lock().unwrap().insert(
-        "10224".into(),
-        json!({ "id": "10224", "email": "fb@example.org", "name": "Fay Book" }),
+        user_id.into(),
+        json!({ id_claim: user_id, "email": "fb@example.org", "name": "Fay Book" }),
     );
     srv.idp
         .create_identity_provider()
         .user_pool_id(&s.pool)
-        .provider_name("Facebook")
-        .provider_type(aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType::Facebook)
+        .provider_name(ty)
+        .provider_type(aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType::from(ty))
         .provider_details("client_id", UP_CLIENT)
         .provider_details("client_secret", UP_SECRET)
-        .provider_details("authorize_scopes", "public_profile,email")
+        .provider_details("authorize_scopes", scopes)
         .attribute_mapping("email", "email")
         .send()
         .await
@@ -1367,13 +1380,13 @@ async fn facebook(srv: TestServer, up: Upstream, _: Seen) {
         .idp
         .create_user_pool_client()
         .user_pool_id(&s.pool)
-        .client_name("fb")
+        .client_name("social")
         .allowed_o_auth_flows_user_pool_client(true)
         .allowed_o_auth_flows(OAuthFlowType::Code)
         .allowed_o_auth_scopes("openid")
         .allowed_o_auth_scopes("email")
         .callback_urls(CALLBACK)
-        .supported_identity_providers("Facebook")
+        .supported_identity_providers(ty)
         .send()
         .await
         .unwrap()
@@ -1390,13 +1403,13 @@ async fn facebook(srv: TestServer, up: Upstream, _: Seen) {
                 ("response_type", "code"),
                 ("client_id", &client),
                 ("redirect_uri", CALLBACK),
-                ("identity_provider", "Facebook"),
+                ("identity_provider", ty),
             ],
         ))
         .await;
     let p = params_of(&a.location.unwrap());
     assert!(!p.contains_key("nonce"), "no ID token, no nonce");
-    let done = back_from_upstream(&mut b, &up, &p, "10224").await;
+    let done = back_from_upstream(&mut b, &up, &p, user_id).await;
     let code = done
         .param("code")
         .unwrap_or_else(|| panic!("{:?} {}", done.location, done.body));
@@ -1415,7 +1428,7 @@ async fn facebook(srv: TestServer, up: Upstream, _: Seen) {
         .await
         .unwrap();
     let id = claims(r["id_token"].as_str().unwrap());
-    assert_eq!(id["cognito:username"], "Facebook_10224");
+    assert_eq!(id["cognito:username"], format!("{ty}_{user_id}"));
     assert_eq!(id["email"], "fb@example.org");
     srv.stop().await;
 }
