@@ -21,11 +21,16 @@
 // refused code and a userInfo about someone else each send the browser back to the RP with
 // error=invalid_request; a replayed or forged state is a 400 page ("Invalid state"). Last,
 // a Google provider through a tessera of its own whose [[federation_endpoint]] points Google's
-// endpoints at oidc-provider.
+// endpoints at oidc-provider. On that tessera too, Sign in with Apple: a second oidc-provider
+// (the email in its ID token, only response_mode=form_post) behind a hop in front of its token
+// endpoint that checks Apple's ES256 client secret (jose, the .p8 key's public half) and swaps
+// in the secret oidc-provider knows; Chromium carries the form post to /oauth2/idpresponse
+// with Apple's `user` field added, and a provider signing with another key gets the RP
+// "SignInWithApple Error - 401 error getting token".
 //
 // Screenshots of the pages the user sees land in e2e/artifacts/federation/ (gitignored).
 import assert from 'node:assert/strict';
-import { X509Certificate, createHash, randomBytes } from 'node:crypto';
+import { X509Certificate, createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -91,9 +96,11 @@ const attr = (attributes, name) => attributes?.find((a) => a.Name === name)?.Val
  * login and consent pages (any login, any password). Its users' claims come from `accounts`,
  * read at every request, so a test can change them between sign-ins. The ID token carries
  * only `sub` (and nonce…): email and name are served by its userInfo endpoint (/me), which
- * Tessera must call.
+ * Tessera must call. `config` is merged over this configuration and each client's metadata
+ * over the defaults (the Sign in with Apple stand-in puts the email in the ID token and
+ * answers with a form post).
  */
-async function startUpstream() {
+async function startUpstream(config = {}) {
   const server = createServer();
   const issuer = await listen(server);
   const accounts = new Map(); // login -> { email, email_verified, name }
@@ -108,11 +115,11 @@ async function startUpstream() {
       const jwk = { ...(await exportJWK(privateKey)), kid: 'upstream-rs256', alg: 'RS256', use: 'sig' };
       const provider = new Provider(issuer, {
         clients: clients.map((c) => ({
-          ...c,
           response_types: ['code'],
           grant_types: ['authorization_code'],
           token_endpoint_auth_method: 'client_secret_post',
           id_token_signed_response_alg: 'RS256',
+          ...c,
         })),
         jwks: { keys: [jwk] },
         cookies: { keys: [randomBytes(16).toString('hex')] },
@@ -122,6 +129,7 @@ async function startUpstream() {
         async findAccount(_ctx, id) {
           return { accountId: id, claims: async () => ({ sub: id, ...claimsOf(id) }) };
         },
+        ...config,
       });
       server.on('request', provider.callback());
     },
@@ -195,6 +203,61 @@ async function startFake() {
     }
   });
   return fake;
+}
+
+// --- Sign in with Apple: a hop in front of oidc-provider's token endpoint ------------------------
+
+/**
+ * Apple's token endpoint takes a client secret that is an ES256 JWT signed with the developer's
+ * `.p8` key (header kid = the key id; iss = the team id, sub = the client id (Services ID),
+ * aud = https://appleid.apple.com, iat and exp), which oidc-provider cannot check. This hop
+ * does what Apple does with it: jose verifies it against `expect.publicKey` with the exact
+ * iss, sub and aud and the kid, and anything else is refused with 401 {"error":"invalid_client"}
+ * as Apple refuses it; a good one is forwarded to oidc-provider's token endpoint (`target`)
+ * with client_secret replaced by the static secret oidc-provider knows. Every request is
+ * recorded with the verdict.
+ */
+async function startAppleTokenHop(target) {
+  const server = createServer();
+  const hop = { server, requests: [], forwarded: 0, expect: null };
+  const json = (res, status, value) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(value));
+  server.on('request', async (req, res) => {
+    const entry = { method: req.method, path: req.url, headers: req.headers };
+    hop.requests.push(entry);
+    try {
+      if (req.method !== 'POST' || new URL(req.url, 'http://x').pathname !== '/auth/token') return json(res, 404, { error: 'not_found' });
+      const form = new URLSearchParams(await body(req));
+      entry.form = Object.fromEntries(form);
+      const { publicKey, teamId, keyId, clientId, audience, secret } = hop.expect;
+      try {
+        if (form.get('client_id') !== clientId) throw new Error(`client_id ${form.get('client_id')}`);
+        const { payload, protectedHeader } = await jwtVerify(form.get('client_secret') ?? '', publicKey, {
+          algorithms: ['ES256'],
+          issuer: teamId,
+          subject: clientId,
+          audience,
+          requiredClaims: ['iat', 'exp'],
+        });
+        if (protectedHeader.kid !== keyId) throw new Error(`kid ${protectedHeader.kid}`);
+        Object.assign(entry, { verdict: 'ok', header: protectedHeader, payload });
+      } catch (err) {
+        entry.verdict = `refused: ${err.code ?? ''} ${err.message}`;
+        return json(res, 401, { error: 'invalid_client' });
+      }
+      form.set('client_secret', secret);
+      hop.forwarded += 1;
+      const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+      const text = await answer.text();
+      entry.answer = { status: answer.status, body: text };
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' }).end(text);
+    } catch (err) {
+      entry.verdict = `failed: ${err.message}`;
+      json(res, 500, { error: 'server_error', error_description: err.message });
+    }
+  });
+  hop.origin = await listen(server);
+  hop.tokenUrl = `${hop.origin}/auth/token`;
+  return hop;
 }
 
 // --- the relying party --------------------------------------------------------------------------
@@ -313,6 +376,12 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
   const mainClient = { client_id: 'tessera-main', client_secret: randomBytes(16).toString('hex') };
   const googleClient = { client_id: 'tessera-google.apps.example', client_secret: randomBytes(16).toString('hex') };
   const fakeClient = { client_id: 'fake-client', client_secret: randomBytes(16).toString('hex') };
+  // Sign in with Apple: the Services ID is the client id; oidc-provider knows the static secret
+  // the token hop swaps in for the ES256 one. The .p8 key: PKCS #8, P-256.
+  const appleClient = { client_id: 'com.example.tessera.web', client_secret: randomBytes(16).toString('hex') };
+  const appleKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const APPLE_TEAM = 'TEAM4E2E01';
+  const APPLE_KID = 'KEYE2E0001';
   let upstream;
   let fake;
   let rp;
@@ -327,6 +396,10 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
   let secondAdmin;
   let secondPool;
   let secondDomain;
+  let apple; // the Sign in with Apple stand-in: oidc-provider (email in the ID token, form_post)
+  let appleHop; // in front of its token endpoint: checks Apple's ES256 client secret
+  let appleDomain;
+  let appleBadDomain; // a pool whose provider signs with a key the hop does not know
   let firstIdpResponse; // the /oauth2/idpresponse URL of the first sign-in, to replay
   let firstSub;
 
@@ -336,6 +409,16 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
     mkdirSync(shots, { recursive: true });
     upstream = await startUpstream();
     const { issuer } = upstream;
+    // Apple's ID token carries the email (there is no userInfo to call), and its code comes
+    // back in a form post: oidc-provider puts the granted scopes' claims in the ID token
+    // (conformIdTokenClaims off), knows Apple's `name` scope, and its client allows only
+    // response_mode=form_post.
+    apple = await startUpstream({
+      conformIdTokenClaims: false,
+      scopes: ['openid', 'email', 'name'],
+      claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    });
+    appleHop = await startAppleTokenHop(`${apple.issuer}/token`);
 
     // The Google stand-in: Google's endpoints replaced by oidc-provider's (its default paths,
     // checked against its discovery document in the last test).
@@ -349,11 +432,21 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
       `oidc_issuer = "${issuer}"`,
       `jwks_uri = "${issuer}/jwks"`,
       '',
+      // Sign in with Apple: oidc-provider, but the code exchange through the hop.
+      '[[federation_endpoint]]',
+      'provider_type = "SignInWithApple"',
+      `authorize_url = "${apple.issuer}/auth"`,
+      `token_url = "${appleHop.tokenUrl}"`,
+      `oidc_issuer = "${apple.issuer}"`,
+      `jwks_uri = "${apple.issuer}/jwks"`,
+      '',
     ].join('\n');
     await writeFile(join(dir, 'tessera.toml'), toml);
     domain = unique('fed');
     base = `${url}/domain/${domain}`;
     secondDomain = unique('gfed');
+    appleDomain = unique('afed');
+    appleBadDomain = unique('abad');
     [second, fake, rp, browser] = await Promise.all([
       startTessera(bin, { config: join(dir, 'tessera.toml'), dataDir: join(dir, 'data') }),
       startFake(),
@@ -364,6 +457,19 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
       { ...mainClient, redirect_uris: [`${base}/oauth2/idpresponse`] },
       { ...googleClient, redirect_uris: [`${second.url}/domain/${secondDomain}/oauth2/idpresponse`] },
     ]);
+    await apple.start([{
+      ...appleClient,
+      redirect_uris: [appleDomain, appleBadDomain].map((d) => `${second.url}/domain/${d}/oauth2/idpresponse`),
+      response_modes: ['form_post'],
+    }]);
+    appleHop.expect = {
+      publicKey: appleKey.publicKey,
+      teamId: APPLE_TEAM,
+      keyId: APPLE_KID,
+      clientId: appleClient.client_id,
+      audience: apple.issuer,
+      secret: appleClient.client_secret,
+    };
     secondAdmin = new idp.CognitoIdentityProviderClient({
       endpoint: second.url,
       region,
@@ -378,7 +484,7 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
 
   after(async () => {
     await browser?.close();
-    await Promise.all([rp?.close(), close(upstream?.server), close(fake?.server)]);
+    await Promise.all([rp?.close(), close(upstream?.server), close(fake?.server), close(apple?.server), close(appleHop?.server)]);
     if (pool) {
       await admin.send(new idp.DeleteUserPoolDomainCommand({ UserPoolId: pool.poolId, Domain: domain })).catch(() => {});
       await pool.delete();
@@ -399,10 +505,12 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
    * The user's trip in a fresh browser context: `start` (the RP), then `onTessera` (on
    * Tessera's sign-in page, when the test goes there), oidc-provider's login form as `login`,
    * its consent page when shown, and the RP's callback. Returns the RP's result with every
-   * navigation the browser made.
+   * navigation the browser made. `onContext` may route the context's requests first;
+   * with `allowError` an error the RP got is returned rather than failing.
    */
-  async function browserSignIn(start, login, { onTessera, shot, upstreamOrigin = upstream.issuer } = {}) {
+  async function browserSignIn(start, login, { onTessera, onContext, allowError, shot, upstreamOrigin = upstream.issuer } = {}) {
     const context = await newContext();
+    if (onContext) await onContext(context);
     const page = await context.newPage();
     const navigations = [];
     const trail = [];
@@ -437,7 +545,7 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
       assert.equal(rp.results.length, count + 1, `the RP handled one callback${seen()}`);
       const result = rp.results.at(-1);
       if (result.failure) assert.fail(`the relying party failed: ${why(result.failure)}${seen()}`);
-      if (result.error) assert.fail(`the RP got ${result.error}: ${result.description}${seen()}`);
+      if (result.error && !allowError) assert.fail(`the RP got ${result.error}: ${result.description}${seen()}`);
       return { ...result, navigations, seen };
     } finally {
       await context.close();
@@ -927,5 +1035,179 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
     const user = await secondAdmin.send(new idp.AdminGetUserCommand({ UserPoolId: secondPool, Username: `Google_${login}` }));
     assert.equal(user.UserStatus, 'EXTERNAL_PROVIDER');
     assert.equal(attr(user.UserAttributes, 'email'), 'g.user9@gmail.example');
+  });
+
+  test('Sign in with Apple: oidc-provider behind a hop that checks the ES256 client secret, the form post in Chromium', async () => {
+    assert.ok(secondPool, 'the Google stand-in test ran first (the second tessera is in use)');
+    const { issuer } = apple;
+    const pem = appleKey.privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const otherPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const attributeMapping = { email: 'email', given_name: 'firstName', family_name: 'lastName', name: 'name' };
+
+    /** A pool on the second tessera with a domain, a SignInWithApple provider signing with `key`, and an app client. */
+    async function applePool(domainName, key, appName) {
+      const { UserPool } = await secondAdmin.send(new idp.CreateUserPoolCommand({ PoolName: unique('afed') }));
+      await secondAdmin.send(new idp.CreateUserPoolDomainCommand({ UserPoolId: UserPool.Id, Domain: domainName }));
+      await secondAdmin.send(new idp.CreateIdentityProviderCommand({
+        UserPoolId: UserPool.Id,
+        ProviderName: 'SignInWithApple',
+        ProviderType: 'SignInWithApple',
+        ProviderDetails: {
+          client_id: appleClient.client_id,
+          team_id: APPLE_TEAM,
+          key_id: APPLE_KID,
+          private_key: key,
+          // Apple's discovery document lists openid, email and name; oidc-provider issues an
+          // ID token (and takes a nonce) only for openid.
+          authorize_scopes: 'openid email name',
+        },
+        AttributeMapping: attributeMapping,
+      }));
+      const { UserPoolClient: client } = await secondAdmin.send(new idp.CreateUserPoolClientCommand({
+        UserPoolId: UserPool.Id,
+        ClientName: appName,
+        GenerateSecret: true,
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthScopes: ['openid', 'email', 'profile'],
+        CallbackURLs: [rp.callback],
+        SupportedIdentityProviders: ['SignInWithApple'],
+      }));
+      await rp.register(appName, `${second.url}/${UserPool.Id}`, client.ClientId, client.ClientSecret);
+      return { poolId: UserPool.Id, base: `${second.url}/domain/${domainName}` };
+    }
+    const good = await applePool(appleDomain, pem, 'apple');
+    const bad = await applePool(appleBadDomain, otherPem, 'apple-bad');
+
+    const { IdentityProvider: described } = await secondAdmin.send(new idp.DescribeIdentityProviderCommand({ UserPoolId: good.poolId, ProviderName: 'SignInWithApple' }));
+    const d = described.ProviderDetails;
+    assert.equal(described.ProviderType, 'SignInWithApple');
+    assert.equal(d.authorize_url, `${issuer}/auth`, 'the [[federation_endpoint]] authorize_url');
+    assert.equal(d.token_url, appleHop.tokenUrl, 'the [[federation_endpoint]] token_url: the hop');
+    assert.equal(d.oidc_issuer, issuer);
+    assert.equal(d.team_id, APPLE_TEAM);
+    assert.equal(d.key_id, APPLE_KID);
+    assert.equal(d.private_key, undefined, 'the private key is never shown');
+
+    // Apple sends the user's name once, as a `user` field of the form post to
+    // /oauth2/idpresponse; oidc-provider does not, so the browser's post gets it added.
+    const appleUser = { name: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada.l@privaterelay.appleid.example' };
+    const posts = [];
+    const addUser = (context) => context.route((u) => u.href === `${good.base}/oauth2/idpresponse`, async (route) => {
+      const req = route.request();
+      if (req.method() !== 'POST') return route.continue();
+      const form = new URLSearchParams(req.postData() ?? '');
+      posts.push({ form: Object.fromEntries(form), contentType: req.headers()['content-type'], navigation: req.isNavigationRequest() });
+      form.set('user', JSON.stringify(appleUser));
+      return route.continue({ postData: form.toString() });
+    });
+
+    const login = '001234.E2eApple0a1b.0042';
+    apple.accounts.set(login, { email: appleUser.email, email_verified: true, name: 'not sent by Apple' });
+    const hopBefore = appleHop.requests.length;
+    const forwardedBefore = appleHop.forwarded;
+    let r;
+    try {
+      r = await browserSignIn(`${rp.origin}/start?app=apple&idp=SignInWithApple`, login, { shot: '5-apple', upstreamOrigin: issuer, onContext: addUser });
+    } catch (err) {
+      err.message += `\nthe hop saw: ${JSON.stringify(appleHop.requests.slice(hopBefore)).slice(0, 1500)}\nthe Apple stand-in tessera's log:\n${second.log().slice(-2000)}`;
+      throw err;
+    }
+
+    // Tessera's request to "Apple": the form post asked for, the scopes as configured.
+    const to = new URL(r.navigations.find((n) => n.startsWith(`${issuer}/auth?`)) ?? assert.fail(`no request to the Apple stand-in${r.seen()}`));
+    const q = to.searchParams;
+    assert.equal(q.get('client_id'), appleClient.client_id);
+    assert.equal(q.get('redirect_uri'), `${good.base}/oauth2/idpresponse`);
+    assert.equal(q.get('response_type'), 'code');
+    assert.equal(q.get('response_mode'), 'form_post', 'the scopes ask for name and email: a form post');
+    assert.equal(q.get('scope'), 'openid email name');
+    assert.ok(q.get('state')?.length >= 16 && q.get('nonce')?.length >= 16, `state and nonce: ${to.href}`);
+    assert.equal(q.get('code_challenge_method'), 'S256');
+
+    // The answer came back as a POST from oidc-provider's form_post page, not in a query.
+    assert.equal(posts.length, 1, `one form post to /oauth2/idpresponse${r.seen()}`);
+    const [post] = posts;
+    assert.ok(post.navigation, 'the post is the page\'s navigation');
+    assert.match(post.contentType ?? '', /^application\/x-www-form-urlencoded/);
+    assert.equal(post.form.state, q.get('state'), 'the state comes back in the post');
+    assert.ok(post.form.code, `a code in the post: ${JSON.stringify(post.form)}`);
+    assert.ok(!r.navigations.some((n) => n.startsWith(`${good.base}/oauth2/idpresponse?`)), `no GET with the code in the query${r.seen()}`);
+
+    // The code exchange, as the hop saw it: Apple's ES256 client secret, checked, then forwarded.
+    const seenByHop = appleHop.requests.slice(hopBefore);
+    assert.equal(seenByHop.length, 1, `one token request: ${JSON.stringify(seenByHop).slice(0, 800)}`);
+    const [exchange] = seenByHop;
+    assert.equal(exchange.verdict, 'ok', `the hop's verdict on the client secret: ${exchange.verdict}`);
+    assert.equal(appleHop.forwarded, forwardedBefore + 1, 'forwarded to oidc-provider');
+    assert.equal(exchange.answer.status, 200, `oidc-provider's token endpoint: ${JSON.stringify(exchange.answer)}`);
+    assert.deepEqual(exchange.header, { alg: 'ES256', kid: APPLE_KID });
+    const { payload } = exchange;
+    assert.equal(payload.iss, APPLE_TEAM);
+    assert.equal(payload.sub, appleClient.client_id);
+    assert.equal(payload.aud, issuer);
+    const now = Math.floor(Date.now() / 1000);
+    assert.ok(Math.abs(payload.iat - now) < 60, `iat is now: ${payload.iat}`);
+    assert.ok(payload.exp > now && payload.exp - payload.iat <= 15_777_000, `exp in the future, at most Apple's six months: ${payload.exp - payload.iat} s`);
+    assert.equal(exchange.form.grant_type, 'authorization_code');
+    assert.equal(exchange.form.code, post.form.code);
+    assert.equal(exchange.form.redirect_uri, `${good.base}/oauth2/idpresponse`);
+    assert.equal(exchange.form.client_id, appleClient.client_id, 'client_secret_post');
+    assert.equal(exchange.headers.authorization, undefined, 'no HTTP Basic');
+    assert.equal(createHash('sha256').update(exchange.form.code_verifier ?? '').digest('base64url'), q.get('code_challenge'), 'the PKCE verifier');
+
+    // The federated user's ID token: email from oidc-provider's ID token, the name from `user`.
+    const { claims } = r;
+    assert.equal(claims.iss, `${second.url}/${good.poolId}`);
+    assert.equal(claims['cognito:username'], `SignInWithApple_${login}`, 'SignInWithApple_<sub> in a case-sensitive pool');
+    assert.equal(claims.email, appleUser.email, 'email from the ID token');
+    assert.equal(claims.given_name, 'Ada', 'given_name mapped from firstName');
+    assert.equal(claims.family_name, 'Lovelace', 'family_name mapped from lastName');
+    assert.equal(claims.name, 'Ada Lovelace', 'name: firstName lastName');
+    assert.equal(claims.nonce, r.nonce, 'the RP\'s nonce');
+    assert.ok(claims['cognito:groups']?.includes(`${good.poolId}_SignInWithApple`), `the provider's group: ${JSON.stringify(claims['cognito:groups'])}`);
+    assert.equal(claims.identities?.length, 1, `identities: ${JSON.stringify(claims.identities)}`);
+    const identity = claims.identities[0];
+    assert.equal(identity.providerType, 'SignInWithApple');
+    assert.equal(identity.providerName, 'SignInWithApple');
+    assert.equal(identity.userId, login);
+    assert.equal(identity.primary, 'true');
+    assert.equal(identity.issuer ?? null, null, 'no issuer for a social provider');
+    const user = await secondAdmin.send(new idp.AdminGetUserCommand({ UserPoolId: good.poolId, Username: `SignInWithApple_${login}` }));
+    assert.equal(user.UserStatus, 'EXTERNAL_PROVIDER');
+    assert.equal(attr(user.UserAttributes, 'given_name'), 'Ada');
+    assert.equal(attr(user.UserAttributes, 'email'), appleUser.email);
+
+    // The next sign-in has no `user` field (Apple sends it once): the same user, the email
+    // from the new ID token.
+    apple.accounts.set(login, { email: 'ada.new@privaterelay.appleid.example', email_verified: true });
+    const again = await browserSignIn(`${rp.origin}/start?app=apple&idp=SignInWithApple`, login, { upstreamOrigin: issuer });
+    assert.equal(again.claims.sub, claims.sub, 'the same user');
+    assert.equal(again.claims['cognito:username'], `SignInWithApple_${login}`);
+    assert.equal(again.claims.email, 'ada.new@privaterelay.appleid.example', 'email from the new ID token');
+    assert.equal(again.claims.given_name, 'Ada', 'the name from the first sign-in is kept');
+    assert.equal(appleHop.requests.at(-1).verdict, 'ok');
+
+    // A provider whose .p8 key is not the one Apple (the hop) knows: the hop answers 401
+    // invalid_client, and Tessera sends the RP Cognito's error.
+    const badLogin = '001234.E2eApple0bad.0043';
+    const hopBeforeBad = appleHop.requests.length;
+    const forwardedBeforeBad = appleHop.forwarded;
+    const refused = await browserSignIn(`${rp.origin}/start?app=apple-bad&idp=SignInWithApple`, badLogin, { shot: '6-apple-bad-key', upstreamOrigin: issuer, allowError: true });
+    const badTries = appleHop.requests.slice(hopBeforeBad);
+    assert.equal(badTries.length, 1, `one token request: ${JSON.stringify(badTries).slice(0, 800)}`);
+    assert.match(badTries[0].verdict, /^refused: ERR_JWS_SIGNATURE_VERIFICATION_FAILED/, `the hop refused the signature: ${badTries[0].verdict}`);
+    assert.equal(badTries[0].form.client_id, appleClient.client_id);
+    assert.equal(appleHop.forwarded, forwardedBeforeBad, 'nothing forwarded to oidc-provider');
+    assert.equal(refused.error, 'invalid_request', `the RP got: ${refused.error} ${refused.description}${refused.seen()}`);
+    assert.equal(refused.description, 'SignInWithApple Error - 401 error getting token');
+    const none = await secondAdmin.send(new idp.ListUsersCommand({ UserPoolId: bad.poolId }));
+    assert.deepEqual(none.Users, [], 'no user made by a refused sign-in');
+
+    for (const p of [good, bad]) {
+      const domainName = p === good ? appleDomain : appleBadDomain;
+      await secondAdmin.send(new idp.DeleteUserPoolDomainCommand({ UserPoolId: p.poolId, Domain: domainName })).catch(() => {});
+      await secondAdmin.send(new idp.DeleteUserPoolCommand({ UserPoolId: p.poolId })).catch(() => {});
+    }
   });
 });
