@@ -166,6 +166,13 @@ impl Tessera {
         let attrs = mapped(provider, claims);
         for _ in 0..crate::MAX_RETRIES {
             if let Some(mut u) = self.store.get_user_by_username(&pool.id, &key).await? {
+                // A native user who happens to have this name is not this upstream identity:
+                // only AdminLinkProviderForUser joins the two (Cognito's words, fidelity F19).
+                if u.status != status::EXTERNAL_PROVIDER {
+                    return Err(CoreError::InvalidParameter(format!(
+                        "Already found an entry for username {username}"
+                    )));
+                }
                 let expected = u.version;
                 let before = u.attributes.clone();
                 for (k, v) in &attrs {

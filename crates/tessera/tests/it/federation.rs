@@ -1040,6 +1040,33 @@ async fn linking(srv: TestServer, up: Upstream, _: Seen) {
         "no federated user is made for a linked identity"
     );
 
+    // A native user named like a federated one is not taken over by that upstream identity.
+    crate::auth::user(&srv, &s.pool, "MyOIDC_squatter").await;
+    up.set_user("squatter", "victim@example.org", "Victim");
+    let mut b = Browser::new();
+    let p = to_upstream(&mut b, &s, &up).await;
+    let refused = back_from_upstream(&mut b, &up, &p, "squatter").await;
+    assert!(refused.param("code").is_none(), "{:?}", refused.location);
+    assert_eq!(
+        refused.param("error_description").as_deref(),
+        Some("Already found an entry for username MyOIDC_squatter")
+    );
+    let native = srv
+        .idp
+        .admin_get_user()
+        .user_pool_id(&s.pool)
+        .username("MyOIDC_squatter")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(native.user_status().unwrap().as_str(), "CONFIRMED");
+    assert!(
+        native
+            .user_attributes()
+            .iter()
+            .all(|a| a.value() != Some("victim@example.org"))
+    );
+
     // A source that has signed in already cannot be linked.
     up.set_user("solo-1", "solo@example.org", "Solo");
     sign_in(&s, &up, "solo-1").await;
