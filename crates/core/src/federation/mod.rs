@@ -13,6 +13,7 @@ pub mod oidc;
 pub mod providers;
 pub mod saml;
 pub mod saml_flow;
+mod signing;
 pub mod users;
 
 use async_trait::async_trait;
