@@ -354,7 +354,10 @@ async function startRp() {
     const res = await fetch(to, { redirect: 'manual' });
     const text = await res.text();
     assert.equal(res.status, 302, `/oauth2/authorize with identity_provider=${provider} answered ${res.status}: ${text.slice(0, 300)}`);
-    return { entry, upstream: new URL(res.headers.get('location')) };
+    // The browser binding /oauth2/idpresponse must be brought back with.
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    assert.match(cookie, /tessera_upstream=/, 'the binding cookie');
+    return { entry, upstream: new URL(res.headers.get('location')), cookie };
   };
   rp.close = () => close(server);
   return rp;
@@ -870,13 +873,14 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
 
   test('failures: a replayed or forged state is a 400 page; bad ID tokens send the RP error=invalid_request', async () => {
     assert.ok(firstIdpResponse, 'the first sign-in went through /oauth2/idpresponse');
-    const invalidState = async (target, what) => {
-      const res = await fetch(target, { redirect: 'manual' });
+    const invalidState = async (target, what, cookie) => {
+      const res = await fetch(target, { redirect: 'manual', headers: cookie ? { cookie } : {} });
       const text = await res.text();
       assert.equal(res.status, 400, `${what}: ${res.status} ${res.headers.get('location') ?? ''} ${text.slice(0, 200)}`);
       assert.match(text, /Invalid state/, `${what}: the page says why`);
     };
-    await invalidState(firstIdpResponse, 'the first sign-in\'s /oauth2/idpresponse, replayed');
+    // Brought by another browser (this fetch holds no binding cookie): refused.
+    await invalidState(firstIdpResponse, 'the first sign-in\'s /oauth2/idpresponse, in another browser');
     const forged = new URL(firstIdpResponse);
     const s = forged.searchParams.get('state');
     forged.searchParams.set('state', `${s.slice(0, -4)}${s.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`);
@@ -900,7 +904,7 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
       },
     ];
     for (const c of cases) {
-      const { entry, upstream: to } = await rp.authorize('fake', 'FakeOIDC');
+      const { entry, upstream: to, cookie } = await rp.authorize('fake', 'FakeOIDC');
       assert.equal(`${to.origin}${to.pathname}`, `${fake.issuer}/authorize`, `${c.what}: Tessera sends the browser to the provider`);
       const nonce = to.searchParams.get('nonce');
       fake.next = () => c.plan(nonce);
@@ -908,7 +912,7 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
       const requests = fake.tokenRequests.length;
       const back = new URL(to.searchParams.get('redirect_uri'));
       back.search = new URLSearchParams({ code: `code-${randomBytes(4).toString('hex')}`, state: to.searchParams.get('state') }).toString();
-      const res = await fetch(back, { redirect: 'manual' });
+      const res = await fetch(back, { redirect: 'manual', headers: { cookie } });
       const text = await res.text();
       assert.equal(res.status, 302, `${c.what}: a redirect to the RP, not ${res.status}: ${text.slice(0, 200)}`);
       const location = new URL(res.headers.get('location'));
@@ -919,7 +923,7 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
       assert.equal(location.searchParams.get('code'), null, `${c.what}: no code`);
       assert.equal(fake.tokenRequests.length, requests + 1, `${c.what}: the code was exchanged once`);
       // The failure spent the state.
-      const again = await fetch(back, { redirect: 'manual' });
+      const again = await fetch(back, { redirect: 'manual', headers: { cookie } });
       assert.equal(again.status, 400, `${c.what}: the same answer again`);
     }
     const signedUp = await admin.send(new idp.ListUsersCommand({ UserPoolId: pool.poolId, Filter: 'username ^= "fakeoidc_"' }));
@@ -927,13 +931,24 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
 
     // The control: the same provider with a good token signs in, which also shows what
     // Tessera sent its token endpoint (client_secret_post, the PKCE verifier) and userInfo.
-    const { entry, upstream: to } = await rp.authorize('fake', 'FakeOIDC');
+    const { entry, upstream: to, cookie } = await rp.authorize('fake', 'FakeOIDC');
     const nonce = to.searchParams.get('nonce');
     fake.next = () => ({ claims: { sub: 'Fake-OK-2', nonce }, userinfo: { sub: 'Fake-OK-2', email: 'fake.ok@fake.example', name: 'Fake Okay' } });
     const code = `code-${randomBytes(4).toString('hex')}`;
     const back = new URL(to.searchParams.get('redirect_uri'));
     back.search = new URLSearchParams({ code, state: to.searchParams.get('state') }).toString();
-    const res = await fetch(back, { redirect: 'manual' });
+    // Login CSRF: this answer brought by a browser that did not start the sign-in (no binding
+    // cookie, or another sign-in's) is refused before the code is exchanged, spending nothing.
+    const exchanged = fake.tokenRequests.length;
+    const { cookie: otherCookie } = await rp.authorize('fake', 'FakeOIDC');
+    for (const [who, c] of [['no binding cookie', undefined], ['another sign-in\'s binding cookie', otherCookie]]) {
+      const planted = await fetch(back, { redirect: 'manual', headers: c ? { cookie: c } : {} });
+      const text = await planted.text();
+      assert.equal(planted.status, 400, `${who}: ${planted.status} ${planted.headers.get('location') ?? ''}`);
+      assert.match(text, /not started in this browser/, `${who}: the page says why`);
+    }
+    assert.equal(fake.tokenRequests.length, exchanged, 'no code exchanged for another browser');
+    const res = await fetch(back, { redirect: 'manual', headers: { cookie } });
     assert.equal(res.status, 302, `a good token: ${res.status} ${(await res.text()).slice(0, 200)}`);
     const location = new URL(res.headers.get('location'));
     assert.equal(`${location.origin}${location.pathname}`, rp.callback);
@@ -960,7 +975,7 @@ describe('user-pool federation: oidc-provider upstream, openid-client RP, Chromi
     assert.equal(claims.email, 'fake.ok@fake.example');
     assert.equal(claims.name, 'Fake Okay');
     assert.equal(identityOf(claims.identities, 'FakeOIDC')?.issuer, fake.issuer);
-    await invalidState(back.href, 'a successful /oauth2/idpresponse, replayed');
+    await invalidState(back.href, 'a successful /oauth2/idpresponse, replayed', cookie);
   });
 
   test('a Google provider through a tessera whose [[federation_endpoint]] points Google at oidc-provider', async () => {

@@ -187,10 +187,29 @@ async function samlResponse(idp, sp, user, { inResponseTo, audience } = {}) {
 /** What an HTML page says: its text without style, script and tags. */
 const pageText = (page) => page.replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
 
-/** POSTs the form an IdP's page posts to `${base}/saml2/idpresponse`; Tessera's answer. */
-async function postResponse(base, form) {
-  const res = await fetch(`${base}/saml2/idpresponse`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
-  const text = await res.text();
+/** The hidden fields of a page's form, as a browser would post them. */
+const hiddenFields = (page) => Object.fromEntries(
+  [...page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)]
+    .map(([, k, v]) => [k, v].map((x) => x.replaceAll('&#x2f;', '/').replaceAll('&#x27;', "'").replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'))),
+);
+
+/**
+ * POSTs the form an IdP's page posts to `${base}/saml2/idpresponse`, from a browser holding
+ * `cookie` (the binding cookie the sign-in's /oauth2/authorize set, or none); Tessera's answer.
+ * A post without the cookie gets Tessera's same-site re-post page first, which is followed as
+ * its script would.
+ */
+async function postResponse(base, form, cookie) {
+  const post = (body) => fetch(`${base}/saml2/idpresponse`, {
+    method: 'POST', body: new URLSearchParams(body), redirect: 'manual', headers: cookie ? { cookie } : {},
+  });
+  let res = await post(form);
+  let text = await res.text();
+  if (res.status === 200 && text.includes('name="tessera_repost"')) {
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'nonce-/, 'the re-post page runs its script by nonce');
+    res = await post(hiddenFields(text));
+    text = await res.text();
+  }
   const location = res.headers.get('location');
   const to = location ? new URL(location, base) : null;
   return {
@@ -245,7 +264,10 @@ async function startIdpServer() {
       html(res, 500, `<p id="idp-error">IdP: ${esc(err.message)}</p>`);
     }
   });
-  s.origin = await listen(server);
+  // Named `localhost` while Tessera is at 127.0.0.1: another site, so the IdP's auto-posted
+  // form reaches /saml2/idpresponse cross-site, without SameSite=Lax cookies, as it does in
+  // production (and goes through Tessera's same-site re-post page).
+  s.origin = (await listen(server)).replace('//127.0.0.1:', '//localhost:');
   s.close = () => close(server);
   return s;
 }
@@ -335,7 +357,10 @@ describe('SAML 2.0 federation: samlify as the IdP', { timeout: 180_000 }, () => 
     const res = await fetch(to, { redirect: 'manual' });
     const text = await res.text();
     assert.equal(res.status, 302, `GET ${to.href} answered ${res.status}: ${text.slice(0, 300)}`);
-    return { state, location: new URL(res.headers.get('location')), authorizeUrl: to.href };
+    // The browser binding the answer must come back with.
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    assert.match(cookie, /tessera_upstream=/, 'the binding cookie');
+    return { state, location: new URL(res.headers.get('location')), authorizeUrl: to.href, cookie };
   }
 
   /** samlify (as `idp`) reads Tessera's redirect: the AuthnRequest, its query signature checked. */
@@ -386,10 +411,10 @@ describe('SAML 2.0 federation: samlify as the IdP', { timeout: 180_000 }, () => 
 
   /** A fresh SP-initiated response for `user` from `idp`: Tessera's redirect, then samlify's answer. */
   async function spInitiated(provider, idp, forSp, user, { audience, client = web } = {}) {
-    const { state, location } = await authorize(client, provider);
+    const { state, location, cookie } = await authorize(client, provider);
     const { parsed, query } = await parseRequest(idp, forSp, location);
     const SAMLResponse = await samlResponse(idp, forSp, user, { inResponseTo: parsed.extract.request.id, audience });
-    return { state, location, parsed, form: { SAMLResponse, RelayState: query.RelayState } };
+    return { state, location, parsed, cookie, form: { SAMLResponse, RelayState: query.RelayState } };
   }
 
   test('CreateIdentityProvider with SAML metadata; Describe; MetadataURL; bad metadata refused', async () => {
@@ -533,7 +558,10 @@ describe('SAML 2.0 federation: samlify as the IdP', { timeout: 180_000 }, () => 
         /ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION/,
       );
       // …and the browser posted the response to the assertion consumer service.
-      assert.ok(navigations.some((n) => n.method === 'POST' && n.url === `${base}/saml2/idpresponse`), `a POST to /saml2/idpresponse${seen()}`);
+      // The IdP's cross-site post came without the binding cookie; Tessera's page posted it
+      // again, same-site, with it.
+      const posts = navigations.filter((n) => n.method === 'POST' && n.url === `${base}/saml2/idpresponse`);
+      assert.equal(posts.length, 2, `the IdP's POST to /saml2/idpresponse and Tessera's same-site re-post${seen()}`);
     } finally {
       await context.close();
     }
@@ -561,12 +589,12 @@ describe('SAML 2.0 federation: samlify as the IdP', { timeout: 180_000 }, () => 
   test('SP-initiated with fetch through a MetadataURL provider in a case-sensitive pool: Corp_<NameID>', async () => {
     assert.ok(second?.client, 'the second pool exists (the first test)');
     const user = { nameId: 'Grace.Hopper-1906', email: 'grace@corp.example', name: 'Grace Hopper' };
-    const { state, location } = await authorize(second.client, 'Corp', { b: second.base });
+    const { state, location, cookie } = await authorize(second.client, 'Corp', { b: second.base });
     assert.equal(`${location.origin}${location.pathname}`, `${idpServer.origin}/corp/sso`);
     const { parsed, query } = await parseRequest(corp, second.sp, location);
     assert.equal(parsed.extract.issuer, `urn:amazon:cognito:sp:${second.pool.poolId}`);
     const SAMLResponse = await samlResponse(corp, second.sp, user, { inResponseTo: parsed.extract.request.id });
-    const out = await postResponse(second.base, { SAMLResponse, RelayState: query.RelayState });
+    const out = await postResponse(second.base, { SAMLResponse, RelayState: query.RelayState }, cookie);
     assert.equal(out.status, 302, `the response: ${out.show()}`);
     assert.equal(`${out.to.origin}${out.to.pathname}`, rp.callback, out.show());
     assert.ok(out.code, `a code: ${out.show()}`);
@@ -612,11 +640,11 @@ describe('SAML 2.0 federation: samlify as the IdP', { timeout: 180_000 }, () => 
   test('encrypted assertions (EncryptedResponses true): samlify encrypts to the pool\'s certificate', async () => {
     assert.ok(web, 'the app client exists');
     const user = { nameId: 'Hedy.Lamarr-1914', email: 'hedy@corp.example', name: 'Hedy Lamarr' };
-    const { state, form } = await spInitiated('CorpEnc', corpEnc, spEnc, user);
+    const { state, form, cookie } = await spInitiated('CorpEnc', corpEnc, spEnc, user);
     const xml = unb64(form.SAMLResponse);
     assert.match(xml, /EncryptedAssertion/, 'samlify encrypted the assertion');
     assert.ok(!xml.includes(user.email), 'the attributes are not readable');
-    const out = await postResponse(base, form);
+    const out = await postResponse(base, form, cookie);
     assert.equal(out.status, 302, `encrypted: ${out.show()}`);
     assert.ok(out.code, `a code: ${out.show()}`);
     assert.equal(out.state, state);
@@ -640,15 +668,20 @@ describe('SAML 2.0 federation: samlify as the IdP', { timeout: 180_000 }, () => 
 
     // Replay: the first post signs in, the second does not.
     const first = await spInitiated('Corp', corp, sp, user);
-    const ok = await postResponse(base, first.form);
+    // Login CSRF: the answer to this sign-in, posted by a browser that did not start it (no
+    // binding cookie: through the re-post page), is refused without spending anything.
+    const planted = await postResponse(base, first.form);
+    assert.equal(planted.status, 400, `another browser: a 400 page: ${planted.show()}`);
+    assert.match(planted.text, /not started in this browser/, planted.show());
+    const ok = await postResponse(base, first.form, first.cookie);
     assert.ok(ok.code, `the first post gives a code: ${ok.show()}`);
-    const replay = await postResponse(base, first.form);
+    const replay = await postResponse(base, first.form, first.cookie);
     console.log(`# replay: ${replay.show()}`);
     assert.equal(replay.code, null, `replay: no code: ${replay.show()}`);
     assert.ok(replay.status === 400 || (replay.status === 302 && replay.error), `replay: a 400 page or an error redirect: ${replay.show()}`);
     // The same assertion with a fresh RelayState (another sign-in in progress) is still spent.
     const fresh = await authorize(web, 'Corp');
-    const replay2 = await postResponse(base, { SAMLResponse: first.form.SAMLResponse, RelayState: redirectRequest(fresh.location).query.RelayState });
+    const replay2 = await postResponse(base, { SAMLResponse: first.form.SAMLResponse, RelayState: redirectRequest(fresh.location).query.RelayState }, fresh.cookie);
     errorRedirect(replay2, fresh.state, 'the spent response under another sign-in\'s RelayState');
 
     // An IdP-initiated response (no RelayState of Tessera's to spend, no InResponseTo) posted
@@ -669,21 +702,21 @@ describe('SAML 2.0 federation: samlify as the IdP', { timeout: 180_000 }, () => 
     const xml = unb64(tampered.form.SAMLResponse);
     assert.ok(xml.includes(`>${user.nameId}</saml:NameID>`), 'the NameID is where the test changes it');
     const forged = b64(xml.replace(`>${user.nameId}</saml:NameID>`, '>Admin</saml:NameID>'));
-    errorRedirect(await postResponse(base, { ...tampered.form, SAMLResponse: forged }), tampered.state, 'a NameID changed after signing');
+    errorRedirect(await postResponse(base, { ...tampered.form, SAMLResponse: forged }, tampered.cookie), tampered.state, 'a NameID changed after signing');
 
     // Signed by another key under Corp's entity id.
     const imposter = identityProvider({ entityID: corp.entityMeta.getEntityID(), origin: idpServer.origin, path: '/corp', keys: keyPair(dir, 'imposter') });
     const foreign = await spInitiated('Corp', imposter, sp, user);
-    errorRedirect(await postResponse(base, foreign.form), foreign.state, 'a response signed by another key');
+    errorRedirect(await postResponse(base, foreign.form, foreign.cookie), foreign.state, 'a response signed by another key');
 
     // Another SP's Audience.
     const elsewhere = await spInitiated('Corp', corp, sp, user, { audience: 'urn:amazon:cognito:sp:us-east-1_OTHER' });
     assert.match(unb64(elsewhere.form.SAMLResponse), /<saml:Audience>urn:amazon:cognito:sp:us-east-1_OTHER<\/saml:Audience>/);
-    errorRedirect(await postResponse(base, elsewhere.form), elsewhere.state, 'an assertion for another SP');
+    errorRedirect(await postResponse(base, elsewhere.form, elsewhere.cookie), elsewhere.state, 'an assertion for another SP');
 
     // A garbage RelayState: a 400 page.
     const garbage = await spInitiated('Corp', corp, sp, user);
-    const out = await postResponse(base, { ...garbage.form, RelayState: `garbage-${randomBytes(24).toString('base64url')}` });
+    const out = await postResponse(base, { ...garbage.form, RelayState: `garbage-${randomBytes(24).toString('base64url')}` }, garbage.cookie);
     console.log(`# garbage RelayState: ${out.show()}`);
     assert.equal(out.code, null, `garbage RelayState: no code: ${out.show()}`);
     assert.equal(out.status, 400, `garbage RelayState: a 400 page: ${out.show()}`);

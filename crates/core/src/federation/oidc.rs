@@ -25,6 +25,10 @@ use crate::{CoreError, Tessera};
 /// How long a trip to the upstream may take (Cognito cancels after five minutes).
 pub const STATE_TTL_MS: i64 = 5 * 60_000;
 
+/// The page for an upstream answer brought by a browser that did not start the sign-in.
+pub(super) const BINDING_MISSING: &str =
+    "Invalid state: this sign-in was not started in this browser. Start it again.";
+
 /// What travels through the upstream in `state`, sealed.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct UpstreamState {
@@ -40,6 +44,33 @@ pub(super) struct UpstreamState {
     pub(super) v: String,
     /// Expiry, ms since the epoch.
     pub(super) x: i64,
+    /// The digest of the browser binding: the value of the short-lived cookie the browser
+    /// that started the sign-in holds (OAuth 2.0 Security BCP §4.7; a logout trip has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) b: Option<String>,
+}
+
+/// The digest of a browser binding as the sealed state carries it.
+fn binding_digest(binding: &str) -> String {
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        binding.as_bytes(),
+    ))
+}
+
+/// Whether the answer came back to the browser that started the trip: the state names a
+/// binding and the browser's cookie is its preimage.
+pub(super) fn bound_to(st: &UpstreamState, binding: Option<&str>) -> bool {
+    match (st.b.as_deref(), binding) {
+        (Some(want), Some(have)) if !have.is_empty() => {
+            aws_lc_rs::constant_time::verify_slices_are_equal(
+                want.as_bytes(),
+                binding_digest(have).as_bytes(),
+            )
+            .is_ok()
+        }
+        _ => false,
+    }
 }
 
 /// The Sign in with Apple key (the `.p8` file: PKCS #8, P-256), PEM or bare base64.
@@ -127,7 +158,20 @@ impl Tessera {
             n: URL_SAFE_NO_PAD.encode(nonce),
             v: URL_SAFE_NO_PAD.encode(verifier),
             x: self.clock.now_millis() + STATE_TTL_MS,
+            b: None,
         }
+    }
+
+    /// A new trip upstream bound to the browser holding `binding` (see [`bound_to`]).
+    pub(super) fn new_bound_state(
+        &self,
+        provider: &Provider,
+        params: &AuthorizeParams,
+        binding: &str,
+    ) -> UpstreamState {
+        let mut st = self.new_upstream_state(provider, params);
+        st.b = Some(binding_digest(binding));
+        st
     }
 
     /// The state, sealed with the server key (the `state` or `RelayState` sent upstream).
@@ -155,17 +199,21 @@ impl Tessera {
 
     /// Where `/oauth2/authorize` sends the browser for a request naming an upstream
     /// provider; `callback` is this domain's `/oauth2/idpresponse` (for SAML,
-    /// `/saml2/idpresponse`).
+    /// `/saml2/idpresponse`). `binding` is the value of the browser's short-lived binding
+    /// cookie: the answer is taken only from a browser that holds it.
     pub async fn upstream_authorize_url(
         &self,
         provider: &Provider,
         params: &AuthorizeParams,
         callback: &str,
+        binding: &str,
     ) -> Result<String, CoreError> {
         if provider.provider_type == super::details::SAML {
-            return self.saml_authorize_url(provider, params, callback).await;
+            return self
+                .saml_authorize_url(provider, params, callback, binding)
+                .await;
         }
-        let st = self.new_upstream_state(provider, params);
+        let st = self.new_bound_state(provider, params, binding);
         let state = self.seal_upstream_state(&st)?;
         let challenge = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
             &aws_lc_rs::digest::SHA256,
@@ -200,17 +248,23 @@ impl Tessera {
 
     /// `/oauth2/idpresponse`: the upstream's answer. `Ok` is the checked authorization and
     /// the hosted session of the user it signed in; errors are a page (a state that is not
-    /// ours, expired or used) or a redirect to the client.
+    /// ours, expired, used, or brought by a browser without the trip's `binding` cookie) or a
+    /// redirect to the client.
     pub async fn finish_upstream(
         &self,
         route: &DomainRoute,
         form: &std::collections::HashMap<String, String>,
         callback: &str,
+        binding: Option<&str>,
     ) -> Result<(Authorization, HostedSession), AuthorizeError> {
         let st = form
             .get("state")
             .and_then(|s| self.open_upstream_state(s))
             .ok_or_else(|| page("Invalid state"))?;
+        // Another browser's answer (login CSRF) is refused before anything is spent.
+        if !bound_to(&st, binding) {
+            return Err(page(BINDING_MISSING));
+        }
         let a = self.check_authorize(route, &st.a).await?;
         // One use: a replayed answer finds its state spent, before any upstream call.
         match self

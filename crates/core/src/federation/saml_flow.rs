@@ -38,12 +38,13 @@ impl Tessera {
         provider: &Provider,
         params: &AuthorizeParams,
         acs: &str,
+        binding: &str,
     ) -> Result<String, CoreError> {
         let provider = &self.with_fresh_metadata(provider.clone()).await;
         let sso = provider.detail("SSORedirectBindingURI").ok_or_else(|| {
             CoreError::InvalidParameter("The SAML provider has no sign-in URL.".into())
         })?;
-        let mut st = self.new_upstream_state(provider, params);
+        let mut st = self.new_bound_state(provider, params, binding);
         // The request's ID, which the answer must name in InResponseTo.
         st.n = format!("_{}", hex::encode(&st.n));
         let relay = self.seal_upstream_state(&st)?;
@@ -213,12 +214,15 @@ impl Tessera {
             .map_err(|_| bad_relay_state())
     }
 
-    /// `/saml2/idpresponse`: the posted `SAMLResponse` and `RelayState`.
+    /// `/saml2/idpresponse`: the posted `SAMLResponse` and `RelayState`. An SP-initiated
+    /// answer is taken only from the browser holding the trip's `binding` cookie; an
+    /// IdP-initiated one (IDPInit) cannot be bound.
     pub async fn finish_saml(
         &self,
         route: &DomainRoute,
         form: &HashMap<String, String>,
         acs: &str,
+        binding: Option<&str>,
     ) -> Result<(Authorization, HostedSession), AuthorizeError> {
         let response = form
             .get("SAMLResponse")
@@ -228,6 +232,9 @@ impl Tessera {
         // Ours (SP-initiated), or the authorization request itself (IdP-initiated).
         let (params, request_id, state_id) = match self.open_upstream_state(relay) {
             Some(st) => {
+                if !super::oidc::bound_to(&st, binding) {
+                    return Err(page(super::oidc::BINDING_MISSING));
+                }
                 let mut a = st.a;
                 a.identity_provider = Some(st.ip);
                 (a, Some(st.n), Some((st.i, st.x)))

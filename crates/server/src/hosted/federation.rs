@@ -9,8 +9,43 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use tessera_core::oauth::flow::{Authorization, AuthorizeParams};
 
-use super::{SESSION_COOKIE, Site, authorize_error, finish, pages, redirect, site};
+use super::{SESSION_COOKIE, Site, authorize_error, cookie, finish, pages, redirect, site};
 use crate::AppState;
+
+/// The short-lived cookie that binds a trip upstream to the browser that started it: its
+/// digest travels in the sealed state, and the answer is taken only with it (docs/security.md
+/// "Federation").
+const BINDING_COOKIE: &str = "tessera_upstream";
+
+/// The field a same-site re-post adds, so a form that still lacks the cookie is refused.
+const REPOST_MARKER: &str = "tessera_repost";
+
+/// This browser's binding value: the one it holds (several tabs may sign in at once), or a
+/// new random one.
+fn binding(headers: &HeaderMap) -> String {
+    if let Some(b) = cookie(headers, BINDING_COOKIE).filter(|b| b.len() >= 22 && b.len() <= 64) {
+        return b.to_string();
+    }
+    let mut raw = [0u8; 24];
+    aws_lc_rs::rand::fill(&mut raw).unwrap_or_default();
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, raw)
+}
+
+/// A posted answer without the binding cookie, the first time: the provider posted it
+/// cross-site, where SameSite=Lax cookies stay behind, so a page of this site posts it again.
+fn needs_repost(headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+    cookie(headers, BINDING_COOKIE).is_none() && !form.contains_key(REPOST_MARKER)
+}
+
+fn repost(site: &Site, endpoint: &str, form: HashMap<String, String>) -> Response {
+    let mut fields: Vec<(String, String)> = form.into_iter().collect();
+    fields.sort();
+    pages::repost(
+        &format!("{}{endpoint}", site.base_path),
+        &fields,
+        REPOST_MARKER,
+    )
+}
 
 /// This domain's `/oauth2/idpresponse`, as the upstream sees it: the public URL's
 /// `/domain/<domain>` when the request came by path, else the host it came to.
@@ -61,12 +96,21 @@ pub(super) async fn go(
     } else {
         callback
     };
+    let binding = binding(headers);
     match state
         .core
-        .upstream_authorize_url(&provider, &request, &callback)
+        .upstream_authorize_url(&provider, &request, &callback, &binding)
         .await
     {
-        Ok(url) => redirect(&url),
+        Ok(url) => {
+            let mut r = redirect(&url);
+            let max_age = tessera_core::federation::oidc::STATE_TTL_MS / 1000;
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                site.cookie(BINDING_COOKIE, &binding, max_age),
+            );
+            r
+        }
         Err(_) => redirect(&tessera_core::Tessera::authorize_error(a, "server_error")),
     }
 }
@@ -76,15 +120,24 @@ async fn respond(
     params: RawPathParams,
     headers: HeaderMap,
     form: HashMap<String, String>,
+    posted: bool,
 ) -> Response {
     let site = match site(&state, &params, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
+    if posted && needs_repost(&headers, &form) {
+        return repost(&site, "/oauth2/idpresponse", form);
+    }
     let callback = callback_url(&state, &site, &headers);
     match state
         .core
-        .finish_upstream(&site.route, &form, &callback)
+        .finish_upstream(
+            &site.route,
+            &form,
+            &callback,
+            cookie(&headers, BINDING_COOKIE),
+        )
         .await
     {
         Ok((a, session)) => signed_in(&state, &site, &a, &session).await,
@@ -112,7 +165,7 @@ pub(super) async fn idp_response_get(
     headers: HeaderMap,
     Query(form): Query<HashMap<String, String>>,
 ) -> Response {
-    respond(state, params, headers, form).await
+    respond(state, params, headers, form, false).await
 }
 
 /// `POST /oauth2/idpresponse` (`response_mode=form_post`).
@@ -126,7 +179,7 @@ pub(super) async fn idp_response_post(
     >,
 ) -> Response {
     match form {
-        Ok(axum::extract::Form(form)) => respond(state, params, headers, form).await,
+        Ok(axum::extract::Form(form)) => respond(state, params, headers, form, true).await,
         Err(_) => pages::error(
             axum::http::StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -156,8 +209,15 @@ pub(super) async fn saml_response(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if needs_repost(&headers, &form) {
+        return repost(&site, "/saml2/idpresponse", form);
+    }
     let acs = saml_acs(&state, &site, &headers);
-    match state.core.finish_saml(&site.route, &form, &acs).await {
+    match state
+        .core
+        .finish_saml(&site.route, &form, &acs, cookie(&headers, BINDING_COOKIE))
+        .await
+    {
         Ok((a, session)) => signed_in(&state, &site, &a, &session).await,
         Err(e) => authorize_error(e),
     }

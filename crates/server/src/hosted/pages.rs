@@ -37,6 +37,7 @@ fn templates() -> &'static Environment<'static> {
             ("mfa_code.html", include_str!("templates/mfa_code.html")),
             ("select_mfa.html", include_str!("templates/select_mfa.html")),
             ("mfa_setup.html", include_str!("templates/mfa_setup.html")),
+            ("repost.html", include_str!("templates/repost.html")),
         ];
         for (name, source) in all {
             // The templates are part of the binary; a broken one fails the tests.
@@ -87,6 +88,25 @@ fn html(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
 
 pub(super) fn error(status: StatusCode, error: &str, description: &str) -> Response {
     html(status, "error.html", context! { error, description })
+}
+
+/// A page that posts `fields` again to `action` on this site, with `marker` set: a form an
+/// upstream provider posted cross-site came without the SameSite=Lax cookies, and comes back
+/// with them when this same-site page sends it. Its one script runs by nonce.
+pub(super) fn repost(action: &str, fields: &[(String, String)], marker: &str) -> Response {
+    let nonce = csrf_token();
+    let mut r = html(
+        StatusCode::OK,
+        "repost.html",
+        context! { action, fields, marker, nonce },
+    );
+    let csp = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r
 }
 
 /// A branding colour (`rrggbb` or `rrggbbaa`, as the branding editor writes them) as CSS.

@@ -883,6 +883,28 @@ async fn oidc(srv: TestServer, up: Upstream, _: Seen) {
         calls,
         "no upstream call for a replay"
     );
+    // Login CSRF: the answer to someone else's sign-in, brought by a browser that did not
+    // start it (no binding cookie, or its own), is refused before any upstream call and
+    // without spending the state: the browser that started it still finishes.
+    let p = to_upstream(&mut b, &s, &up).await;
+    let calls = *up.token_calls.lock().unwrap();
+    let mut victim = Browser::new();
+    let planted = back_from_upstream(&mut victim, &up, &p, "Mallory").await;
+    assert_eq!(planted.status, 400, "{:?}", planted.location);
+    assert!(
+        planted.body.contains("not started in this browser"),
+        "{}",
+        planted.body
+    );
+    assert!(!victim.cookies.contains_key("tessera_session"));
+    let mut other = Browser::new();
+    to_upstream(&mut other, &s, &up).await;
+    assert!(other.cookies.contains_key("tessera_upstream"));
+    let planted = back_from_upstream(&mut other, &up, &p, "Mallory").await;
+    assert_eq!(planted.status, 400, "{:?}", planted.location);
+    assert_eq!(*up.token_calls.lock().unwrap(), calls, "no upstream call");
+    let done = back_from_upstream(&mut b, &up, &p, "User-1").await;
+    assert!(done.param("code").is_some(), "{:?}", done.location);
     // The same answer sent twice at once: one sign-in.
     let p = to_upstream(&mut b, &s, &up).await;
     let code = "racing-code".to_string();
@@ -902,8 +924,11 @@ async fn oidc(srv: TestServer, up: Upstream, _: Seen) {
     );
     let racers = (0..8).map(|_| {
         let t = target.clone();
+        // Tabs of the one browser that started the sign-in.
+        let cookies = b.cookies.clone();
         async move {
             let mut b = Browser::new();
+            b.cookies = cookies;
             b.get(&t).await
         }
     });

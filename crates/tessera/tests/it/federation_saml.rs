@@ -143,9 +143,10 @@ fn params_of(location: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// `/oauth2/authorize` for `provider`: the AuthnRequest's ID and the RelayState, after
-/// checking the request and its signature.
-async fn to_idp(srv: &TestServer, s: &Setup, provider: &str) -> (String, String) {
+/// `/oauth2/authorize` for `provider`: the AuthnRequest's ID, the RelayState and the browser
+/// that started the sign-in (it holds the binding cookie), after checking the request and its
+/// signature.
+async fn to_idp(srv: &TestServer, s: &Setup, provider: &str) -> (String, String, Browser) {
     let mut b = Browser::new();
     let a = b
         .get(&url(
@@ -213,15 +214,13 @@ async fn to_idp(srv: &TestServer, s: &Setup, provider: &str) -> (String, String)
     assert!(xml.contains(&format!("{}/saml2/idpresponse", s.base)));
     let id = xml.split("ID=\"").nth(1).unwrap();
     let id = id[..id.find('"').unwrap()].to_string();
-    (id, p["RelayState"].clone())
+    (id, p["RelayState"].clone(), b)
 }
 
-async fn post(s: &Setup, xml: &str, relay: &str) -> crate::oauth::Answer {
-    post_in(&mut Browser::new(), s, xml, relay).await
-}
-
+/// The IdP's form posted to the assertion consumer by `b` (through the re-post page when
+/// `b` has no binding cookie, as a browser would).
 async fn post_in(b: &mut Browser, s: &Setup, xml: &str, relay: &str) -> crate::oauth::Answer {
-    b.post(
+    b.post_through(
         &format!("{}/saml2/idpresponse", s.base),
         &[
             ("SAMLResponse", &STANDARD.encode(xml)),
@@ -280,9 +279,8 @@ async fn run(backend: Backend) {
     assert_eq!(code(bad), "InvalidParameterException");
 
     // SP-initiated.
-    let (id, relay) = to_idp(&srv, &s, "Corp").await;
+    let (id, relay, mut browser) = to_idp(&srv, &s, "Corp").await;
     let xml = response(&acs, &audience, Some(&id), "Ada@Example.com", "_a1");
-    let mut browser = Browser::new();
     let done = post_in(&mut browser, &s, &xml, &relay).await;
     assert_eq!(done.status, 302, "{}", done.body);
     assert_eq!(
@@ -301,12 +299,56 @@ async fn run(backend: Backend) {
     assert_eq!(id_token["cognito:groups"][0], format!("{}_Corp", s.pool));
 
     // The same response again: the state is spent.
-    let again = post(&s, &xml, &relay).await;
-    assert!(again.param("code").is_none(), "{:?}", again.location);
+    let again = post_in(&mut browser, &s, &xml, &relay).await;
+    assert_eq!(again.status, 400, "{:?}", again.location);
+    assert!(
+        again
+            .body
+            .contains("Invalid samlResponse or relayState from identity provider"),
+        "{}",
+        again.body
+    );
+    // Login CSRF: an answer for someone else's sign-in, brought by a browser that did not
+    // start it. The IdP posts cross-site, so a browser without the binding cookie first gets
+    // the same-site re-post page (its one script allowed by nonce) and is refused when that
+    // posts back still without it; a browser with its own binding is refused at once.
+    // Neither spends the state: the browser that started the sign-in still finishes it.
+    let (idx, relayx, mut starter) = to_idp(&srv, &s, "Corp").await;
+    let planted = response(&acs, &audience, Some(&idx), "mallory@example.com", "_ax");
+    let mut victim = Browser::new();
+    let fields = [
+        ("SAMLResponse", STANDARD.encode(&planted)),
+        ("RelayState", relayx.clone()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = victim.post(&acs, &fields).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    assert_eq!(page.field("RelayState").as_deref(), Some(relayx.as_str()));
+    let refused = post_in(&mut victim, &s, &planted, &relayx).await;
+    assert_eq!(refused.status, 400, "{:?}", refused.location);
+    assert!(
+        refused.body.contains("not started in this browser"),
+        "{}",
+        refused.body
+    );
+    assert!(!victim.cookies.contains_key("tessera_session"));
+    let (_, _, mut other) = to_idp(&srv, &s, "Corp").await;
+    let refused = post_in(&mut other, &s, &planted, &relayx).await;
+    assert_eq!(refused.status, 400, "{:?}", refused.location);
+    assert!(refused.body.contains("not started in this browser"));
+    let done = post_in(&mut starter, &s, &planted, &relayx).await;
+    assert!(
+        done.param("code").is_some(),
+        "{:?} {}",
+        done.location,
+        done.body
+    );
     // A new request answered with an old assertion: the assertion is spent.
-    let (id2, relay2) = to_idp(&srv, &s, "Corp").await;
+    let (id2, relay2, mut b2) = to_idp(&srv, &s, "Corp").await;
     let replay = response(&acs, &audience, Some(&id2), "Ada@Example.com", "_a1");
-    let r = post(&s, &replay, &relay2).await;
+    let r = post_in(&mut b2, &s, &replay, &relay2).await;
     assert_eq!(
         r.param("error").as_deref(),
         Some("server_error"),
@@ -314,19 +356,19 @@ async fn run(backend: Backend) {
         r.location
     );
     // Tampered after signing.
-    let (id3, relay3) = to_idp(&srv, &s, "Corp").await;
+    let (id3, relay3, mut b3) = to_idp(&srv, &s, "Corp").await;
     let tampered = response(&acs, &audience, Some(&id3), "eve@example.com", "_a3").replace(
         "eve@example.com</saml:NameID>",
         "admin@example.com</saml:NameID>",
     );
-    let r = post(&s, &tampered, &relay3).await;
+    let r = post_in(&mut b3, &s, &tampered, &relay3).await;
     assert!(
         r.param("code").is_none() && r.param("error").is_some(),
         "{:?}",
         r.location
     );
     // For another pool.
-    let (id4, relay4) = to_idp(&srv, &s, "Corp").await;
+    let (id4, relay4, mut b4) = to_idp(&srv, &s, "Corp").await;
     let other = response(
         &acs,
         "urn:amazon:cognito:sp:us-east-1_OTHER",
@@ -334,7 +376,7 @@ async fn run(backend: Backend) {
         "x@example.com",
         "_a4",
     );
-    let r = post(&s, &other, &relay4).await;
+    let r = post_in(&mut b4, &s, &other, &relay4).await;
     assert!(
         r.param("code").is_none() && r.param("error").is_some(),
         "{:?}",
@@ -429,7 +471,9 @@ async fn run(backend: Backend) {
             .finish()
     };
     let unsolicited = response(&acs, &audience, None, "grace@example.com", "_a5");
-    let r = post(&s, &unsolicited, &relay_for("Corp")).await;
+    // IdP-initiated sign-in cannot be bound: a browser without cookies goes through the
+    // re-post page and is signed in (the risk IDPInit accepts).
+    let r = post_in(&mut Browser::new(), &s, &unsolicited, &relay_for("Corp")).await;
     let code_ = r
         .param("code")
         .unwrap_or_else(|| panic!("{:?} {}", r.location, r.body));
@@ -439,10 +483,10 @@ async fn run(backend: Backend) {
         "corp_grace@example.com"
     );
     let unsolicited = response(&acs, &audience, None, "grace@example.com", "_a6");
-    let r = post(&s, &unsolicited, &relay_for("Strict")).await;
+    let r = post_in(&mut Browser::new(), &s, &unsolicited, &relay_for("Strict")).await;
     assert!(r.param("code").is_none(), "{:?}", r.location);
     // A RelayState that is neither ours nor a request.
-    let r = post(&s, &unsolicited, "garbage").await;
+    let r = post_in(&mut Browser::new(), &s, &unsolicited, "garbage").await;
     assert_eq!(r.status, 400);
     srv.stop().await;
 }

@@ -132,6 +132,19 @@ impl Answer {
             .map(|(_, v)| v.into_owned())
     }
 
+    /// The page's hidden form fields, in order.
+    pub fn hidden_fields(&self) -> Vec<(String, String)> {
+        self.body
+            .split("<input type=\"hidden\" name=\"")
+            .skip(1)
+            .filter_map(|rest| {
+                let (name, rest) = rest.split_once("\" value=\"")?;
+                let value = &rest[..rest.find('"')?];
+                Some((unescape(name), unescape(value)))
+            })
+            .collect()
+    }
+
     /// The value of a hidden form field on the page.
     pub fn field(&self, name: &str) -> Option<String> {
         let marker = format!("name=\"{name}\" value=\"");
@@ -197,6 +210,21 @@ impl Browser {
             .await
             .unwrap();
         self.finish(r).await
+    }
+
+    /// Posts `form`; when the answer is the hosted re-post page (a form an upstream posted
+    /// cross-site), submits it as its script would.
+    pub async fn post_through(&mut self, url: &str, form: &[(&str, &str)]) -> Answer {
+        let first = self.post(url, form).await;
+        if !first.body.contains("name=\"tessera_repost\"") {
+            return first;
+        }
+        let fields = first.hidden_fields();
+        let again: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post(url, &again).await
     }
 
     pub async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Answer {
