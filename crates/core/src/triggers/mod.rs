@@ -430,8 +430,16 @@ impl Tessera {
                 .await?
                 .apply(&mut user, created);
         }
-        self.insert_new_user(&user).await?;
-        Ok(Some(user))
+        match self.insert_new_user(&user).await {
+            Ok(()) => Ok(Some(user)),
+            // A concurrent sign-in for the same user brought them in first: the user is
+            // theirs, and the caller checks this password against it as for anyone.
+            Err(CoreError::UsernameExists(taken)) => match self.find_user(pool, username).await? {
+                Some(existing) => Ok(Some(existing)),
+                None => Err(CoreError::UsernameExists(taken)),
+            },
+            Err(e) => Err(e),
+        }
     }
 }
 

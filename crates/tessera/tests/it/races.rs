@@ -145,6 +145,51 @@ with_triggers!(
 );
 
 with_triggers!(
+    a_migrating_user_is_created_once,
+    async |srv: &TestServer, seen: crate::triggers::Seen| {
+        // First sign-ins of a user the UserMigration trigger knows, released together: one
+        // creates the user, and the others find that user and sign in against it, rather than
+        // answering UsernameExistsException. (Five: the lockout counts attempts in flight, and
+        // a sixth would be refused as the sixth attempt.)
+        let (pool, client) = setup(srv).await;
+        set_triggers(
+            srv,
+            &pool,
+            LambdaConfigType::builder()
+                .user_migration(arn("migrate"))
+                .build(),
+        )
+        .await;
+        let results = together(5, |_| {
+            let (idp, client) = (srv.idp.clone(), client.clone());
+            async move {
+                outcome(
+                    idp.initiate_auth()
+                        .client_id(client)
+                        .auth_flow(AuthFlowType::UserPasswordAuth)
+                        .auth_parameters("USERNAME", "pia")
+                        .auth_parameters("PASSWORD", "Legacy-pass1!")
+                        .send()
+                        .await,
+                )
+            }
+        })
+        .await;
+        assert_eq!(winners(&results), results.len(), "{results:?}");
+        let listed = srv
+            .idp
+            .list_users()
+            .user_pool_id(&pool)
+            .filter("username = \"pia\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.users().len(), 1);
+        assert!(fired(&seen, "UserMigration_Authentication") >= 1);
+    }
+);
+
+with_triggers!(
     a_reset_code_resets_once,
     async |srv: &TestServer, seen: crate::triggers::Seen| {
         let (pool, client) = with_post_confirmation(srv).await;
