@@ -480,52 +480,68 @@ impl Tessera {
                     },
                     out,
                 )?;
-                for g in self.store.list_groups_for_user(&id, &u.sub).await? {
-                    line(
-                        &Item::Member {
-                            pool_id: id.clone(),
-                            group: g.name,
-                            sub: u.sub.clone(),
-                        },
-                        out,
-                    )?;
-                }
-                let mut after: Option<String> = None;
-                loop {
-                    let devices = self
-                        .store
-                        .list_devices(&id, &u.sub, after.as_deref(), PAGE)
-                        .await?;
-                    for d in &devices {
-                        let mut doc: Value = serde_json::from_str(&d.doc).map_err(backend)?;
-                        let key = d.device_key.clone();
-                        let mut open =
-                            |b: &[u8]| self.open_sealed(Purpose::SrpVerifier, key.as_bytes(), b);
-                        reseal(&mut doc, &["verifier"], &mut open)?;
-                        line(
-                            &Item::Device {
-                                pool_id: id.clone(),
-                                device_key: d.device_key.clone(),
-                                sub: d.sub.clone(),
-                                doc,
-                                created_ms: d.created_ms,
-                                modified_ms: d.modified_ms,
-                                last_authenticated_ms: d.last_authenticated_ms,
-                            },
-                            out,
-                        )?;
-                    }
-                    match devices.last() {
-                        Some(last) if devices.len() == PAGE as usize => {
-                            after = Some(last.device_key.clone())
-                        }
-                        _ => break,
-                    }
-                }
             }
             match page.last() {
                 Some(last) if page.len() == PAGE as usize => {
                     cursor = Some(crate::store::UserCursor::after(last, None))
+                }
+                _ => break,
+            }
+        }
+        // Memberships and devices by the page for the whole pool, not a query per user: a
+        // restore applies them after every user is in.
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let page = self
+                .store
+                .page_memberships(
+                    &id,
+                    after.as_ref().map(|(g, s)| (g.as_str(), s.as_str())),
+                    PAGE,
+                )
+                .await?;
+            for (group, sub) in &page {
+                line(
+                    &Item::Member {
+                        pool_id: id.clone(),
+                        group: group.clone(),
+                        sub: sub.clone(),
+                    },
+                    out,
+                )?;
+            }
+            match page.last() {
+                Some(last) if page.len() == PAGE as usize => after = Some(last.clone()),
+                _ => break,
+            }
+        }
+        let mut after: Option<String> = None;
+        loop {
+            let devices = self
+                .store
+                .page_pool_devices(&id, after.as_deref(), PAGE)
+                .await?;
+            for d in &devices {
+                let mut doc: Value = serde_json::from_str(&d.doc).map_err(backend)?;
+                let key = d.device_key.clone();
+                let mut open = |b: &[u8]| self.open_sealed(Purpose::SrpVerifier, key.as_bytes(), b);
+                reseal(&mut doc, &["verifier"], &mut open)?;
+                line(
+                    &Item::Device {
+                        pool_id: id.clone(),
+                        device_key: d.device_key.clone(),
+                        sub: d.sub.clone(),
+                        doc,
+                        created_ms: d.created_ms,
+                        modified_ms: d.modified_ms,
+                        last_authenticated_ms: d.last_authenticated_ms,
+                    },
+                    out,
+                )?;
+            }
+            match devices.last() {
+                Some(last) if devices.len() == PAGE as usize => {
+                    after = Some(last.device_key.clone())
                 }
                 _ => break,
             }

@@ -347,6 +347,28 @@ pub(crate) async fn group_suite(s: Arc<dyn Store>) {
         ["B", "b", "c", "a"]
     );
 
+    // The pool's memberships in (group, sub) pages (export); other pools' stay out.
+    let all = s.page_memberships(p, None, 100).await.unwrap();
+    let pairs = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
+    let want: Vec<(String, String)> = [
+        ("B", "s1"),
+        ("a", "s1"),
+        ("a", "s2"),
+        ("a", "s3"),
+        ("b", "s1"),
+        ("c", "s1"),
+    ]
+    .iter()
+    .map(|(g, u)| (g.to_string(), u.to_string()))
+    .collect();
+    assert_eq!(pairs(&all), want);
+    let first = s.page_memberships(p, None, 2).await.unwrap();
+    assert_eq!(pairs(&first), want[..2]);
+    let next = s.page_memberships(p, Some(("a", "s1")), 2).await.unwrap();
+    assert_eq!(pairs(&next), want[2..4]);
+    let last = s.page_memberships(p, Some(("a", "s3")), 10).await.unwrap();
+    assert_eq!(pairs(&last), want[4..]);
+
     let users = |v: Vec<tessera_core::store::UserRecord>| -> Vec<String> {
         v.into_iter().map(|u| u.username).collect()
     };
@@ -762,6 +784,21 @@ async fn device_suite(s: Arc<dyn Store>) {
     assert_eq!(
         keys(s.list_devices(p, "sub-a", Some("k1"), 10).await.unwrap()),
         ["k2"]
+    );
+    // The pool's devices, every user's, in key pages (export).
+    assert_eq!(
+        keys(s.page_pool_devices(p, None, 2).await.unwrap()),
+        ["k1", "k2"]
+    );
+    assert_eq!(
+        keys(s.page_pool_devices(p, Some("k2"), 2).await.unwrap()),
+        ["k3"]
+    );
+    assert!(
+        s.page_pool_devices("us-east-1_none", None, 2)
+            .await
+            .unwrap()
+            .is_empty()
     );
     let mut d = dev("k1", "sub-a");
     d.doc = r#"{"remembered":"remembered"}"#.into();

@@ -66,6 +66,20 @@ macro_rules! impl_device_store {
                 changed_one(&self.pool, q).await
             }
 
+            async fn page_pool_devices(&self, pool_id: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::DeviceRecord>, tessera_core::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM devices WHERE pool_id = $1 AND device_key > COALESCE($2, '') \
+                     ORDER BY device_key LIMIT $3",
+                )
+                .bind(pool_id)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                rows.iter().map(device_from_row).collect()
+            }
+
             async fn list_devices(&self, pool_id: &str, sub: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::DeviceRecord>, tessera_core::store::StoreError> {
                 let rows = sqlx::query(
                     "SELECT * FROM devices WHERE pool_id = $1 AND sub = $2 AND device_key > COALESCE($3, '') \

@@ -160,6 +160,26 @@ macro_rules! impl_group_store {
                 rows.iter().map(group_from_row).collect()
             }
 
+            async fn page_memberships(&self, pool_id: &str, after: Option<(&str, &str)>, limit: u32) -> Result<Vec<(String, String)>, tessera_core::store::StoreError> {
+                use sqlx::Row;
+                let (group, sub) = after.unwrap_or(("", ""));
+                let rows = sqlx::query(
+                    "SELECT group_name, sub FROM user_groups \
+                     WHERE pool_id = $1 AND (group_name > $2 OR (group_name = $2 AND sub > $3)) \
+                     ORDER BY group_name, sub LIMIT $4",
+                )
+                .bind(pool_id)
+                .bind(group)
+                .bind(sub)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("group_name").map_err($crate::backend)?, r.try_get("sub").map_err($crate::backend)?)))
+                    .collect()
+            }
+
             async fn list_users_in_group(&self, pool_id: &str, group: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::UserRecord>, tessera_core::store::StoreError> {
                 let rows = sqlx::query(
                     "SELECT u.* FROM user_groups m JOIN users u ON u.pool_id = m.pool_id AND u.sub = m.sub \

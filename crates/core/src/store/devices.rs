@@ -29,6 +29,14 @@ pub trait DeviceStore: Send + Sync {
     /// Replaces the device's document and times. `false` if it is gone.
     async fn update_device(&self, device: &DeviceRecord) -> Result<bool, StoreError>;
     async fn delete_device(&self, pool_id: &str, device_key: &str) -> Result<bool, StoreError>;
+    /// One page of the pool's devices (every user's) ordered by key, strictly after `after`,
+    /// at most `limit` (export).
+    async fn page_pool_devices(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeviceRecord>, StoreError>;
     /// A user's devices ordered by key, strictly after `after`, at most `limit`.
     async fn list_devices(
         &self,

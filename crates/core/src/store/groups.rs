@@ -75,6 +75,14 @@ pub trait GroupStore: Send + Sync {
         pool_id: &str,
         sub: &str,
     ) -> Result<Vec<GroupRecord>, StoreError>;
+    /// One page of the pool's memberships as `(group, sub)`, ordered by group then sub,
+    /// strictly after `after`, at most `limit` (export: one query per page, not per user).
+    async fn page_memberships(
+        &self,
+        pool_id: &str,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError>;
     /// One page of a group's members ordered by `username_key`, strictly after `after`,
     /// at most `limit`.
     async fn list_users_in_group(
