@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cache;
 pub mod clients;
 pub mod clock;
+pub mod console;
 pub mod devices;
 pub mod error;
 pub mod export;

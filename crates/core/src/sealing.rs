@@ -32,6 +32,8 @@ pub enum Purpose {
     HostedSession,
     /// Software-token (TOTP) secrets at rest and in setup sessions.
     TotpSecret,
+    /// The admin console's session cookie.
+    ConsoleSession,
 }
 
 impl Purpose {
@@ -45,6 +47,7 @@ impl Purpose {
             Purpose::ClientSecret => b"tessera client secret v1",
             Purpose::HostedSession => b"tessera hosted session v1",
             Purpose::TotpSecret => b"tessera totp secret v1",
+            Purpose::ConsoleSession => b"tessera console session v1",
         }
     }
 }
@@ -89,6 +92,7 @@ pub struct Sealer {
     client_secret: LessSafeKey,
     hosted: LessSafeKey,
     totp: LessSafeKey,
+    console: LessSafeKey,
     existence: aws_lc_rs::hmac::Key,
 }
 
@@ -131,6 +135,7 @@ impl Sealer {
             client_secret: aead(m, Purpose::ClientSecret)?,
             hosted: aead(m, Purpose::HostedSession)?,
             totp: aead(m, Purpose::TotpSecret)?,
+            console: aead(m, Purpose::ConsoleSession)?,
             existence: aws_lc_rs::hmac::Key::new(
                 aws_lc_rs::hmac::HMAC_SHA256,
                 &derive(m, Purpose::UserExistence),
@@ -147,6 +152,7 @@ impl Sealer {
             Purpose::ClientSecret => &self.client_secret,
             Purpose::HostedSession => &self.hosted,
             Purpose::TotpSecret => &self.totp,
+            Purpose::ConsoleSession => &self.console,
         }
     }
 

@@ -123,6 +123,19 @@ async fn handle(st: AppState, target: &str, req: Request) -> Result<Value, ApiEr
     };
 
     let input = read_input(&bytes)?;
+    invoke(&st, op, input, region).await
+}
+
+/// Runs `op` with `input` for a caller already authenticated (the API after SigV4, the
+/// console after its session check): model validation, the operation's handler, and the
+/// mapping of its errors. Every change goes through here, whoever asks.
+pub(crate) async fn invoke(
+    st: &AppState,
+    op: &'static tessera_wire::ops::Operation,
+    input: Value,
+    region: String,
+) -> Result<Value, ApiError> {
+    let service = op.service;
     tessera_wire::validate::validate_input(op, &input)?;
 
     let handler = st.registry.get(service, op.name).ok_or_else(|| {

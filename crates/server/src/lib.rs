@@ -10,6 +10,7 @@
 //!
 //! Must not contain business rules (they live in `tessera-core`) or SQL.
 
+mod console;
 mod dispatch;
 pub mod error;
 #[doc(hidden)]
@@ -53,6 +54,8 @@ pub struct ServerConfig {
     pub outbox: Option<Arc<dyn OutboxView>>,
     /// Set when a graceful shutdown begins: `GET /health/ready` then answers 503 `draining`.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Serves the admin console at `/console`.
+    pub console: bool,
 }
 
 #[derive(Clone)]
@@ -122,6 +125,7 @@ pub fn app(
 ) -> Router {
     let cors = cors(&config);
     let test_mode = config.test_mode;
+    let console = config.console;
     metrics::install();
     let state = AppState {
         core,
@@ -161,6 +165,11 @@ pub fn app(
             get(wellknown::openid_configuration),
         )
         .merge(hosted::routes())
+        .merge(if console {
+            console::routes()
+        } else {
+            Router::new()
+        })
         .nest("/domain/{domain}", hosted::routes());
     if test_mode {
         router = router.route("/moto-api/reset", post(dispatch::reset));

@@ -72,6 +72,9 @@ pub struct ServeArgs {
     /// Adds POST /moto-api/reset, which wipes all state. Never use in production.
     #[arg(long, env = "TESSERA_TEST_MODE")]
     pub test_mode: bool,
+    /// Serves the admin console at /console (default true; `--console false` turns it off).
+    #[arg(long, env = "TESSERA_CONSOLE")]
+    pub console: Option<bool>,
     /// Log format: text or json.
     #[arg(long, env = "TESSERA_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -144,6 +147,7 @@ pub struct FileConfig {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub test_mode: Option<bool>,
+    pub console: Option<bool>,
     pub public_url: Option<String>,
     pub server_key_file: Option<PathBuf>,
     pub tls_cert_file: Option<PathBuf>,
@@ -258,6 +262,8 @@ pub struct Settings {
     pub admin: Option<(String, tessera_core::secret::Secret<String>)>,
     pub cors_allowed_origins: Vec<String>,
     pub test_mode: bool,
+    /// Serve the admin console at `/console`.
+    pub console: bool,
     pub log_format: String,
     /// After a shutdown signal: how long the readiness probe fails before the listener closes.
     pub shutdown_delay: std::time::Duration,
@@ -563,6 +569,7 @@ impl Settings {
                 .or(file.cors_allowed_origins)
                 .unwrap_or_default(),
             test_mode: args.test_mode || file.test_mode.unwrap_or(false),
+            console: args.console.or(file.console).unwrap_or(true),
             log_format,
             shutdown_delay: std::time::Duration::from_secs(
                 args.shutdown_delay_seconds

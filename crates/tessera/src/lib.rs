@@ -305,6 +305,7 @@ pub async fn start_with_clock(
             cors_allowed_origins: settings.cors_allowed_origins.clone(),
             outbox: Some(Arc::new(outbox_view::OutboxViewAdapter(outbox))),
             draining: draining.clone(),
+            console: settings.console,
         },
     );
     let (tx, rx) = oneshot::channel::<()>();

@@ -46,7 +46,7 @@
 
 pub mod client;
 mod group;
-mod timestamp;
+pub mod timestamp;
 
 #[cfg(test)]
 mod tests;

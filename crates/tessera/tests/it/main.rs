@@ -5,6 +5,7 @@
 
 mod auth;
 mod clients;
+mod console;
 #[cfg(unix)]
 mod data_files;
 mod devices;

@@ -1,0 +1,272 @@
+//! The admin console at `/console`: sign-in with an admin key pair, the session and CSRF
+//! rules, and changes that go through the API's own operations (so the API sees them, and the
+//! page shows Cognito's refusals).
+
+use crate::auth::{PASSWORD, login, setup, user};
+use crate::harness::{AKID, Backend, SECRET, TestServer};
+use crate::oauth::{Answer, Browser};
+
+/// A browser signed in to the console, and its CSRF token.
+async fn signed_in(srv: &TestServer) -> (Browser, String) {
+    let mut b = Browser::new();
+    let r = b
+        .post(
+            &format!("{}/console/login", srv.url),
+            &[("access_key_id", AKID), ("secret_access_key", SECRET)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/console"));
+    let set = r.headers["set-cookie"].to_str().unwrap();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    let home = b.get(&format!("{}/console", srv.url)).await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    let csrf = home.field("csrf").expect("a CSRF token on the page");
+    (b, csrf)
+}
+
+async fn pool_page(b: &mut Browser, srv: &TestServer, pool: &str, query: &str) -> Answer {
+    b.get(&format!("{}/console/pools/{pool}{query}", srv.url))
+        .await
+}
+
+async fn act(
+    b: &mut Browser,
+    srv: &TestServer,
+    pool: &str,
+    csrf: &str,
+    username: &str,
+    action: &str,
+) -> Answer {
+    b.post(
+        &format!("{}/console/pools/{pool}/users/action", srv.url),
+        &[("csrf", csrf), ("username", username), ("action", action)],
+    )
+    .await
+}
+
+async fn run(backend: Backend) {
+    let Some(srv) = TestServer::start(backend).await else {
+        eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    // No session: the sign-in page, for pages and for forms.
+    let mut anon = Browser::new();
+    let r = anon.get(&format!("{}/console", srv.url)).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location.as_deref(), Some("/console/login"));
+    let r = anon
+        .post(
+            &format!("{}/console/pools", srv.url),
+            &[("csrf", "x"), ("pool_name", "sneaky")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/console/login"));
+    let r = anon.get(&format!("{}/console/login", srv.url)).await;
+    assert_eq!(r.status, 200);
+    let csp = r.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    // A wrong secret, or an unknown key id.
+    for (akid, secret) in [(AKID, "wrong-secret"), ("AKIDNOBODY", SECRET)] {
+        let r = anon
+            .post(
+                &format!("{}/console/login", srv.url),
+                &[("access_key_id", akid), ("secret_access_key", secret)],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        assert!(
+            r.body
+                .contains("Incorrect access key ID or secret access key.")
+        );
+        assert!(!anon.cookies.contains_key("tessera_console"));
+    }
+    // A forged session cookie is no session.
+    anon.cookies
+        .insert("tessera_console".into(), "AAAAforged".into());
+    let r = anon.get(&format!("{}/console", srv.url)).await;
+    assert_eq!(r.location.as_deref(), Some("/console/login"));
+
+    let (mut b, csrf) = signed_in(&srv).await;
+    // Create a pool through the console; the API sees it.
+    let r = b
+        .post(
+            &format!("{}/console/pools", srv.url),
+            &[("csrf", &csrf), ("pool_name", "from-the-console")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let made = r.location.unwrap();
+    let pool = made.rsplit('/').next().unwrap().to_string();
+    let described = srv
+        .idp
+        .describe_user_pool()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.user_pool().unwrap().name(),
+        Some("from-the-console")
+    );
+    // A forged CSRF token changes nothing.
+    let r = b
+        .post(
+            &format!("{}/console/pools", srv.url),
+            &[
+                ("csrf", "forged-token-forged-token"),
+                ("pool_name", "forged"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let pools = srv
+        .idp
+        .list_user_pools()
+        .max_results(60)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !pools
+            .user_pools()
+            .iter()
+            .any(|p| p.name() == Some("forged"))
+    );
+    // Cognito's refusal, shown in the page: a pool name the model refuses.
+    let r = b
+        .post(
+            &format!("{}/console/pools", srv.url),
+            &[("csrf", &csrf), ("pool_name", "")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("InvalidParameterException"), "{}", r.body);
+
+    // Users: a pool with a client and many users, found by a filter, paged.
+    let (pool, client) = setup(&srv).await;
+    for i in 0..30 {
+        user(&srv, &pool, &format!("user{i:02}")).await;
+    }
+    user(&srv, &pool, "ada").await;
+    let page = pool_page(&mut b, &srv, &pool, "").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.body.matches("data-username=").count(), 25, "one page");
+    assert!(page.body.contains("Next page"));
+    let found = pool_page(&mut b, &srv, &pool, "?filter=username+%5E%3D+%22ad%22").await;
+    assert_eq!(found.body.matches("data-username=").count(), 1);
+    assert!(found.body.contains("data-username=\"ada\""));
+    assert!(found.body.contains("ada@example.com"));
+    let bad = pool_page(&mut b, &srv, &pool, "?filter=nonsense").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("InvalidParameterException"),
+        "{}",
+        bad.body
+    );
+
+    // Disable: the API refuses the user's sign-in; enable: it works again.
+    login(&srv, &client, "ada", PASSWORD).await.unwrap();
+    let r = act(&mut b, &srv, &pool, &csrf, "ada", "disable").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = b.get(&format!("{}{}", srv.url, r.location.unwrap())).await;
+    assert!(after.body.contains("User ada disabled."), "{}", after.body);
+    assert_eq!(
+        login(&srv, &client, "ada", PASSWORD).await.unwrap_err(),
+        "NotAuthorizedException"
+    );
+    let r = act(&mut b, &srv, &pool, &csrf, "ada", "enable").await;
+    assert_eq!(r.status, 303);
+    login(&srv, &client, "ada", PASSWORD).await.unwrap();
+    // Reset: the user must choose a new password.
+    let r = act(&mut b, &srv, &pool, &csrf, "ada", "reset").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        login(&srv, &client, "ada", PASSWORD).await.unwrap_err(),
+        "PasswordResetRequiredException"
+    );
+    // A user that is not there: Cognito's words.
+    let r = act(&mut b, &srv, &pool, &csrf, "nobody", "disable").await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body
+            .contains("UserNotFoundException: User does not exist."),
+        "{}",
+        r.body
+    );
+    // Create a user from the console, then delete them.
+    let r = b
+        .post(
+            &format!("{}/console/pools/{pool}/users", srv.url),
+            &[
+                ("csrf", &csrf),
+                ("username", "grace"),
+                ("email", "grace@example.com"),
+                ("temporary_password", "Temp-pass1!"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let got = srv
+        .idp
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("grace")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.user_status().map(|s| s.as_str()),
+        Some("FORCE_CHANGE_PASSWORD")
+    );
+    let r = act(&mut b, &srv, &pool, &csrf, "grace", "delete").await;
+    assert_eq!(r.status, 303);
+    assert!(
+        srv.idp
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username("grace")
+            .send()
+            .await
+            .is_err()
+    );
+
+    // Sign out: the session is gone, and the old cookie value no longer works after it
+    // expires; a signed-out browser is sent to the sign-in page.
+    let r = b
+        .post(&format!("{}/console/logout", srv.url), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/console/login"));
+    let r = b.get(&format!("{}/console", srv.url)).await;
+    assert_eq!(r.location.as_deref(), Some("/console/login"));
+    srv.stop().await;
+
+    // Turned off: no console.
+    let off = TestServer::start_custom(
+        Backend::Sqlite,
+        std::sync::Arc::new(tessera_core::clock::SystemClock),
+        |s| s.console = false,
+    )
+    .await
+    .unwrap();
+    let r = Browser::new()
+        .get(&format!("{}/console/login", off.url))
+        .await;
+    assert_eq!(r.status, 404);
+    off.stop().await;
+}
+
+#[tokio::test]
+async fn sqlite() {
+    run(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    run(Backend::Postgres).await;
+}

@@ -1,0 +1,136 @@
+// The admin console (/console) in Debian's Chromium (playwright-core): an operator signs in
+// with the admin key pair, creates a pool, finds a user among many with a ListUsers filter,
+// disables them (the AWS SDK for JavaScript's sign-in is then refused), enables them again and
+// resets their password. Refusals: no session → the sign-in page; a forged CSRF token → 403.
+//
+// Screenshots of every page land in e2e/artifacts/console/ (gitignored).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { CreateUserPoolClientCommand, DescribeUserPoolCommand, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+
+import { launch } from './lib/browser.mjs';
+import { AUTH_FLOWS, admin, akid, createUser, errorName, passwordSignIn, secret, unique, url } from './lib/tessera.mjs';
+
+const shots = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts', 'console');
+
+describe('the admin console in Chromium', () => {
+  let browser;
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('sign in, create a pool, find a user among many, disable, enable, reset; refusals', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    let n = 0;
+    const shot = async (name) => page.screenshot({ path: join(shots, `${++n}-${name}.png`), fullPage: true });
+    try {
+      // No session: the sign-in page.
+      await page.goto(`${url}/console`);
+      assert.equal(new URL(page.url()).pathname, '/console/login');
+      await shot('sign-in');
+      await page.getByLabel('Access key ID').fill(akid);
+      await page.getByLabel('Secret access key').fill('not-the-secret');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      assert.match(await page.getByRole('alert').innerText(), /Incorrect access key ID or secret access key/);
+      await shot('sign-in-refused');
+      await page.getByLabel('Access key ID').fill(akid);
+      await page.getByLabel('Secret access key').fill(secret);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'User pools' }).waitFor();
+      await shot('overview');
+
+      // A pool, made in the console, seen by the API.
+      const poolName = unique('console-pool');
+      await page.getByLabel('Pool name').fill(poolName);
+      await page.getByRole('button', { name: 'Create pool' }).click();
+      await page.getByRole('heading', { name: poolName }).waitFor();
+      const poolId = new URL(page.url()).pathname.split('/').pop();
+      const { UserPool } = await admin.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+      assert.equal(UserPool.Name, poolName);
+      await shot('pool');
+
+      // A client and many users, made through the API; one found by a filter.
+      const { UserPoolClient: client } = await admin.send(new CreateUserPoolClientCommand({
+        UserPoolId: poolId, ClientName: 'console-e2e', ExplicitAuthFlows: AUTH_FLOWS,
+      }));
+      for (let i = 0; i < 40; i += 1) await createUser(poolId, { username: `member-${String(i).padStart(2, '0')}` });
+      const ada = await createUser(poolId, { username: 'ada-lovelace', email: 'ada@analytical.example' });
+      await page.reload();
+      assert.equal(await page.locator('tr[data-username]').count(), 25, 'one page of 25 users');
+      await page.getByRole('link', { name: 'Next page' }).click();
+      assert.equal(await page.locator('tr[data-username]').count(), 16, 'the rest on the next page');
+      await page.getByLabel('Filter').fill('email ^= "ada@"');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.locator('tr[data-username="ada-lovelace"]').waitFor();
+      assert.equal(await page.locator('tr[data-username]').count(), 1);
+      await shot('filtered');
+
+      // Disable: the SDK's sign-in is refused; enable: it works again.
+      await passwordSignIn(client.ClientId, ada.username, ada.password);
+      const row = () => page.locator('tr[data-username="ada-lovelace"]');
+      await row().getByRole('button', { name: 'Disable' }).click();
+      await page.getByText('User ada-lovelace disabled.').waitFor();
+      await shot('disabled');
+      await assert.rejects(passwordSignIn(client.ClientId, ada.username, ada.password), (err) => {
+        assert.equal(errorName(err), 'NotAuthorizedException');
+        assert.equal(err.message, 'User is disabled.');
+        return true;
+      });
+      await page.getByLabel('Filter').fill('username = "ada-lovelace"');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await row().getByRole('button', { name: 'Enable' }).click();
+      await page.getByText('User ada-lovelace enabled.').waitFor();
+      await passwordSignIn(client.ClientId, ada.username, ada.password);
+      // Reset: the next sign-in must choose a new password.
+      await page.getByLabel('Filter').fill('username = "ada-lovelace"');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await row().getByRole('button', { name: 'Reset password' }).click();
+      await page.getByText('User ada-lovelace reset').waitFor();
+      await shot('reset');
+      await assert.rejects(passwordSignIn(client.ClientId, ada.username, ada.password), (err) => {
+        assert.equal(errorName(err), 'PasswordResetRequiredException');
+        return true;
+      });
+
+      // A forged CSRF token: refused, nothing made.
+      await page.goto(`${url}/console`);
+      await page.locator('form[action="/console/pools"] input[name="csrf"]').evaluate((el) => { el.value = 'forged-forged-forged-forged'; });
+      const forgedName = unique('forged');
+      await page.getByLabel('Pool name').fill(forgedName);
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${url}/console/pools` && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Create pool' }).click(),
+      ]);
+      assert.equal(answer.status(), 403);
+      await shot('forged-csrf');
+      const { UserPools } = await admin.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+      assert.ok(!UserPools.some((p) => p.Name === forgedName), 'no pool from a forged form');
+
+      // Sign out: back to the sign-in page, and the console is closed to this browser.
+      await page.goto(`${url}/console`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.goto(`${url}/console/pools/${poolId}`);
+      assert.equal(new URL(page.url()).pathname, '/console/login');
+      // The refusals above answer 401 and 403 on purpose, and there is no favicon; anything else
+      // (a CSP violation, a script error) is a failure.
+      const unexpected = errors.filter((e) => !/^Failed to load resource: the server responded with a status of (401|403|404)/.test(e));
+      assert.deepEqual(unexpected, [], 'no console errors (CSP or script)');
+    } finally {
+      await context.close();
+    }
+  });
+});
