@@ -1,7 +1,8 @@
 // The admin console (/console) in Debian's Chromium (playwright-core): an operator signs in
 // with the admin key pair, creates a pool, finds a user among many with a ListUsers filter,
 // disables them (the AWS SDK for JavaScript's sign-in is then refused), enables them again and
-// resets their password. Refusals: no session → the sign-in page; a forged CSRF token → 403.
+// resets their password, makes an app client (its secret shown once) and a group, and adds the
+// user to it from the user's page. Refusals: no session → the sign-in page; a forged CSRF token → 403.
 //
 // Screenshots of every page land in e2e/artifacts/console/ (gitignored).
 import assert from 'node:assert/strict';
@@ -10,7 +11,13 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { CreateUserPoolClientCommand, DescribeUserPoolCommand, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminListGroupsForUserCommand,
+  CreateUserPoolClientCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 
 import { launch } from './lib/browser.mjs';
 import { AUTH_FLOWS, admin, akid, createUser, errorName, passwordSignIn, secret, unique, url } from './lib/tessera.mjs';
@@ -104,6 +111,40 @@ describe('the admin console in Chromium', () => {
         assert.equal(errorName(err), 'PasswordResetRequiredException');
         return true;
       });
+
+      // App clients: a client with a secret, shown once, as the API has it.
+      await page.goto(`${url}/console/pools/${poolId}`);
+      await page.getByRole('link', { name: 'App clients' }).click();
+      await page.getByLabel('Name').fill('web-app');
+      await page.getByLabel('Generate a client secret').check();
+      await page.getByLabel('Callback URL').fill('https://app.example.com/callback');
+      await page.getByRole('button', { name: 'Create app client' }).click();
+      const shownId = await page.locator('#new-client-id').innerText();
+      const shownSecret = await page.locator('#new-client-secret').innerText();
+      await shot('client-secret-once');
+      const { UserPoolClient: made } = await admin.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: shownId }));
+      assert.equal(made.ClientSecret, shownSecret);
+      assert.deepEqual(made.CallbackURLs, ['https://app.example.com/callback']);
+      await page.reload();
+      assert.ok(!(await page.content()).includes(shownSecret), 'the secret is not shown again');
+      await shot('clients');
+
+      // Groups, then the user's page: add ada to a group; the API sees the membership.
+      await page.getByRole('link', { name: 'Groups' }).click();
+      await page.getByLabel('Name').fill('operators');
+      await page.getByRole('button', { name: 'Create group' }).click();
+      await page.locator('tr[data-group="operators"]').waitFor();
+      await shot('groups');
+      await page.getByRole('link', { name: 'Users' }).click();
+      await page.getByLabel('Filter').fill('username = "ada-lovelace"');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('link', { name: 'ada-lovelace' }).click();
+      await page.getByLabel('Add to group').selectOption('operators');
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      await page.locator('li[data-member-of="operators"]').waitFor();
+      await shot('user');
+      const { Groups } = await admin.send(new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: 'ada-lovelace' }));
+      assert.deepEqual(Groups.map((g) => g.GroupName), ['operators']);
 
       // A forged CSRF token: refused, nothing made.
       await page.goto(`${url}/console`);

@@ -11,24 +11,28 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::{Environment, Value as Ctx, context};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tessera_core::console::{ConsoleSession, SESSION_TTL_MS};
-use tessera_core::oauth::flow::percent;
 use tessera_wire::ops::{Service, find_operation};
 
 use crate::{ApiError, AppState};
 
+mod clients;
+mod groups;
+mod pools;
+mod users;
+
 /// Where the console lives.
-const BASE: &str = "/console";
+pub(super) const BASE: &str = "/console";
 const COOKIE: &str = "tessera_console";
 /// Users per page: one keyset-paged ListUsers call.
-const PAGE: u32 = 25;
+pub(super) const PAGE: u32 = 25;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
@@ -36,14 +40,42 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 /// The console's routes (mounted when the console is on).
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route(BASE, get(overview))
+        .route(BASE, get(pools::overview))
         .route("/console/console.css", get(css))
         .route("/console/login", get(login_page).post(login_submit))
         .route("/console/logout", post(logout))
-        .route("/console/pools", post(create_pool))
-        .route("/console/pools/{pool_id}", get(pool_page))
-        .route("/console/pools/{pool_id}/users", post(create_user))
-        .route("/console/pools/{pool_id}/users/action", post(user_action))
+        .route("/console/pools", post(pools::create_pool))
+        .route("/console/pools/{pool_id}", get(users::pool_page))
+        .route("/console/pools/{pool_id}/users", post(users::create_user))
+        .route(
+            "/console/pools/{pool_id}/users/action",
+            post(users::user_action),
+        )
+        .route("/console/pools/{pool_id}/user", get(users::user_page))
+        .route(
+            "/console/pools/{pool_id}/user/attribute",
+            post(users::set_attribute),
+        )
+        .route(
+            "/console/pools/{pool_id}/user/groups",
+            post(users::change_group),
+        )
+        .route(
+            "/console/pools/{pool_id}/clients",
+            get(clients::page_of).post(clients::create),
+        )
+        .route(
+            "/console/pools/{pool_id}/clients/delete",
+            post(clients::delete),
+        )
+        .route(
+            "/console/pools/{pool_id}/groups",
+            get(groups::page_of).post(groups::create),
+        )
+        .route(
+            "/console/pools/{pool_id}/groups/delete",
+            post(groups::delete),
+        )
 }
 
 fn templates() -> &'static Environment<'static> {
@@ -55,6 +87,10 @@ fn templates() -> &'static Environment<'static> {
             ("login.html", include_str!("templates/login.html")),
             ("overview.html", include_str!("templates/overview.html")),
             ("pool.html", include_str!("templates/pool.html")),
+            ("pool_nav.html", include_str!("templates/pool_nav.html")),
+            ("clients.html", include_str!("templates/clients.html")),
+            ("groups.html", include_str!("templates/groups.html")),
+            ("user.html", include_str!("templates/user.html")),
         ];
         for (name, source) in all {
             // The templates are part of the binary; a broken one fails the tests.
@@ -86,7 +122,12 @@ fn secure_headers(r: &mut Response) {
 
 /// A page: `name` rendered with `ctx` plus the base path and, when signed in, who and the
 /// CSRF token.
-fn page(status: StatusCode, name: &str, session: Option<&ConsoleSession>, ctx: Ctx) -> Response {
+pub(super) fn page(
+    status: StatusCode,
+    name: &str,
+    session: Option<&ConsoleSession>,
+    ctx: Ctx,
+) -> Response {
     let base = context! {
         base => BASE,
         who => session.map(|s| s.who.clone()),
@@ -114,7 +155,7 @@ fn page(status: StatusCode, name: &str, session: Option<&ConsoleSession>, ctx: C
     r
 }
 
-fn see_other(location: &str) -> Response {
+pub(super) fn see_other(location: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -149,7 +190,7 @@ fn cookie(st: &AppState, value: &str, max_age: i64) -> HeaderValue {
 }
 
 /// The request's session: sealed by this server, unexpired, and of a key still configured.
-fn session(st: &AppState, headers: &HeaderMap) -> Option<ConsoleSession> {
+pub(super) fn session(st: &AppState, headers: &HeaderMap) -> Option<ConsoleSession> {
     let value = headers
         .get_all(header::COOKIE)
         .iter()
@@ -169,13 +210,13 @@ fn csrf_ok(s: &ConsoleSession, form: &HashMap<String, String>) -> bool {
 }
 
 /// Why a form post is refused.
-enum Refused {
+pub(super) enum Refused {
     NoSession,
     Forged,
 }
 
 impl Refused {
-    fn answer(self) -> Response {
+    pub(super) fn answer(self) -> Response {
         match self {
             Refused::NoSession => see_other("/console/login"),
             Refused::Forged => page(
@@ -189,7 +230,7 @@ impl Refused {
 }
 
 /// The session of a form post whose token matches it.
-fn checked(
+pub(super) fn checked(
     st: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
@@ -202,7 +243,7 @@ fn checked(
 }
 
 /// Runs a user-pool operation through the API's own path.
-async fn call(st: &AppState, name: &str, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn call(st: &AppState, name: &str, input: Value) -> Result<Value, ApiError> {
     let op = find_operation(Service::CognitoIdp, name)
         .ok_or_else(|| ApiError::internal(format!("console: no operation {name}")))?;
     let region = st.core.settings().default_region.clone();
@@ -210,7 +251,7 @@ async fn call(st: &AppState, name: &str, input: Value) -> Result<Value, ApiError
 }
 
 /// How a refusal reads in a page: Cognito's exception name and message.
-fn said(e: &ApiError) -> String {
+pub(super) fn said(e: &ApiError) -> String {
     format!("{}: {}", e.code, e.message)
 }
 
@@ -277,14 +318,15 @@ async fn logout(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Paging {
-    next: Option<String>,
-    filter: Option<String>,
-    done: Option<String>,
-    user: Option<String>,
+pub(super) struct Paging {
+    pub(super) next: Option<String>,
+    pub(super) filter: Option<String>,
+    pub(super) done: Option<String>,
+    pub(super) user: Option<String>,
+    pub(super) username: Option<String>,
 }
 
-fn text(v: &Value, key: &str) -> String {
+pub(super) fn text(v: &Value, key: &str) -> String {
     match v.get(key) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -292,193 +334,26 @@ fn text(v: &Value, key: &str) -> String {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of an epoch-seconds value.
-fn day(v: &Value) -> String {
-    let secs = v.as_f64().unwrap_or_default() as i64;
-    let (y, m, d) = tessera_core::srp::timestamp::civil_from_days(secs.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-async fn overview(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Paging>,
-) -> Response {
-    let Some(s) = session(&st, &headers) else {
-        return see_other("/console/login");
-    };
-    overview_page(&st, &s, q.next.as_deref(), None, StatusCode::OK).await
-}
-
-async fn overview_page(
-    st: &AppState,
-    s: &ConsoleSession,
-    next: Option<&str>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
-    let mut input = json!({ "MaxResults": 60 });
-    if let Some(n) = next {
-        input["NextToken"] = json!(n);
-    }
-    let listed = match call(st, "ListUserPools", input).await {
-        Ok(v) => v,
-        Err(e) => {
-            return page(
-                StatusCode::BAD_REQUEST,
-                "overview.html",
-                Some(s),
-                context! { error => said(&e), pools => Vec::<Ctx>::new() },
-            );
-        }
-    };
-    let mut pools = Vec::new();
-    for p in listed["UserPools"].as_array().into_iter().flatten() {
-        let id = text(p, "Id");
-        let users = match call(st, "DescribeUserPool", json!({ "UserPoolId": id })).await {
-            Ok(d) => text(&d["UserPool"], "EstimatedNumberOfUsers"),
-            Err(_) => "?".into(),
-        };
-        pools.push(context! {
-            id,
-            name => text(p, "Name"),
-            users,
-            created => day(&p["CreationDate"]),
-        });
-    }
-    page(
-        status,
-        "overview.html",
-        Some(s),
-        context! {
-            pools,
-            error,
-            next_url => listed
-                .get("NextToken")
-                .and_then(Value::as_str)
-                .map(|n| format!("{BASE}?next={}", percent(n))),
-        },
-    )
-}
-
-async fn create_pool(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let s = match checked(&st, &headers, &form) {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
-    let name = form.get("pool_name").cloned().unwrap_or_default();
-    match call(&st, "CreateUserPool", json!({ "PoolName": name })).await {
-        Ok(v) => see_other(&format!("{BASE}/pools/{}", text(&v["UserPool"], "Id"))),
-        Err(e) => overview_page(&st, &s, None, Some(said(&e)), StatusCode::BAD_REQUEST).await,
-    }
-}
-
-/// The actions offered for a user, as (action, label).
-fn actions(enabled: bool, status: &str) -> Vec<(&'static str, &'static str)> {
-    let mut a = vec![if enabled {
-        ("disable", "Disable")
-    } else {
-        ("enable", "Enable")
-    }];
-    if status == "UNCONFIRMED" {
-        a.push(("confirm", "Confirm"));
-    }
-    a.push(("reset", "Reset password"));
-    a.push(("delete", "Delete"));
-    a
-}
-
-/// What a finished action says, from a fixed set (never text from the query).
-fn notice(done: Option<&str>, user: Option<&str>) -> Option<String> {
-    let user = user.unwrap_or_default();
-    let what = match done? {
-        "disable" => "disabled",
-        "enable" => "enabled",
-        "confirm" => "confirmed",
-        "reset" => "reset: they must choose a new password at their next sign-in",
-        "delete" => "deleted",
-        "create" => "created",
-        _ => return None,
-    };
-    Some(format!("User {user} {what}."))
-}
-
-async fn pool_page(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(pool_id): Path<String>,
-    Query(q): Query<Paging>,
-) -> Response {
-    let Some(s) = session(&st, &headers) else {
-        return see_other("/console/login");
-    };
-    let note = notice(q.done.as_deref(), q.user.as_deref());
-    pool_view(&st, &s, &pool_id, &q, None, note).await
-}
-
-async fn pool_view(
+/// The facts every page of a pool shows (DescribeUserPool), or the overview with Cognito's
+/// refusal when there is no such pool.
+pub(super) async fn pool_facts(
     st: &AppState,
     s: &ConsoleSession,
     pool_id: &str,
-    q: &Paging,
-    error: Option<String>,
-    notice: Option<String>,
-) -> Response {
-    let described = match call(st, "DescribeUserPool", json!({ "UserPoolId": pool_id })).await {
+) -> Result<Ctx, Response> {
+    let described = match call(
+        st,
+        "DescribeUserPool",
+        serde_json::json!({ "UserPoolId": pool_id }),
+    )
+    .await
+    {
         Ok(v) => v["UserPool"].clone(),
         Err(e) => {
-            return overview_page(st, s, None, Some(said(&e)), StatusCode::NOT_FOUND).await;
+            return Err(
+                pools::overview_page(st, s, None, Some(said(&e)), StatusCode::NOT_FOUND).await,
+            );
         }
-    };
-    let filter = q.filter.clone().unwrap_or_default();
-    let mut input = json!({ "UserPoolId": pool_id, "Limit": PAGE });
-    if !filter.trim().is_empty() {
-        input["Filter"] = json!(filter);
-    }
-    if let Some(n) = q.next.as_deref().filter(|n| !n.is_empty()) {
-        input["PaginationToken"] = json!(n);
-    }
-    let (users, next, error, status) = match call(st, "ListUsers", input).await {
-        Ok(v) => {
-            let users: Vec<Ctx> = v["Users"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|u| {
-                    let email = u["Attributes"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .find(|a| a["Name"] == "email")
-                        .map(|a| text(a, "Value"))
-                        .unwrap_or_default();
-                    let enabled = u["Enabled"].as_bool().unwrap_or(true);
-                    let status = text(u, "UserStatus");
-                    context! {
-                        username => text(u, "Username"),
-                        email,
-                        enabled,
-                        actions => actions(enabled, &status),
-                        status,
-                    }
-                })
-                .collect();
-            let next = v
-                .get("PaginationToken")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let status = if error.is_some() {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
-            (users, next, error, status)
-        }
-        Err(e) => (Vec::new(), None, Some(said(&e)), StatusCode::BAD_REQUEST),
     };
     let sign_in = described["UsernameAttributes"]
         .as_array()
@@ -490,101 +365,11 @@ async fn pool_view(
                 .join(" or ")
         })
         .unwrap_or_else(|| "username".into());
-    let pool = context! {
+    Ok(context! {
         id => pool_id,
         name => text(&described, "Name"),
         users => text(&described, "EstimatedNumberOfUsers"),
         sign_in,
         mfa => text(&described, "MfaConfiguration"),
-    };
-    page(
-        status,
-        "pool.html",
-        Some(s),
-        context! {
-            next_url => next.map(|n| format!(
-                "{BASE}/pools/{}?filter={}&next={}",
-                percent(pool_id),
-                percent(&filter),
-                percent(&n)
-            )),
-            pool,
-            users,
-            filter,
-            error,
-            notice,
-        },
-    )
-}
-
-async fn create_user(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let s = match checked(&st, &headers, &form) {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
-    let username = form.get("username").cloned().unwrap_or_default();
-    let mut input = json!({ "UserPoolId": pool_id, "Username": username });
-    if let Some(email) = form.get("email").filter(|e| !e.trim().is_empty()) {
-        input["UserAttributes"] = json!([
-            { "Name": "email", "Value": email.trim() },
-            { "Name": "email_verified", "Value": "true" },
-        ]);
-    }
-    if let Some(p) = form.get("temporary_password").filter(|p| !p.is_empty()) {
-        input["TemporaryPassword"] = json!(p);
-    }
-    match call(&st, "AdminCreateUser", input).await {
-        Ok(_) => see_other(&done_url(&pool_id, "create", &username)),
-        Err(e) => pool_view(&st, &s, &pool_id, &Paging::default(), Some(said(&e)), None).await,
-    }
-}
-
-fn done_url(pool_id: &str, done: &str, user: &str) -> String {
-    format!(
-        "{BASE}/pools/{}?done={done}&user={}",
-        percent(pool_id),
-        percent(user)
-    )
-}
-
-async fn user_action(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let s = match checked(&st, &headers, &form) {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
-    let username = form.get("username").cloned().unwrap_or_default();
-    let action = form.get("action").map(String::as_str).unwrap_or_default();
-    let operation = match action {
-        "disable" => "AdminDisableUser",
-        "enable" => "AdminEnableUser",
-        "confirm" => "AdminConfirmSignUp",
-        "reset" => "AdminResetUserPassword",
-        "delete" => "AdminDeleteUser",
-        _ => {
-            return pool_view(
-                &st,
-                &s,
-                &pool_id,
-                &Paging::default(),
-                Some("Unknown action.".into()),
-                None,
-            )
-            .await;
-        }
-    };
-    let input = json!({ "UserPoolId": pool_id, "Username": username });
-    match call(&st, operation, input).await {
-        Ok(_) => see_other(&done_url(&pool_id, action, &username)),
-        Err(e) => pool_view(&st, &s, &pool_id, &Paging::default(), Some(said(&e)), None).await,
-    }
+    })
 }

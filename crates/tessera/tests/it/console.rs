@@ -27,6 +27,17 @@ async fn signed_in(srv: &TestServer) -> (Browser, String) {
     (b, csrf)
 }
 
+/// The text of `<code id="{id}">…</code>` on a page.
+fn code_text(body: &str, id: &str) -> String {
+    let marker = format!("<code id=\"{id}\">");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{id} in {body}"))
+        + marker.len();
+    let end = body[start..].find("</code>").unwrap() + start;
+    body[start..end].to_string()
+}
+
 async fn pool_page(b: &mut Browser, srv: &TestServer, pool: &str, query: &str) -> Answer {
     b.get(&format!("{}/console/pools/{pool}{query}", srv.url))
         .await
@@ -235,6 +246,154 @@ async fn run(backend: Backend) {
             .await
             .is_err()
     );
+
+    // App clients: made in the console with a secret that is shown once; the API has the same.
+    let clients_url = format!("{}/console/pools/{pool}/clients", srv.url);
+    let r = b
+        .post(
+            &clients_url,
+            &[
+                ("csrf", &csrf),
+                ("client_name", "web-app"),
+                ("flow_srp", "1"),
+                ("flow_refresh", "1"),
+                ("generate_secret", "1"),
+                ("callback_url", "https://app.example.com/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.headers["cache-control"], "no-store");
+    let shown_id = code_text(&r.body, "new-client-id");
+    let shown_secret = code_text(&r.body, "new-client-secret");
+    let d = srv
+        .idp
+        .describe_user_pool_client()
+        .user_pool_id(&pool)
+        .client_id(&shown_id)
+        .send()
+        .await
+        .unwrap();
+    let d = d.user_pool_client().unwrap();
+    assert_eq!(d.client_secret(), Some(shown_secret.as_str()));
+    assert_eq!(d.callback_urls(), ["https://app.example.com/cb"]);
+    assert_eq!(d.explicit_auth_flows().len(), 2);
+    let listed = b.get(&clients_url).await;
+    assert!(listed.body.contains("data-client=\"web-app\""));
+    assert!(
+        !listed.body.contains(&shown_secret),
+        "the secret is shown once"
+    );
+    let r = b
+        .post(&clients_url, &[("csrf", &csrf), ("client_name", "")])
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("InvalidParameterException"), "{}", r.body);
+    let r = b
+        .post(
+            &format!("{clients_url}/delete"),
+            &[("csrf", &csrf), ("client_id", &shown_id)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(
+        srv.idp
+            .describe_user_pool_client()
+            .user_pool_id(&pool)
+            .client_id(&shown_id)
+            .send()
+            .await
+            .is_err()
+    );
+
+    // Groups, and a user's page: attributes and memberships change through the API's calls.
+    let groups_url = format!("{}/console/pools/{pool}/groups", srv.url);
+    let r = b
+        .post(
+            &groups_url,
+            &[("csrf", &csrf), ("group", "admins"), ("precedence", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = b
+        .post(
+            &groups_url,
+            &[("csrf", &csrf), ("group", "admins"), ("precedence", "2")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("GroupExistsException"), "{}", r.body);
+    let user_url = format!("{}/console/pools/{pool}/user?username=ada", srv.url);
+    let shown = b.get(&user_url).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(shown.body.contains("ada@example.com"));
+    assert!(shown.body.contains("<option>admins</option>"));
+    let r = b
+        .post(
+            &format!("{}/console/pools/{pool}/user/groups", srv.url),
+            &[
+                ("csrf", &csrf),
+                ("username", "ada"),
+                ("group", "admins"),
+                ("change", "add"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let groups = srv
+        .idp
+        .admin_list_groups_for_user()
+        .user_pool_id(&pool)
+        .username("ada")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.groups()[0].group_name(), Some("admins"));
+    assert!(
+        b.get(&user_url)
+            .await
+            .body
+            .contains("data-member-of=\"admins\"")
+    );
+    let r = b
+        .post(
+            &format!("{}/console/pools/{pool}/user/attribute", srv.url),
+            &[
+                ("csrf", &csrf),
+                ("username", "ada"),
+                ("name", "name"),
+                ("value", "Ada Lovelace"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let got = srv
+        .idp
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("ada")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        got.user_attributes()
+            .iter()
+            .any(|a| a.name() == "name" && a.value() == Some("Ada Lovelace"))
+    );
+    // An attribute the pool does not have: Cognito's refusal in the page.
+    let r = b
+        .post(
+            &format!("{}/console/pools/{pool}/user/attribute", srv.url),
+            &[
+                ("csrf", &csrf),
+                ("username", "ada"),
+                ("name", "custom:nope"),
+                ("value", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("InvalidParameterException"), "{}", r.body);
 
     // Sign out: the session is gone, and the old cookie value no longer works after it
     // expires; a signed-out browser is sent to the sign-in page.

@@ -1,0 +1,98 @@
+//! The console's overview: user pools with their estimated user counts, and creating one.
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::{Value as Ctx, context};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use tessera_core::console::ConsoleSession;
+use tessera_core::oauth::flow::percent;
+
+use super::{BASE, Paging, call, checked, page, said, see_other, session, text};
+use crate::AppState;
+
+/// `YYYY-MM-DD` (UTC) of an epoch-seconds value.
+pub(super) fn day(v: &Value) -> String {
+    let secs = v.as_f64().unwrap_or_default() as i64;
+    let (y, m, d) = tessera_core::srp::timestamp::civil_from_days(secs.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+pub(super) async fn overview(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Paging>,
+) -> Response {
+    let Some(s) = session(&st, &headers) else {
+        return see_other("/console/login");
+    };
+    overview_page(&st, &s, q.next.as_deref(), None, StatusCode::OK).await
+}
+
+pub(super) async fn overview_page(
+    st: &AppState,
+    s: &ConsoleSession,
+    next: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let mut input = json!({ "MaxResults": 60 });
+    if let Some(n) = next {
+        input["NextToken"] = json!(n);
+    }
+    let listed = match call(st, "ListUserPools", input).await {
+        Ok(v) => v,
+        Err(e) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "overview.html",
+                Some(s),
+                context! { error => said(&e), pools => Vec::<Ctx>::new() },
+            );
+        }
+    };
+    let mut pools = Vec::new();
+    for p in listed["UserPools"].as_array().into_iter().flatten() {
+        let id = text(p, "Id");
+        let users = match call(st, "DescribeUserPool", json!({ "UserPoolId": id })).await {
+            Ok(d) => text(&d["UserPool"], "EstimatedNumberOfUsers"),
+            Err(_) => "?".into(),
+        };
+        pools.push(context! {
+            id,
+            name => text(p, "Name"),
+            users,
+            created => day(&p["CreationDate"]),
+        });
+    }
+    page(
+        status,
+        "overview.html",
+        Some(s),
+        context! {
+            pools,
+            error,
+            next_url => listed
+                .get("NextToken")
+                .and_then(Value::as_str)
+                .map(|n| format!("{BASE}?next={}", percent(n))),
+        },
+    )
+}
+
+pub(super) async fn create_pool(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let s = match checked(&st, &headers, &form) {
+        Ok(s) => s,
+        Err(r) => return r.answer(),
+    };
+    let name = form.get("pool_name").cloned().unwrap_or_default();
+    match call(&st, "CreateUserPool", json!({ "PoolName": name })).await {
+        Ok(v) => see_other(&format!("{BASE}/pools/{}", text(&v["UserPool"], "Id"))),
+        Err(e) => overview_page(&st, &s, None, Some(said(&e)), StatusCode::BAD_REQUEST).await,
+    }
+}
