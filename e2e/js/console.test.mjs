@@ -85,8 +85,18 @@ describe('the admin console in Chromium', () => {
       assert.equal(await page.locator('tr[data-username]').count(), 1);
       await shot('filtered');
 
-      // Disable: the SDK's sign-in is refused; enable: it works again.
+      // The overview's sign-in count moves with a sign-in.
+      const counted = async () => {
+        await page.goto(`${url}/console`);
+        return Number(await page.locator('#sign-ins').innerText());
+      };
+      const before = await counted();
       await passwordSignIn(client.ClientId, ada.username, ada.password);
+      assert.ok((await counted()) > before, 'the sign-in shows on the overview');
+      await shot('overview-counts');
+      await page.goBack();
+
+      // Disable: the SDK's sign-in is refused; enable: it works again.
       const row = () => page.locator('tr[data-username="ada-lovelace"]');
       await row().getByRole('button', { name: 'Disable' }).click();
       await page.getByText('User ada-lovelace disabled.').waitFor();

@@ -30,6 +30,23 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// The value of the counter `name` on this node (0 when not recorded yet): its samples summed
+/// over their labels, read from the exposition the recorder renders.
+pub(crate) fn counter(name: &str) -> u64 {
+    let Some(handle) = install() else {
+        return 0;
+    };
+    handle
+        .render()
+        .lines()
+        .filter(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
 pub(crate) async fn metrics(State(st): State<AppState>, req: Request) -> Response {
     let challenge = Some("Basic realm=\"tessera-metrics\", charset=\"UTF-8\"");
     if let Err(refusal) = crate::outbox::admin_get(&st, req, "metrics", challenge).await {

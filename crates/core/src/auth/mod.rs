@@ -136,9 +136,21 @@ pub(crate) fn param<'a>(
         .ok_or_else(|| CoreError::InvalidParameter(format!("Missing required parameter {name}")))
 }
 
+/// Counts a sign-in that went through (every flow ends in `finish`; refreshes are not
+/// sign-ins): the console's overview and `/tessera/metrics` read it.
+pub(crate) fn signed_in() {
+    metrics::counter!("tessera_sign_ins_total").increment(1);
+}
+
+/// Counts a refused sign-in (a wrong password or a missing user).
+fn sign_in_failed() {
+    metrics::counter!("tessera_sign_in_failures_total").increment(1);
+}
+
 /// The message for a failed password, which with PreventUserExistenceErrors is also what a
 /// missing user gets.
 pub(crate) fn incorrect_password() -> CoreError {
+    sign_in_failed();
     CoreError::NotAuthorized("Incorrect username or password.".into())
 }
 
@@ -147,6 +159,7 @@ pub(crate) fn missing_user(client: &ClientRecord) -> CoreError {
     if hides_users(client) {
         incorrect_password()
     } else {
+        sign_in_failed();
         crate::users::user_not_found()
     }
 }

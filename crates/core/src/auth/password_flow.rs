@@ -195,6 +195,7 @@ impl Tessera {
             }),
         };
         self.fire(pool, firing).await?;
+        super::signed_in();
         if api == Api::Hosted {
             return Ok(AuthOutcome {
                 signed_in: Some(user.sub.clone()),

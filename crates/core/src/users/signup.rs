@@ -149,6 +149,7 @@ impl Tessera {
             )
             .await?;
         }
+        metrics::counter!("tessera_sign_ups_total").increment(1);
         Ok(SignUpResponse {
             user_confirmed: auto_confirmed,
             user_sub: user.sub.clone(),

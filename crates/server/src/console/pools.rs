@@ -73,6 +73,9 @@ pub(super) async fn overview_page(
         context! {
             pools,
             error,
+            sign_ins => crate::metrics::counter("tessera_sign_ins_total"),
+            failures => crate::metrics::counter("tessera_sign_in_failures_total"),
+            sign_ups => crate::metrics::counter("tessera_sign_ups_total"),
             next_url => listed
                 .get("NextToken")
                 .and_then(Value::as_str)

@@ -27,6 +27,17 @@ async fn signed_in(srv: &TestServer) -> (Browser, String) {
     (b, csrf)
 }
 
+/// The number in `<span class="count" id="{id}">…</span>` on the overview.
+fn count(body: &str, id: &str) -> u64 {
+    let marker = format!("id=\"{id}\">");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{id} in {body}"))
+        + marker.len();
+    let end = body[start..].find('<').unwrap() + start;
+    body[start..end].parse().unwrap()
+}
+
 /// The text of `<code id="{id}">…</code>` on a page.
 fn code_text(body: &str, id: &str) -> String {
     let marker = format!("<code id=\"{id}\">");
@@ -181,8 +192,20 @@ async fn run(backend: Backend) {
         bad.body
     );
 
-    // Disable: the API refuses the user's sign-in; enable: it works again.
+    // Disable: the API refuses the user's sign-in; enable: it works again. The overview's
+    // counts move with them (this node's, shared with other tests: at least by ours).
+    let before = b.get(&format!("{}/console", srv.url)).await;
+    let (ins, fails) = (
+        count(&before.body, "sign-ins"),
+        count(&before.body, "failures"),
+    );
     login(&srv, &client, "ada", PASSWORD).await.unwrap();
+    login(&srv, &client, "ada", "Wrong-pass1!")
+        .await
+        .unwrap_err();
+    let after = b.get(&format!("{}/console", srv.url)).await;
+    assert!(count(&after.body, "sign-ins") > ins, "{}", after.body);
+    assert!(count(&after.body, "failures") > fails, "{}", after.body);
     let r = act(&mut b, &srv, &pool, &csrf, "ada", "disable").await;
     assert_eq!(r.status, 303, "{}", r.body);
     let after = b.get(&format!("{}{}", srv.url, r.location.unwrap())).await;
