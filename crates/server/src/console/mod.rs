@@ -44,6 +44,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/console/console.css", get(css))
         .route("/console/login", get(login_page).post(login_submit))
         .route("/console/logout", post(logout))
+        .route("/console/outbox", get(pools::outbox))
         .route("/console/pools", post(pools::create_pool))
         .route("/console/pools/{pool_id}", get(users::pool_page))
         .route("/console/pools/{pool_id}/users", post(users::create_user))
@@ -91,6 +92,7 @@ fn templates() -> &'static Environment<'static> {
             ("clients.html", include_str!("templates/clients.html")),
             ("groups.html", include_str!("templates/groups.html")),
             ("user.html", include_str!("templates/user.html")),
+            ("outbox.html", include_str!("templates/outbox.html")),
         ];
         for (name, source) in all {
             // The templates are part of the binary; a broken one fails the tests.

@@ -84,6 +84,55 @@ pub(super) async fn overview_page(
     )
 }
 
+/// `GET /console/outbox`: the development outbox, newest first (404 when not in use).
+pub(super) async fn outbox(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(s) = session(&st, &headers) else {
+        return see_other("/console/login");
+    };
+    let Some(view) = st.config.outbox.clone() else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "outbox.html",
+            Some(&s),
+            context! { error => "The development outbox is not in use: messages go out by SMTP or SMS." },
+        );
+    };
+    let all = view.messages(None, None, None);
+    let messages: Vec<Ctx> = all
+        .as_array()
+        .into_iter()
+        .flatten()
+        .rev()
+        .take(100)
+        .map(|m| {
+            let ms = m["sentAtMs"].as_i64().unwrap_or_default();
+            let (y, mo, d) =
+                tessera_core::srp::timestamp::civil_from_days(ms.div_euclid(86_400_000));
+            let secs = ms.div_euclid(1000).rem_euclid(86_400);
+            context! {
+                sent => format!(
+                    "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}",
+                    secs / 3600,
+                    secs / 60 % 60,
+                    secs % 60
+                ),
+                pool => text(m, "poolId"),
+                user => text(m, "username"),
+                to => text(m, "destination"),
+                purpose => text(m, "purpose"),
+                subject => m.get("subject").and_then(Value::as_str),
+                body => text(m, "body"),
+            }
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        "outbox.html",
+        Some(&s),
+        context! { messages },
+    )
+}
+
 pub(super) async fn create_pool(
     State(st): State<AppState>,
     headers: HeaderMap,

@@ -258,6 +258,10 @@ async fn run(backend: Backend) {
         got.user_status().map(|s| s.as_str()),
         Some("FORCE_CHANGE_PASSWORD")
     );
+    // The invitation went to the development outbox, which the console shows.
+    let outbox = b.get(&format!("{}/console/outbox", srv.url)).await;
+    assert_eq!(outbox.status, 200, "{}", outbox.body);
+    assert!(outbox.body.contains("grace@example.com"), "{}", outbox.body);
     let r = act(&mut b, &srv, &pool, &csrf, "grace", "delete").await;
     assert_eq!(r.status, 303);
     assert!(
