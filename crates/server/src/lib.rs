@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// Serves the admin console at `/console`.
     pub console: bool,
+    /// A user pool whose users (with MFA) may sign in to the console, besides admin keys.
+    pub console_admin_pool: Option<String>,
 }
 
 #[derive(Clone)]

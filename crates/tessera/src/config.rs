@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// Serves the admin console at /console (default true; `--console false` turns it off).
     #[arg(long, env = "TESSERA_CONSOLE")]
     pub console: Option<bool>,
+    /// A user pool whose users may sign in to the console with a password and MFA.
+    #[arg(long, env = "TESSERA_CONSOLE_ADMIN_POOL")]
+    pub console_admin_pool: Option<String>,
     /// Log format: text or json.
     #[arg(long, env = "TESSERA_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -148,6 +151,7 @@ pub struct FileConfig {
     pub account_id: Option<String>,
     pub test_mode: Option<bool>,
     pub console: Option<bool>,
+    pub console_admin_pool: Option<String>,
     pub public_url: Option<String>,
     pub server_key_file: Option<PathBuf>,
     pub tls_cert_file: Option<PathBuf>,
@@ -264,6 +268,8 @@ pub struct Settings {
     pub test_mode: bool,
     /// Serve the admin console at `/console`.
     pub console: bool,
+    /// The pool whose users (with MFA) may sign in to the console.
+    pub console_admin_pool: Option<String>,
     pub log_format: String,
     /// After a shutdown signal: how long the readiness probe fails before the listener closes.
     pub shutdown_delay: std::time::Duration,
@@ -570,6 +576,7 @@ impl Settings {
                 .unwrap_or_default(),
             test_mode: args.test_mode || file.test_mode.unwrap_or(false),
             console: args.console.or(file.console).unwrap_or(true),
+            console_admin_pool: args.console_admin_pool.or(file.console_admin_pool),
             log_format,
             shutdown_delay: std::time::Duration::from_secs(
                 args.shutdown_delay_seconds

@@ -306,6 +306,7 @@ pub async fn start_with_clock(
             outbox: Some(Arc::new(outbox_view::OutboxViewAdapter(outbox))),
             draining: draining.clone(),
             console: settings.console,
+            console_admin_pool: settings.console_admin_pool.clone(),
         },
     );
     let (tx, rx) = oneshot::channel::<()>();

@@ -18,7 +18,7 @@ pub(super) async fn page_of(
     headers: HeaderMap,
     Path(pool_id): Path<String>,
 ) -> Response {
-    let Some(s) = session(&st, &headers) else {
+    let Some(s) = session(&st, &headers).await else {
         return see_other("/console/login");
     };
     view(&st, &s, &pool_id, None, None).await
@@ -98,7 +98,7 @@ pub(super) async fn create(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };
@@ -152,7 +152,7 @@ pub(super) async fn delete(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };

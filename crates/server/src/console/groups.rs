@@ -19,7 +19,7 @@ pub(super) async fn page_of(
     Path(pool_id): Path<String>,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers) else {
+    let Some(s) = session(&st, &headers).await else {
         return see_other("/console/login");
     };
     view(&st, &s, &pool_id, q.next.as_deref(), None).await
@@ -88,7 +88,7 @@ pub(super) async fn create(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };
@@ -118,7 +118,7 @@ pub(super) async fn delete(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };

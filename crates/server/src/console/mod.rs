@@ -18,13 +18,14 @@ use axum::routing::{get, post};
 use minijinja::{Environment, Value as Ctx, context};
 use serde::Deserialize;
 use serde_json::Value;
-use tessera_core::console::{ConsoleSession, SESSION_TTL_MS};
+use tessera_core::console::ConsoleSession;
 use tessera_wire::ops::{Service, find_operation};
 
 use crate::{ApiError, AppState};
 
 mod clients;
 mod groups;
+mod login;
 mod pools;
 mod users;
 
@@ -42,7 +43,9 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(BASE, get(pools::overview))
         .route("/console/console.css", get(css))
-        .route("/console/login", get(login_page).post(login_submit))
+        .route("/console/login", get(login::page_of).post(login::keys))
+        .route("/console/login/user", post(login::user))
+        .route("/console/login/mfa", post(login::mfa))
         .route("/console/logout", post(logout))
         .route("/console/outbox", get(pools::outbox))
         .route("/console/pools", post(pools::create_pool))
@@ -179,7 +182,7 @@ async fn css() -> Response {
     r
 }
 
-fn cookie(st: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(super) fn cookie(st: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let secure = if st.core.settings().public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -191,8 +194,9 @@ fn cookie(st: &AppState, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The request's session: sealed by this server, unexpired, and of a key still configured.
-pub(super) fn session(st: &AppState, headers: &HeaderMap) -> Option<ConsoleSession> {
+/// The request's session: sealed by this server, unexpired, and of an admin key still
+/// configured or of an enabled user of the console's admin pool.
+pub(super) async fn session(st: &AppState, headers: &HeaderMap) -> Option<ConsoleSession> {
     let value = headers
         .get_all(header::COOKIE)
         .iter()
@@ -202,8 +206,23 @@ pub(super) fn session(st: &AppState, headers: &HeaderMap) -> Option<ConsoleSessi
         .find(|(k, _)| *k == COOKIE)
         .map(|(_, v)| v)?;
     let s = st.core.open_console_session(value)?;
-    st.config.admin_keys.contains_key(&s.who).then_some(s)
+    if st.config.admin_keys.contains_key(&s.who) {
+        return Some(s);
+    }
+    let username = s.who.strip_prefix(USER_PREFIX)?;
+    let pool = st.config.console_admin_pool.as_deref()?;
+    let user = call(
+        st,
+        "AdminGetUser",
+        serde_json::json!({ "UserPoolId": pool, "Username": username }),
+    )
+    .await
+    .ok()?;
+    user["Enabled"].as_bool().unwrap_or(true).then_some(s)
 }
+
+/// How a session of an admin pool's user names it (`who`).
+pub(super) const USER_PREFIX: &str = "user:";
 
 /// A posted form's CSRF token matches its session's.
 fn csrf_ok(s: &ConsoleSession, form: &HashMap<String, String>) -> bool {
@@ -232,12 +251,12 @@ impl Refused {
 }
 
 /// The session of a form post whose token matches it.
-pub(super) fn checked(
+pub(super) async fn checked(
     st: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<ConsoleSession, Refused> {
-    let s = session(st, headers).ok_or(Refused::NoSession)?;
+    let s = session(st, headers).await.ok_or(Refused::NoSession)?;
     if !csrf_ok(&s, form) {
         return Err(Refused::Forged);
     }
@@ -257,60 +276,12 @@ pub(super) fn said(e: &ApiError) -> String {
     format!("{}: {}", e.code, e.message)
 }
 
-async fn login_page(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    if session(&st, &headers).is_some() {
-        return see_other(BASE);
-    }
-    page(StatusCode::OK, "login.html", None, context! {})
-}
-
-async fn login_submit(
-    State(st): State<AppState>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let akid = form.get("access_key_id").map(String::as_str).unwrap_or("");
-    let given = form
-        .get("secret_access_key")
-        .map(String::as_str)
-        .unwrap_or("");
-    // The same comparison whether or not the key id exists.
-    let (want, known) = match st.config.admin_keys.get(akid) {
-        Some(s) => (s.expose().as_str(), true),
-        None => (
-            "tessera console: no such access key id, compared anyway",
-            false,
-        ),
-    };
-    let same = aws_lc_rs::constant_time::verify_slices_are_equal(want.as_bytes(), given.as_bytes())
-        .is_ok();
-    if !(known && same) {
-        tracing::info!("console sign-in refused");
-        return page(
-            StatusCode::UNAUTHORIZED,
-            "login.html",
-            None,
-            context! { error => "Incorrect access key ID or secret access key." },
-        );
-    }
-    let s = st.core.new_console_session(akid);
-    let mut r = see_other(BASE);
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        cookie(
-            &st,
-            &st.core.seal_console_session(&s),
-            SESSION_TTL_MS / 1000,
-        ),
-    );
-    r
-}
-
 async fn logout(
     State(st): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = checked(&st, &headers, &form) {
+    if let Err(r) = checked(&st, &headers, &form).await {
         return r.answer();
     }
     let mut r = see_other("/console/login");

@@ -24,7 +24,7 @@ pub(super) async fn overview(
     headers: HeaderMap,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers) else {
+    let Some(s) = session(&st, &headers).await else {
         return see_other("/console/login");
     };
     overview_page(&st, &s, q.next.as_deref(), None, StatusCode::OK).await
@@ -86,7 +86,7 @@ pub(super) async fn overview_page(
 
 /// `GET /console/outbox`: the development outbox, newest first (404 when not in use).
 pub(super) async fn outbox(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(s) = session(&st, &headers) else {
+    let Some(s) = session(&st, &headers).await else {
         return see_other("/console/login");
     };
     let Some(view) = st.config.outbox.clone() else {
@@ -138,7 +138,7 @@ pub(super) async fn create_pool(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };

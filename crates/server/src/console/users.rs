@@ -49,7 +49,7 @@ pub(super) async fn pool_page(
     Path(pool_id): Path<String>,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers) else {
+    let Some(s) = session(&st, &headers).await else {
         return see_other("/console/login");
     };
     let note = notice(q.done.as_deref(), q.user.as_deref());
@@ -142,7 +142,7 @@ pub(super) async fn create_user(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };
@@ -177,7 +177,7 @@ pub(super) async fn user_action(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };
@@ -216,7 +216,7 @@ pub(super) async fn user_page(
     Path(pool_id): Path<String>,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers) else {
+    let Some(s) = session(&st, &headers).await else {
         return see_other("/console/login");
     };
     let username = q.username.unwrap_or_default();
@@ -350,7 +350,7 @@ pub(super) async fn set_attribute(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };
@@ -376,7 +376,7 @@ pub(super) async fn change_group(
     Path(pool_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match checked(&st, &headers, &form) {
+    let s = match checked(&st, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r.answer(),
     };

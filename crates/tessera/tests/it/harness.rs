@@ -122,6 +122,17 @@ impl TestServer {
         (running, idp_client(&url, "us-east-1", AKID, SECRET))
     }
 
+    /// Another node like [`TestServer::second_node`], with its settings changed by `edit`;
+    /// its URL.
+    pub async fn node_with(&self, edit: impl FnOnce(&mut Settings)) -> (Running, String) {
+        let mut s = self.settings.clone();
+        s.public_url = Some(self.url.clone());
+        edit(&mut s);
+        let running = tessera::start(&s).await.unwrap();
+        let url = format!("http://{}", running.addr);
+        (running, url)
+    }
+
     pub fn client_in(&self, region: &str) -> aws_sdk_cognitoidentityprovider::Client {
         idp_client(&self.url, region, AKID, SECRET)
     }

@@ -54,7 +54,7 @@ pub fn totp(secret_b32: &str, unix_ms: i64) -> String {
     format!("{n:06}")
 }
 
-async fn configure(
+pub async fn configure(
     srv: &TestServer,
     pool: &str,
     mode: UserPoolMfaType,

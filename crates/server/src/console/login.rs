@@ -1,0 +1,267 @@
+//! Signing in to the console: with an admin access key pair (compared in constant time), or,
+//! when `console_admin_pool` names one, as a user of that pool with a password and an MFA code
+//! (AdminInitiateAuth, then AdminRespondToAuthChallenge, through the API's own path). A pool
+//! user without MFA is refused: the console asks for two factors.
+
+use std::collections::HashMap;
+
+use aws_lc_rs::hmac;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use minijinja::context;
+use serde_json::{Value, json};
+use tessera_core::console::SESSION_TTL_MS;
+
+use super::{BASE, USER_PREFIX, call, cookie, page, see_other, session, text};
+use crate::AppState;
+
+/// The sign-in page, with `error` when a try failed.
+pub(super) fn form(st: &AppState, status: StatusCode, error: Option<&str>) -> Response {
+    page(
+        status,
+        "login.html",
+        None,
+        context! { error, admin_pool => st.config.console_admin_pool.is_some() },
+    )
+}
+
+pub(super) async fn page_of(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if session(&st, &headers).await.is_some() {
+        return see_other(BASE);
+    }
+    form(&st, StatusCode::OK, None)
+}
+
+/// A new session for `who`: the cookie, and on to the overview.
+fn signed_in(st: &AppState, who: &str) -> Response {
+    let s = st.core.new_console_session(who);
+    let mut r = see_other(BASE);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(st, &st.core.seal_console_session(&s), SESSION_TTL_MS / 1000),
+    );
+    r
+}
+
+/// `POST /console/login`: an admin access key pair.
+pub(super) async fn keys(
+    State(st): State<AppState>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let akid = f.get("access_key_id").map(String::as_str).unwrap_or("");
+    let given = f.get("secret_access_key").map(String::as_str).unwrap_or("");
+    // The same comparison whether or not the key id exists.
+    let (want, known) = match st.config.admin_keys.get(akid) {
+        Some(s) => (s.expose().as_str(), true),
+        None => (
+            "tessera console: no such access key id, compared anyway",
+            false,
+        ),
+    };
+    let same = aws_lc_rs::constant_time::verify_slices_are_equal(want.as_bytes(), given.as_bytes())
+        .is_ok();
+    if !(known && same) {
+        tracing::info!("console sign-in refused");
+        return form(
+            &st,
+            StatusCode::UNAUTHORIZED,
+            Some("Incorrect access key ID or secret access key."),
+        );
+    }
+    signed_in(&st, akid)
+}
+
+/// The admin pool's app client the console signs in through (the first that allows
+/// ADMIN_USER_PASSWORD_AUTH), and its secret if it has one.
+async fn admin_client(st: &AppState, pool: &str) -> Option<(String, Option<String>)> {
+    let listed = call(
+        st,
+        "ListUserPoolClients",
+        json!({ "UserPoolId": pool, "MaxResults": 60 }),
+    )
+    .await
+    .ok()?;
+    for c in listed["UserPoolClients"].as_array().into_iter().flatten() {
+        let id = text(c, "ClientId");
+        let d = call(
+            st,
+            "DescribeUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientId": id }),
+        )
+        .await
+        .ok()?;
+        let d = &d["UserPoolClient"];
+        let allowed = d["ExplicitAuthFlows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f == "ALLOW_ADMIN_USER_PASSWORD_AUTH");
+        if allowed {
+            return Some((id, d["ClientSecret"].as_str().map(str::to_string)));
+        }
+    }
+    None
+}
+
+/// Cognito's SECRET_HASH: Base64(HMAC-SHA256(secret, username + client id)).
+fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    STANDARD.encode(hmac::sign(&key, format!("{username}{client_id}").as_bytes()).as_ref())
+}
+
+/// The code field each MFA challenge answers with.
+fn code_field(challenge: &str) -> Option<&'static str> {
+    match challenge {
+        "SOFTWARE_TOKEN_MFA" => Some("SOFTWARE_TOKEN_MFA_CODE"),
+        "SMS_MFA" => Some("SMS_MFA_CODE"),
+        "EMAIL_OTP" => Some("EMAIL_OTP_CODE"),
+        _ => None,
+    }
+}
+
+const REFUSED: &str = "Incorrect username or password.";
+
+/// `POST /console/login/user`: a user of the admin pool, first factor.
+pub(super) async fn user(
+    State(st): State<AppState>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(pool) = st.config.console_admin_pool.clone() else {
+        return form(
+            &st,
+            StatusCode::NOT_FOUND,
+            Some("No admin pool is configured."),
+        );
+    };
+    let Some((client, secret)) = admin_client(&st, &pool).await else {
+        return form(
+            &st,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("The admin pool has no app client that allows ADMIN_USER_PASSWORD_AUTH."),
+        );
+    };
+    let username = f.get("username").cloned().unwrap_or_default();
+    let mut params = json!({
+        "USERNAME": username,
+        "PASSWORD": f.get("password").cloned().unwrap_or_default(),
+    });
+    if let Some(s) = &secret {
+        params["SECRET_HASH"] = json!(secret_hash(s, &username, &client));
+    }
+    let answer = call(
+        &st,
+        "AdminInitiateAuth",
+        json!({
+            "UserPoolId": pool,
+            "ClientId": client,
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "AuthParameters": params,
+        }),
+    )
+    .await;
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::info!(code = e.code, "console sign-in of a pool user refused");
+            return form(&st, StatusCode::UNAUTHORIZED, Some(REFUSED));
+        }
+    };
+    let challenge = answer["ChallengeName"].as_str().unwrap_or_default();
+    if code_field(challenge).is_none() {
+        // Tokens without a second factor, or a challenge the console does not take here
+        // (a new password, MFA setup): set those up through the app first.
+        return form(
+            &st,
+            StatusCode::FORBIDDEN,
+            Some(
+                "The console needs a second factor: set up MFA for this account, then sign in again.",
+            ),
+        );
+    }
+    page(
+        StatusCode::OK,
+        "login.html",
+        None,
+        context! {
+            admin_pool => true,
+            mfa => context! {
+                challenge,
+                session => text(&answer, "Session"),
+                username,
+            },
+        },
+    )
+}
+
+/// `POST /console/login/mfa`: the code for the challenge the first factor led to.
+pub(super) async fn mfa(
+    State(st): State<AppState>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(pool) = st.config.console_admin_pool.clone() else {
+        return form(
+            &st,
+            StatusCode::NOT_FOUND,
+            Some("No admin pool is configured."),
+        );
+    };
+    let Some((client, secret)) = admin_client(&st, &pool).await else {
+        return form(&st, StatusCode::SERVICE_UNAVAILABLE, Some(REFUSED));
+    };
+    let challenge = f.get("challenge").map(String::as_str).unwrap_or_default();
+    let Some(field) = code_field(challenge) else {
+        return form(&st, StatusCode::BAD_REQUEST, Some(REFUSED));
+    };
+    let username = f.get("username").cloned().unwrap_or_default();
+    let mut responses = json!({
+        "USERNAME": username,
+        field: f.get("code").cloned().unwrap_or_default(),
+    });
+    if let Some(s) = &secret {
+        responses["SECRET_HASH"] = json!(secret_hash(s, &username, &client));
+    }
+    let answer = call(
+        &st,
+        "AdminRespondToAuthChallenge",
+        json!({
+            "UserPoolId": pool,
+            "ClientId": client,
+            "ChallengeName": challenge,
+            "Session": f.get("session").cloned().unwrap_or_default(),
+            "ChallengeResponses": responses,
+        }),
+    )
+    .await;
+    match answer {
+        Ok(a) if a.get("AuthenticationResult").is_some_and(Value::is_object) => {
+            // The user as the pool names them (the username typed may be an alias).
+            let name = call(
+                &st,
+                "AdminGetUser",
+                json!({ "UserPoolId": pool, "Username": username }),
+            )
+            .await
+            .map(|u| text(&u, "Username"))
+            .unwrap_or(username);
+            signed_in(&st, &format!("{USER_PREFIX}{name}"))
+        }
+        Ok(_) => form(
+            &st,
+            StatusCode::FORBIDDEN,
+            Some(
+                "The console needs a second factor: set up MFA for this account, then sign in again.",
+            ),
+        ),
+        Err(e) => {
+            tracing::info!(code = e.code, "console MFA refused");
+            form(
+                &st,
+                StatusCode::UNAUTHORIZED,
+                Some("The code is not right, or it expired. Sign in again."),
+            )
+        }
+    }
+}
