@@ -26,7 +26,9 @@
 //!    under the same sign-in load, its phases repeated in turn while the job runs (a phase
 //!    that ends after the job is dropped). `--loaded-jobs 0`: every job alone, no load;
 //! 3. the sign-in load alone again (the baseline is the mean of before and after);
-//! 4. `tessera export --pool-id` of the pool (wall time and the child's CPU time; stopped
+//! 4. the admin console's pages with the pool's users (issue 22): overview, the pool's first
+//!    page of users, an email-prefix filter, a user's page; 20 times each, wall and server CPU;
+//! 5. `tessera export --pool-id` of the pool (wall time and the child's CPU time; stopped
 //!    after BENCH_EXPORT_TIMEOUT seconds, 900 by default).
 //!
 //! The server's CPU (utime + stime, /proc) and PostgreSQL's (every process of the `postgres`
@@ -717,6 +719,8 @@ async fn bench(backend: Backend, o: &Opts) {
         );
     }
 
+    console_pages(backend, &srv, &pool).await;
+
     if !export {
         let _ = srv.child.kill().await;
         if let Some(s) = &srv.schema {
@@ -796,6 +800,75 @@ async fn bench(backend: Backend, o: &Opts) {
     let _ = srv.child.kill().await;
     if let Some(s) = &srv.schema {
         psql(&format!("drop schema if exists {s} cascade"));
+    }
+}
+
+/// Issue 22's speed line: the admin console's pages with the pool's million users, the server
+/// otherwise idle. Each page is asked `N` times in a row after two warm-ups; wall time per
+/// page (median, as the client sees it) and the server's CPU per page.
+async fn console_pages(backend: Backend, srv: &Server, pool: &str) {
+    const N: usize = 20;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed = http
+        .post(format!("{}/console/login", srv.url))
+        .form(&[("access_key_id", AKID), ("secret_access_key", SECRET)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a console session cookie")
+        .to_string();
+    let pages = [
+        ("overview", "/console".to_string()),
+        (
+            "pool, first page of users",
+            format!("/console/pools/{pool}"),
+        ),
+        (
+            "pool, users by email prefix",
+            format!("/console/pools/{pool}?filter=email+%5E%3D+%22imp1-4999%22"),
+        ),
+        (
+            "a user's page",
+            format!("/console/pools/{pool}/user?username=imp1-499999"),
+        ),
+    ];
+    for (name, path) in pages {
+        let mut walls = Vec::with_capacity(N);
+        let mut cpu = 0.0;
+        for i in 0..N + 2 {
+            let c0 = cpu_secs(srv.pid);
+            let t = Instant::now();
+            let r = http
+                .get(format!("{}{path}", srv.url))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let _ = r.bytes().await.unwrap();
+            let wall = t.elapsed().as_secs_f64() * 1000.0;
+            assert_eq!(status, 200, "{name}");
+            if i >= 2 {
+                walls.push(wall);
+                cpu += cpu_secs(srv.pid) - c0;
+            }
+        }
+        walls.sort_by(f64::total_cmp);
+        println!(
+            "RESULT {} console {name}: {:.1} ms median wall (max {:.1}), server CPU {:.1} ms per page",
+            backend.name(),
+            walls[N / 2],
+            walls[N - 1],
+            cpu * 1000.0 / N as f64
+        );
     }
 }
 

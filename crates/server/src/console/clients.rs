@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
 
-use super::{BASE, call, checked, page, pool_facts, said, see_other, session, text};
+use super::{BASE, call, checked, page, pool_facts, said, see_other, session, status_of, text};
 use crate::AppState;
 
 pub(super) async fn page_of(
@@ -79,11 +79,7 @@ async fn view(
         }
         Err(e) => error = Some(said(&e)),
     }
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = status_of(&error);
     page(
         status,
         "clients.html",

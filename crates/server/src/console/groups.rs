@@ -3,14 +3,16 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
 use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
-use super::{BASE, Paging, call, checked, page, pool_facts, said, see_other, session, text};
+use super::{
+    BASE, Paging, call, checked, page, pool_facts, said, see_other, session, status_of, text,
+};
 use crate::AppState;
 
 pub(super) async fn page_of(
@@ -69,11 +71,7 @@ async fn view(
             (Vec::new(), None)
         }
     };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = status_of(&error);
     page(
         status,
         "groups.html",

@@ -271,6 +271,15 @@ pub(super) async fn call(st: &AppState, name: &str, input: Value) -> Result<Valu
     crate::dispatch::invoke(st, op, input, region).await
 }
 
+/// A page with a refusal on it answers 400.
+pub(super) fn status_of(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
 /// How a refusal reads in a page: Cognito's exception name and message.
 pub(super) fn said(e: &ApiError) -> String {
     format!("{}: {}", e.code, e.message)

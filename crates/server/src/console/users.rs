@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
-use super::{BASE, PAGE, Paging, call, checked, page, pool_facts, said, see_other, session, text};
+use super::{
+    BASE, PAGE, Paging, call, checked, page, pool_facts, said, see_other, session, status_of, text,
+};
 use crate::AppState;
 
 /// The actions offered for a user, as (action, label).
@@ -106,11 +108,7 @@ async fn pool_view(
                 .get("PaginationToken")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let status = if error.is_some() {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
+            let status = status_of(&error);
             (users, next, error, status)
         }
         Err(e) => (Vec::new(), None, Some(said(&e)), StatusCode::BAD_REQUEST),
@@ -322,11 +320,7 @@ async fn user_view(
         groups => member_of,
         devices,
     };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = status_of(&error);
     page(
         status,
         "user.html",
