@@ -112,6 +112,8 @@ pub struct Tessera {
     pub(crate) stopping: Arc<std::sync::atomic::AtomicBool>,
     /// The background work running on this node.
     pub(crate) background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// Large pools' user counts, reused for a while (`pools::describe`).
+    pub(crate) user_counts: Arc<std::sync::Mutex<std::collections::HashMap<String, (u64, i64)>>>,
 }
 
 impl Tessera {
@@ -133,6 +135,7 @@ impl Tessera {
             sender_keys: Default::default(),
             stopping: Default::default(),
             background: Default::default(),
+            user_counts: Default::default(),
         }
     }
 

@@ -242,9 +242,29 @@ impl Tessera {
             .ok_or_else(|| not_found(pool_id))
     }
 
+    /// The pool's EstimatedNumberOfUsers: counted each time while the pool is small (exact,
+    /// under a millisecond), and for a pool of `RECOUNT_BELOW` users or more reused for
+    /// `COUNT_TTL_MS` on this node, since counting a million rows takes tens of milliseconds
+    /// (docs/benchmarks.md, console pages) and Cognito calls it an estimate.
+    async fn estimated_users(&self, pool_id: &str) -> Result<u64, CoreError> {
+        const RECOUNT_BELOW: u64 = 10_000;
+        const COUNT_TTL_MS: i64 = 60_000;
+        let now = self.clock.now_millis();
+        let cached = crate::lock::mutex(&self.user_counts).get(pool_id).copied();
+        if let Some((n, at)) = cached
+            && n >= RECOUNT_BELOW
+            && now - at < COUNT_TTL_MS
+        {
+            return Ok(n);
+        }
+        let n = self.store.count_users(pool_id).await?;
+        crate::lock::mutex(&self.user_counts).insert(pool_id.to_string(), (n, now));
+        Ok(n)
+    }
+
     /// Fills the fields that are derived rather than stored.
     async fn describe(&self, rec: PoolRecord) -> Result<UserPoolType, CoreError> {
-        let users = self.store.count_users(&rec.id).await?;
+        let users = self.estimated_users(&rec.id).await?;
         let mut p = rec.config;
         p.estimated_number_of_users = Some(i32::try_from(users).unwrap_or(i32::MAX));
         p.id = Some(rec.id);
