@@ -450,6 +450,16 @@ impl Tessera {
                 _ => break,
             }
         }
+        // The users written, by a 64-bit digest of their sub (8 bytes each): memberships and
+        // devices come after the users, and those of a user made meanwhile stay out, so that
+        // the archive restores (the export is not a snapshot; docs/export-format.md).
+        let mut written: std::collections::HashSet<u64> = Default::default();
+        let digest = |sub: &str| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            sub.hash(&mut h);
+            h.finish()
+        };
         let mut cursor = None;
         loop {
             let page = self
@@ -457,6 +467,7 @@ impl Tessera {
                 .list_users(&id, None, cursor.as_ref(), PAGE)
                 .await?;
             for u in &page {
+                written.insert(digest(&u.sub));
                 let mut extra = u.extra.clone();
                 let aad = id.as_bytes();
                 let mut open = |b: &[u8]| self.open_sealed(Purpose::SrpVerifier, aad, b);
@@ -500,7 +511,10 @@ impl Tessera {
                     PAGE,
                 )
                 .await?;
-            for (group, sub) in &page {
+            for (group, sub) in page
+                .iter()
+                .filter(|(_, sub)| written.contains(&digest(sub)))
+            {
                 line(
                     &Item::Member {
                         pool_id: id.clone(),
@@ -521,7 +535,7 @@ impl Tessera {
                 .store
                 .page_pool_devices(&id, after.as_deref(), PAGE)
                 .await?;
-            for d in &devices {
+            for d in devices.iter().filter(|d| written.contains(&digest(&d.sub))) {
                 let mut doc: Value = serde_json::from_str(&d.doc).map_err(backend)?;
                 let key = d.device_key.clone();
                 let mut open = |b: &[u8]| self.open_sealed(Purpose::SrpVerifier, key.as_bytes(), b);

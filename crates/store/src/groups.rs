@@ -165,7 +165,7 @@ macro_rules! impl_group_store {
                 let (group, sub) = after.unwrap_or(("", ""));
                 let rows = sqlx::query(
                     "SELECT group_name, sub FROM user_groups \
-                     WHERE pool_id = $1 AND (group_name > $2 OR (group_name = $2 AND sub > $3)) \
+                     WHERE pool_id = $1 AND (group_name, sub) > ($2, $3) \
                      ORDER BY group_name, sub LIMIT $4",
                 )
                 .bind(pool_id)

@@ -237,16 +237,13 @@ pub(super) async fn mfa(
     .await;
     match answer {
         Ok(a) if a.get("AuthenticationResult").is_some_and(Value::is_object) => {
-            // The user as the pool names them (the username typed may be an alias).
-            let name = call(
-                &st,
-                "AdminGetUser",
-                json!({ "UserPoolId": pool, "Username": username }),
-            )
-            .await
-            .map(|u| text(&u, "Username"))
-            .unwrap_or(username);
-            signed_in(&st, &format!("{USER_PREFIX}{name}"))
+            // Who signed in is whom the tokens are for (the challenge's sealed session names
+            // them), never the username the form carries.
+            let access = text(&a["AuthenticationResult"], "AccessToken");
+            match call(&st, "GetUser", json!({ "AccessToken": access })).await {
+                Ok(u) => signed_in(&st, &format!("{USER_PREFIX}{}", text(&u, "Username"))),
+                Err(_) => form(&st, StatusCode::UNAUTHORIZED, Some(REFUSED)),
+            }
         }
         Ok(_) => form(
             &st,

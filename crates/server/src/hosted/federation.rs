@@ -21,14 +21,17 @@ const BINDING_COOKIE: &str = "tessera_upstream";
 const REPOST_MARKER: &str = "tessera_repost";
 
 /// This browser's binding value: the one it holds (several tabs may sign in at once), or a
-/// new random one.
-fn binding(headers: &HeaderMap) -> String {
+/// new random one; `None` only if the system's random source fails.
+fn binding(headers: &HeaderMap) -> Option<String> {
     if let Some(b) = cookie(headers, BINDING_COOKIE).filter(|b| b.len() >= 22 && b.len() <= 64) {
-        return b.to_string();
+        return Some(b.to_string());
     }
     let mut raw = [0u8; 24];
-    aws_lc_rs::rand::fill(&mut raw).unwrap_or_default();
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, raw)
+    aws_lc_rs::rand::fill(&mut raw).ok()?;
+    Some(base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        raw,
+    ))
 }
 
 /// A posted answer without the binding cookie, the first time: the provider posted it
@@ -96,7 +99,9 @@ pub(super) async fn go(
     } else {
         callback
     };
-    let binding = binding(headers);
+    let Some(binding) = binding(headers) else {
+        return redirect(&tessera_core::Tessera::authorize_error(a, "server_error"));
+    };
     match state
         .core
         .upstream_authorize_url(&provider, &request, &callback, &binding)

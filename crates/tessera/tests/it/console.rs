@@ -567,13 +567,14 @@ async fn admin_pool_users(backend: Backend) {
     let r = first_factor(&mut b, &url, "ada", PASSWORD).await;
     let session = r.field("session").unwrap();
     let mut b = Browser::new();
+    // The form's username is not who signs in: ada's session, ada's code, "bob" in the form.
     let done = b
         .post(
             &format!("{url}/console/login/mfa"),
             &[
                 ("challenge", "SOFTWARE_TOKEN_MFA"),
                 ("session", &session),
-                ("username", "ada"),
+                ("username", "bob"),
                 ("code", &crate::mfa::totp(&secret, now() + 30_000)),
             ],
         )
@@ -581,7 +582,8 @@ async fn admin_pool_users(backend: Backend) {
     assert_eq!(done.status, 303, "{}", done.body);
     let home = b.get(&format!("{url}/console")).await;
     assert_eq!(home.status, 200, "{}", home.body);
-    assert!(home.body.contains("user:ada"));
+    assert!(home.body.contains("user:ada"), "{}", home.body);
+    assert!(!home.body.contains("user:bob"));
     // Disabled in the admin pool: the session ends at the next page.
     srv.idp
         .admin_disable_user()
