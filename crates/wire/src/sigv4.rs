@@ -43,6 +43,9 @@ mod canonical;
 #[doc(hidden)]
 pub mod fuzz;
 mod time;
+/// Proleptic Gregorian calendar arithmetic (H. Hinnant's algorithms), shared with the SRP
+/// timestamp and the console's dates.
+pub use time::{civil_from_days, days_from_civil, days_in_month, is_leap};
 
 use canonical::*;
 use time::*;
