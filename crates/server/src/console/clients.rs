@@ -1,16 +1,14 @@
 //! A pool's app clients: the list (with each client's flows and callback URLs), creating one
 //! (its secret shown once, in the answer to the create), and deleting one.
 
-use std::collections::HashMap;
-
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
 
-use super::{BASE, call, checked, page, pool_facts, said, see_other, session, status_of, text};
+use super::{BASE, Posted, call, page, pool_facts, said, see_other, session, status_of, text};
 use crate::AppState;
 
 pub(super) async fn page_of(
@@ -90,14 +88,9 @@ async fn view(
 
 pub(super) async fn create(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let on = |k: &str| form.get(k).is_some_and(|v| v == "1");
     let flows: Vec<&str> = [
         ("flow_srp", "ALLOW_USER_SRP_AUTH"),
@@ -144,14 +137,9 @@ pub(super) async fn create(
 
 pub(super) async fn delete(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let input = json!({
         "UserPoolId": pool_id,
         "ClientId": form.get("client_id").cloned().unwrap_or_default(),

@@ -1,8 +1,6 @@
 //! A pool's groups: the list (keyset pages), creating one and deleting one.
 
-use std::collections::HashMap;
-
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
@@ -11,7 +9,7 @@ use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
 use super::{
-    BASE, Paging, call, checked, page, pool_facts, said, see_other, session, status_of, text,
+    BASE, Paging, Posted, call, page, pool_facts, said, see_other, session, status_of, text,
 };
 use crate::AppState;
 
@@ -82,14 +80,9 @@ async fn view(
 
 pub(super) async fn create(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let mut input = json!({
         "UserPoolId": pool_id,
         "GroupName": form.get("group").cloned().unwrap_or_default(),
@@ -112,14 +105,9 @@ pub(super) async fn create(
 
 pub(super) async fn delete(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let input = json!({
         "UserPoolId": pool_id,
         "GroupName": form.get("group").cloned().unwrap_or_default(),

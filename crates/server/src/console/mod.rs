@@ -231,13 +231,13 @@ fn csrf_ok(s: &ConsoleSession, form: &HashMap<String, String>) -> bool {
 }
 
 /// Why a form post is refused.
-pub(super) enum Refused {
+enum Refused {
     NoSession,
     Forged,
 }
 
 impl Refused {
-    pub(super) fn answer(self) -> Response {
+    fn answer(self) -> Response {
         match self {
             Refused::NoSession => see_other("/console/login"),
             Refused::Forged => page(
@@ -250,8 +250,30 @@ impl Refused {
     }
 }
 
+/// A console form post whose session and CSRF token were checked (the extractor every
+/// state-changing handler takes); refused as [`Refused::answer`] says otherwise.
+pub(super) struct Posted {
+    pub(super) s: ConsoleSession,
+    pub(super) form: HashMap<String, String>,
+}
+
+impl axum::extract::FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, Response> {
+        let headers = req.headers().clone();
+        let Form(form) = Form::<HashMap<String, String>>::from_request(req, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let s = checked(st, &headers, &form)
+            .await
+            .map_err(Refused::answer)?;
+        Ok(Posted { s, form })
+    }
+}
+
 /// The session of a form post whose token matches it.
-pub(super) async fn checked(
+async fn checked(
     st: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
@@ -285,14 +307,7 @@ pub(super) fn said(e: &ApiError) -> String {
     format!("{}: {}", e.code, e.message)
 }
 
-async fn logout(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = checked(&st, &headers, &form).await {
-        return r.answer();
-    }
+async fn logout(State(st): State<AppState>, _: Posted) -> Response {
     let mut r = see_other("/console/login");
     r.headers_mut()
         .append(header::SET_COOKIE, cookie(&st, "", 0));

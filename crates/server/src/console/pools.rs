@@ -1,15 +1,14 @@
 //! The console's overview: user pools with their estimated user counts, and creating one.
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
-use super::{BASE, Paging, call, checked, page, said, see_other, session, text};
+use super::{BASE, Paging, Posted, call, page, said, see_other, session, text};
 use crate::AppState;
 
 /// `YYYY-MM-DD` (UTC) of an epoch-seconds value.
@@ -135,13 +134,8 @@ pub(super) async fn outbox(State(st): State<AppState>, headers: HeaderMap) -> Re
 
 pub(super) async fn create_pool(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let name = form.get("pool_name").cloned().unwrap_or_default();
     match call(&st, "CreateUserPool", json!({ "PoolName": name })).await {
         Ok(v) => see_other(&format!("{BASE}/pools/{}", text(&v["UserPool"], "Id"))),

@@ -1,17 +1,16 @@
 //! A pool's page: its facts and its users (ListUsers filter search, keyset pages), and the
 //! actions on a user, each one API operation.
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
 use super::{
-    BASE, PAGE, Paging, call, checked, page, pool_facts, said, see_other, session, status_of, text,
+    BASE, PAGE, Paging, Posted, call, page, pool_facts, said, see_other, session, status_of, text,
 };
 use crate::AppState;
 
@@ -136,14 +135,9 @@ async fn pool_view(
 
 pub(super) async fn create_user(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let username = form.get("username").cloned().unwrap_or_default();
     let mut input = json!({ "UserPoolId": pool_id, "Username": username });
     if let Some(email) = form.get("email").filter(|e| !e.trim().is_empty()) {
@@ -171,14 +165,9 @@ fn done_url(pool_id: &str, done: &str, user: &str) -> String {
 
 pub(super) async fn user_action(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let username = form.get("username").cloned().unwrap_or_default();
     let action = form.get("action").map(String::as_str).unwrap_or_default();
     let operation = match action {
@@ -340,14 +329,9 @@ fn user_url(pool_id: &str, username: &str) -> String {
 /// `POST .../user/attribute`: AdminUpdateUserAttributes with one attribute.
 pub(super) async fn set_attribute(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let username = form.get("username").cloned().unwrap_or_default();
     let input = json!({
         "UserPoolId": pool_id,
@@ -366,14 +350,9 @@ pub(super) async fn set_attribute(
 /// `POST .../user/groups`: AdminAddUserToGroup or AdminRemoveUserFromGroup.
 pub(super) async fn change_group(
     State(st): State<AppState>,
-    headers: HeaderMap,
     Path(pool_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Posted { s, form }: Posted,
 ) -> Response {
-    let s = match checked(&st, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r.answer(),
-    };
     let username = form.get("username").cloned().unwrap_or_default();
     let operation = match form.get("change").map(String::as_str) {
         Some("add") => "AdminAddUserToGroup",
