@@ -63,14 +63,20 @@ fn fixture() -> Option<&'static Fixture> {
         .as_ref()
 }
 
-/// Polls a future that never waits (a fixed JWKS needs no I/O) to its end.
+/// Polls a future that does no I/O (a fixed JWKS needs none) to its end. It can still be
+/// pending for a moment: a verifier refreshing its fixed JWKS for an unknown `kid` holds an
+/// async lock, and another thread (the tests run in parallel on one fixture) may wait on it.
+/// Polling again after yielding is allowed with a no-op waker; `None` only if it never ends.
 fn ready<F: Future>(future: F) -> Option<F::Output> {
     let mut future = std::pin::pin!(future);
     let mut cx = Context::from_waker(std::task::Waker::noop());
-    match future.as_mut().poll(&mut cx) {
-        Poll::Ready(out) => Some(out),
-        Poll::Pending => None,
+    for _ in 0..100_000 {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return Some(out);
+        }
+        std::thread::yield_now();
     }
+    None
 }
 
 fn sign(key: &KeyPair, header: &[u8], payload: &[u8]) -> Option<String> {
