@@ -42,6 +42,7 @@ use aws_lc_rs::{constant_time, hmac};
 mod canonical;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod sign;
 mod time;
 /// Proleptic Gregorian calendar arithmetic (H. Hinnant's algorithms), shared with the SRP
 /// timestamp and the console's dates.

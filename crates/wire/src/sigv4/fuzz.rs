@@ -149,49 +149,35 @@ fn sign(input: &mut Input) -> bool {
     {
         return false;
     }
-    let amz_date = format_amz_date(NOW);
-    input
-        .headers
-        .push(("x-amz-date".to_owned(), amz_date.clone()));
     if !input.headers.iter().any(|(n, _)| n == "host") {
         input
             .headers
             .push(("host".to_owned(), "cognito-idp.example".to_owned()));
     }
-    let mut names: Vec<&str> = input.headers.iter().map(|(n, _)| n.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let signed_headers_raw = names.join(";");
-    let Ok(payload_hash) = payload_hash(&input.parts()) else {
-        return false;
+    let key = super::sign::SigningKey {
+        access_key_id: ACCESS_KEY_ID,
+        secret_access_key: SECRET,
+        session_token: None,
     };
-    let scope = Scope {
-        access_key_id: ACCESS_KEY_ID.to_owned(),
-        date: amz_date.get(..8).unwrap_or_default().to_owned(),
-        region: REGION.to_owned(),
-        service: input.service.clone(),
-    };
-    let creq = canonical_request(
-        &input.parts(),
+    let (method, path, query) = (
+        input.method.clone(),
+        input.path.clone(),
+        input.query.clone(),
+    );
+    let mut headers = std::mem::take(&mut input.headers);
+    let signed = super::sign::sign(
+        &method,
+        &path,
         &query,
-        false,
-        &names,
-        &signed_headers_raw,
-        &payload_hash,
+        &mut headers,
+        &input.body,
+        &input.service,
+        REGION,
+        &key,
+        NOW,
     );
-    let sts = string_to_sign(&amz_date, &scope.scope_string(), &creq);
-    let key = signing_key(SECRET, &scope.date, &scope.region, &scope.service);
-    let signature = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key), sts.as_bytes());
-    let authorization = format!(
-        "{ALGORITHM} Credential={ACCESS_KEY_ID}/{}, SignedHeaders={signed_headers_raw}, \
-         Signature={}",
-        scope.scope_string(),
-        hex::encode(signature.as_ref())
-    );
-    input
-        .headers
-        .push(("authorization".to_owned(), authorization));
-    true
+    input.headers = headers;
+    signed.is_ok()
 }
 
 fn check_verified(input: &Input, verified: &Verified) {

@@ -760,3 +760,59 @@ fn aws_documentation_known_answer() {
         Err(SigV4Error::SignatureMismatch)
     );
 }
+
+/// Tessera's own signer (live migration's client) writes what the SDK writes, with and
+/// without a session token, and what it signs verifies.
+#[test]
+fn own_signer_matches_the_sdk() {
+    for token in [None, Some("FwoGZXIvYXdzEXAMPLETOKEN")] {
+        let mut req = list_users();
+        req.headers_mut().remove("user-agent");
+        let sdk = sign_with_sdk(
+            req,
+            &Opts {
+                token,
+                ..Opts::default()
+            },
+        );
+        let body = sdk.body.clone();
+        let mut ours: Vec<(String, String)> = sdk
+            .headers
+            .iter()
+            .filter(|(n, _)| {
+                !["authorization", "x-amz-date", "x-amz-security-token"].contains(&n.as_str())
+            })
+            .cloned()
+            .collect();
+        let key = super::sign::SigningKey {
+            access_key_id: AKID,
+            secret_access_key: SECRET,
+            session_token: token,
+        };
+        super::sign::sign(
+            "POST",
+            "/",
+            "",
+            &mut ours,
+            &body,
+            SERVICE,
+            "us-east-1",
+            &key,
+            T0,
+        )
+        .unwrap();
+        let get = |h: &[(String, String)], n: &str| {
+            h.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            get(&ours, "authorization"),
+            get(&sdk.headers, "authorization")
+        );
+        assert_eq!(get(&ours, "x-amz-security-token"), token.map(str::to_owned));
+        let received = Received {
+            headers: ours,
+            ..sdk.clone()
+        };
+        assert_eq!(received.verify(SERVICE, T0), Ok(expected("us-east-1")));
+    }
+}
