@@ -5,6 +5,7 @@
 //! forward-only and numbered alike for both backends (`migrations/<backend>/NNNN_*.sql`).
 //! This crate must not depend on the server or on HTTP.
 
+mod archive;
 mod devices;
 mod documents;
 mod groups;

@@ -97,6 +97,10 @@ macro_rules! impl_store {
                     latest_migration: Self::latest_migration(),
                 })
             }
+
+            fn archive_extra(&self) -> Option<&dyn tessera_core::store::ArchiveExtra> {
+                Some(self)
+            }
         }
 
         $crate::users::impl_user_store!($store, $db);
@@ -105,6 +109,7 @@ macro_rules! impl_store {
         $crate::documents::impl_document_store!($store, $db);
         $crate::devices::impl_device_store!($store, $db);
         $crate::identity::impl_identity_store!($store, $db);
+        $crate::archive::impl_archive_extra!($store);
         $crate::imports::impl_import_store!($store, $db);
 
         #[async_trait::async_trait]

@@ -16,14 +16,16 @@ mod write;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use self::item::{Item, item_pool};
 use crate::secret::Secret;
-use crate::store::StoreError;
+use crate::store::{ArchiveRefusal, StoreError};
 use crate::{CoreError, Tessera};
 
 pub const FORMAT: &str = "tessera-export";
-pub const VERSION: u32 = 1;
+/// The version written. 2 added the identity pools' records; restore reads 1 and 2.
+pub const VERSION: u32 = 2;
 /// Argon2id parameters of the passphrase (each archive's own salt).
 const KDF_M_KIB: u32 = 65_536;
 const KDF_T: u32 = 3;
@@ -57,6 +59,8 @@ pub struct RestoreReport {
     pub groups: u64,
     pub devices: u64,
     pub documents: u64,
+    /// The records beside the user pools, by name (`identity pools`, `identities`).
+    pub other: Vec<(&'static str, u64)>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> CoreError {
@@ -65,6 +69,38 @@ fn corrupt(what: impl std::fmt::Display) -> CoreError {
 
 fn backend(what: impl std::fmt::Display) -> CoreError {
     CoreError::Storage(StoreError::Backend(what.to_string()))
+}
+
+/// A store's refusal of the other records as the restore's error.
+fn refused(e: ArchiveRefusal) -> CoreError {
+    match e {
+        ArchiveRefusal::Unreadable(what) => corrupt(what),
+        ArchiveRefusal::Exists(message) => CoreError::InvalidParameter(message),
+        ArchiveRefusal::Store(e) => CoreError::Storage(e),
+    }
+}
+
+/// Appends records as payload lines.
+fn write_records(records: &[Value], out: &mut Vec<u8>) -> Result<(), CoreError> {
+    for r in records {
+        serde_json::to_writer(&mut *out, r).map_err(backend)?;
+        out.push(b'\n');
+    }
+    Ok(())
+}
+
+/// The payload's lines: the user pools' records, and those of a kind in `extra_kinds`
+/// (read by the store) apart.
+fn parse_payload(text: &str, extra_kinds: &[&str]) -> Result<(Vec<Item>, Vec<Value>), CoreError> {
+    let (mut items, mut records) = (Vec::new(), Vec::new());
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let v: Value = serde_json::from_str(line).map_err(corrupt)?;
+        match v.get("kind").and_then(Value::as_str) {
+            Some(kind) if extra_kinds.contains(&kind) => records.push(v),
+            _ => items.push(serde_json::from_value(v).map_err(corrupt)?),
+        }
+    }
+    Ok((items, records))
 }
 
 fn kdf(passphrase: &[u8], salt: &[u8], m_kib: u32, t: u32) -> Result<[u8; 32], CoreError> {
@@ -85,11 +121,22 @@ impl Tessera {
         passphrase: &Secret<String>,
     ) -> Result<Vec<u8>, CoreError> {
         let mut payload = Vec::new();
+        let extra = self.store.archive_extra();
         match pool_id {
-            Some(id) => {
-                let pool = self.load_pool(id).await?;
-                self.export_pool(&pool, &mut payload).await?;
-            }
+            // One pool: a user pool, else one of the other records' pools (an identity pool).
+            Some(id) => match self.store.get_pool(id).await? {
+                Some(pool) => self.export_pool(&pool, &mut payload).await?,
+                None => {
+                    let records = match extra {
+                        Some(x) => x.export_records(Some(id)).await?,
+                        None => Vec::new(),
+                    };
+                    if records.is_empty() {
+                        self.load_pool(id).await?;
+                    }
+                    write_records(&records, &mut payload)?;
+                }
+            },
             None => {
                 let mut after: Option<String> = None;
                 loop {
@@ -101,6 +148,9 @@ impl Tessera {
                         Some(last) if page.len() == 100 => after = Some(last.id.clone()),
                         _ => break,
                     }
+                }
+                if let Some(x) = extra {
+                    write_records(&x.export_records(None).await?, &mut payload)?;
                 }
             }
         }
@@ -161,9 +211,9 @@ impl Tessera {
             .ok_or_else(|| corrupt("no header"))?;
         let header_line = &archive[..split];
         let header: Header = serde_json::from_slice(header_line).map_err(corrupt)?;
-        if header.format != FORMAT || header.version != VERSION {
+        if header.format != FORMAT || !(1..=VERSION).contains(&header.version) {
             return Err(corrupt(format!(
-                "format {} version {} (this Tessera reads {FORMAT} {VERSION})",
+                "format {} version {} (this Tessera reads {FORMAT} 1 to {VERSION})",
                 header.format, header.version
             )));
         }
@@ -197,12 +247,8 @@ impl Tessera {
                 )
             })?;
         let text = std::str::from_utf8(plain).map_err(corrupt)?;
-        let items: Vec<Item> = text
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(serde_json::from_str)
-            .collect::<Result<_, _>>()
-            .map_err(corrupt)?;
+        let extra = self.store.archive_extra();
+        let (items, records) = parse_payload(text, extra.map(|x| x.kinds()).unwrap_or(&[]))?;
         // Nothing is written if a pool exists here already.
         for item in &items {
             if let Item::Pool { id, .. } = item
@@ -231,18 +277,40 @@ impl Tessera {
                 "a record of pool {stray}, which the archive does not hold"
             )));
         }
+        // The other records (identity pools) are checked the same way, before anything is
+        // written: unreadable or stray records, and pools that exist here, stop the restore.
+        let extra_pools = match extra {
+            Some(x) if !records.is_empty() => x.check_records(&records).await.map_err(refused)?,
+            _ => Vec::new(),
+        };
         // All or nothing: a failure part way removes the pools restored so far (everything
         // of a pool goes with it).
-        match self.restore_items(items).await {
-            Ok(report) => Ok(report),
-            Err(e) => {
-                for id in &archive_pools {
-                    if let Err(cleanup) = self.store.delete_pool(id).await {
-                        tracing::error!(pool_id = %id, error = %cleanup, "removing a half-restored pool failed");
+        let restored = match self.restore_items(items).await {
+            Ok(mut report) => match extra {
+                Some(x) if !records.is_empty() => match x.restore_records(&records).await {
+                    Ok(counts) => {
+                        report.other = counts;
+                        Ok(report)
                     }
+                    Err(e) => Err(refused(e)),
+                },
+                _ => Ok(report),
+            },
+            Err(e) => Err(e),
+        };
+        if restored.is_err() {
+            for id in &archive_pools {
+                if let Err(cleanup) = self.store.delete_pool(id).await {
+                    tracing::error!(pool_id = %id, error = %cleanup, "removing a half-restored pool failed");
                 }
-                Err(e)
+            }
+            if let Some(x) = extra
+                && !extra_pools.is_empty()
+                && let Err(cleanup) = x.remove_pools(&extra_pools).await
+            {
+                tracing::error!(error = %cleanup, "removing half-restored identity pools failed");
             }
         }
+        restored
     }
 }

@@ -44,12 +44,14 @@ pub struct ClientRecord {
     pub config: UserPoolClientType,
 }
 
+mod archive;
 mod devices;
 mod documents;
 mod groups;
 mod imports;
 mod tokens;
 mod users;
+pub use archive::*;
 pub use devices::*;
 pub use documents::*;
 pub use groups::*;
@@ -76,6 +78,11 @@ pub trait Store:
     /// One cheap query for the readiness probe: the database answers, and which of this
     /// build's migrations it has applied.
     async fn health(&self) -> Result<StoreHealth, StoreError>;
+    /// The records of the same database that a full export carries beside the user pools
+    /// (the identity pools), when the adapter holds any.
+    fn archive_extra(&self) -> Option<&dyn ArchiveExtra> {
+        None
+    }
 }
 
 /// What [`Store::health`] found.
