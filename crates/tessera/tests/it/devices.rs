@@ -13,7 +13,7 @@ use tessera_core::srp;
 use crate::auth::{PASSWORD, setup, user};
 use crate::harness::{TestServer, both, code};
 
-const DEVICE_PASSWORD: &str = "device-random-password-0123456789";
+pub(crate) const DEVICE_PASSWORD: &str = "device-random-password-0123456789";
 const PHONE: &str = "+15555550142";
 
 fn claim(jwt: &str, name: &str) -> serde_json::Value {
@@ -25,7 +25,7 @@ fn claim(jwt: &str, name: &str) -> serde_json::Value {
 
 /// USER_PASSWORD_AUTH (with DEVICE_KEY when given), answering an SMS MFA challenge with
 /// the outbox's code. Returns the last answer.
-async fn sign_in(
+pub(crate) async fn sign_in(
     srv: &TestServer,
     client: &str,
     device: Option<&str>,
@@ -75,7 +75,7 @@ async fn answer_sms(
 }
 
 /// DEVICE_SRP_AUTH then DEVICE_PASSWORD_VERIFIER, as the device computes them.
-async fn device_srp(
+pub(crate) async fn device_srp(
     srv: &TestServer,
     client: &str,
     session: &str,
@@ -147,7 +147,7 @@ async fn device_srp_answer(
 
 /// A pool tracking devices (ChallengeRequiredOnNewDevice as given) with SMS MFA, and the
 /// user "dee" with SMS MFA on.
-async fn device_pool(srv: &TestServer, challenge_required: bool) -> (String, String) {
+pub(crate) async fn device_pool(srv: &TestServer, challenge_required: bool) -> (String, String) {
     let (pool, client) = setup(srv).await;
     let c = &srv.idp;
     c.update_user_pool()
@@ -193,7 +193,7 @@ async fn device_pool(srv: &TestServer, challenge_required: bool) -> (String, Str
 
 /// A first sign-in (password, then SMS) gets a new device, which confirms itself with its
 /// SRP verifier: (device key, device group key, access token, ConfirmDevice's answer).
-async fn remember_device(
+pub(crate) async fn remember_device(
     srv: &TestServer,
     client: &str,
 ) -> (
