@@ -11,7 +11,7 @@ use crate::harness::{TestServer, both, code, message};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/CognitoImport";
 
-async fn create_job(srv: &TestServer, pool: &str, name: &str) -> UserImportJobType {
+pub(super) async fn create_job(srv: &TestServer, pool: &str, name: &str) -> UserImportJobType {
     srv.idp
         .create_user_import_job()
         .user_pool_id(pool)
@@ -25,7 +25,7 @@ async fn create_job(srv: &TestServer, pool: &str, name: &str) -> UserImportJobTy
 }
 
 /// PUT the file to the job's PreSignedUrl, as the guide's curl command does.
-async fn upload(job: &UserImportJobType, csv: &str) -> reqwest::StatusCode {
+pub(super) async fn upload(job: &UserImportJobType, csv: &str) -> reqwest::StatusCode {
     reqwest::Client::new()
         .put(job.pre_signed_url().unwrap())
         .header("x-amz-server-side-encryption", "aws:kms")
@@ -37,7 +37,7 @@ async fn upload(job: &UserImportJobType, csv: &str) -> reqwest::StatusCode {
 }
 
 /// Describes the job until it has finished.
-async fn finished(srv: &TestServer, pool: &str, job_id: &str) -> UserImportJobType {
+pub(super) async fn finished(srv: &TestServer, pool: &str, job_id: &str) -> UserImportJobType {
     for _ in 0..200 {
         let job = srv
             .idp

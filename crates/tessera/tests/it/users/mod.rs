@@ -2,6 +2,7 @@
 
 mod admin;
 mod import;
+mod import_start;
 mod list;
 mod signup;
 
