@@ -24,6 +24,7 @@ pub mod import;
 mod lock;
 pub mod messages;
 pub mod mfa;
+pub mod migration;
 pub mod oauth;
 mod once;
 pub mod page;
@@ -107,6 +108,8 @@ pub struct Tessera {
     pub(crate) triggers: Arc<dyn triggers::TriggerInvoker>,
     /// Upstream identity providers (federation).
     pub(crate) upstream: Arc<dyn federation::Upstream>,
+    /// Source Cognito pools (live migration).
+    pub(crate) source_pool: Arc<dyn migration::SourcePool>,
     pub(crate) sender_keys: Arc<triggers::sender::SenderKeys>,
     /// Set when the server stops: background work (import jobs) ends at its next batch.
     pub(crate) stopping: Arc<std::sync::atomic::AtomicBool>,
@@ -132,6 +135,7 @@ impl Tessera {
             cache: Default::default(),
             triggers: Arc::new(triggers::NoTriggers),
             upstream: Arc::new(federation::NoUpstream),
+            source_pool: Arc::new(migration::NoSourcePool),
             sender_keys: Default::default(),
             stopping: Default::default(),
             background: Default::default(),

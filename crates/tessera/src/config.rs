@@ -294,6 +294,9 @@ pub struct Settings {
     pub identity_oidc_providers: Vec<tessera_identity::OidcProvider>,
     /// Social identity providers' endpoints, where they are not the public ones.
     pub federation_endpoints: Vec<tessera_core::federation::details::EndpointOverride>,
+    /// The process's `AWS_*` variables and `HOME` at start: the AWS credentials and
+    /// endpoints for calls to source Cognito pools (live migration).
+    pub aws_env: crate::aws_credentials::AwsEnv,
 }
 
 fn read_secret_file(path: &Path) -> anyhow::Result<String> {
@@ -599,6 +602,7 @@ impl Settings {
             sts_endpoint,
             identity_oidc_providers: file.identity_oidc_providers,
             federation_endpoints,
+            aws_env: crate::aws_credentials::AwsEnv::capture(),
         })
     }
 }

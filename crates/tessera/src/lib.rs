@@ -3,6 +3,8 @@
 //! Integration tests start the server through [`start`], exactly as `tessera serve` does.
 
 pub mod admin_keys;
+pub mod aws_credentials;
+pub mod cognito_source;
 pub mod config;
 pub mod data_dir;
 pub mod gate;
@@ -157,6 +159,36 @@ pub async fn restore(
     Ok(core.restore_archive(archive, passphrase).await?)
 }
 
+/// `tessera migrate link`: the pool brings in its missing users from a source Cognito pool.
+pub async fn migration_link(
+    settings: &Settings,
+    pool_id: &str,
+    source: tessera_core::migration::SourceRef,
+    client_secret: Option<&str>,
+) -> anyhow::Result<()> {
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
+    let core = offline_core(settings).await?;
+    Ok(core
+        .link_migration_source(pool_id, source, client_secret)
+        .await?)
+}
+
+/// `tessera migrate status`.
+pub async fn migration_status(
+    settings: &Settings,
+) -> anyhow::Result<Vec<tessera_core::migration::MigrationStatus>> {
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
+    let core = offline_core(settings).await?;
+    Ok(core.migration_status().await?)
+}
+
+/// `tessera migrate finish`.
+pub async fn migration_finish(settings: &Settings, pool_id: &str) -> anyhow::Result<()> {
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
+    let core = offline_core(settings).await?;
+    Ok(core.finish_migration(pool_id).await?)
+}
+
 /// The domain on the configured database, for commands that run without serving.
 async fn offline_core(settings: &Settings) -> anyhow::Result<Tessera> {
     Ok(Tessera::new(
@@ -264,6 +296,9 @@ pub async fn start_with_clock(
             },
         )
         .with_upstream(Arc::new(upstream::HttpUpstream::new()?))
+        .with_source_pool(Arc::new(cognito_source::HttpSourcePool::new(
+            settings.aws_env.clone(),
+        )?))
         .with_triggers(triggers)
         .with_sender_keys(sender_keys),
     );

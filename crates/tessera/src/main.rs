@@ -84,6 +84,12 @@ enum Command {
         #[command(flatten)]
         serve: ServeArgs,
     },
+    /// Live migration from an Amazon Cognito user pool: link a pool to its source, see the
+    /// progress, end it. Writes the database directly (a running server's too).
+    Migrate {
+        #[command(subcommand)]
+        command: MigrateCommand,
+    },
     /// Check the configuration.
     Config {
         #[command(subcommand)]
@@ -96,6 +102,55 @@ enum ConfigCommand {
     /// Resolve the settings as `tessera serve` would (file, environment, flags) and print
     /// them with secrets masked; exits non-zero on an error, without starting anything.
     Check {
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateCommand {
+    /// Link a pool to a source Cognito pool: a user the pool lacks who signs in with a
+    /// password (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, the hosted login) or asks for
+    /// a reset is brought in from the source, with that password. The serving process signs
+    /// its calls with the AWS credentials of its own environment (variables, profile files).
+    Link {
+        /// The pool here.
+        #[arg(long)]
+        user_pool_id: String,
+        /// The source pool's region.
+        #[arg(long)]
+        source_region: String,
+        /// The source pool's id.
+        #[arg(long)]
+        source_user_pool_id: String,
+        /// An app client of the source pool that allows ALLOW_ADMIN_USER_PASSWORD_AUTH.
+        #[arg(long)]
+        source_client_id: String,
+        /// That client's secret, if it has one (stored sealed).
+        #[arg(
+            long,
+            env = "TESSERA_MIGRATE_SOURCE_CLIENT_SECRET",
+            hide_env_values = true
+        )]
+        source_client_secret: Option<String>,
+        /// Another endpoint than the region's (AWS_ENDPOINT_URL also works at the server).
+        #[arg(long)]
+        source_endpoint: Option<String>,
+        /// The AWS profile whose credentials the server uses for this source.
+        #[arg(long)]
+        source_profile: Option<String>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Each linked pool: its source, state and users.
+    Status {
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Stop asking the source for a pool's missing users.
+    Finish {
+        #[arg(long)]
+        user_pool_id: String,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -292,6 +347,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Migrate { command } => migrate(command).await,
         Command::Config {
             command: ConfigCommand::Check { serve },
         } => {
@@ -387,4 +443,71 @@ fn passphrase(
         anyhow::bail!("the passphrase must be at least 12 characters");
     }
     Ok(tessera_core::secret::Secret::new(pass))
+}
+
+async fn migrate(command: MigrateCommand) -> anyhow::Result<()> {
+    match command {
+        MigrateCommand::Link {
+            user_pool_id,
+            source_region,
+            source_user_pool_id,
+            source_client_id,
+            source_client_secret,
+            source_endpoint,
+            source_profile,
+            serve,
+        } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            let source = tessera_core::migration::SourceRef {
+                region: source_region,
+                user_pool_id: source_user_pool_id,
+                client_id: source_client_id,
+                endpoint: source_endpoint,
+                profile: source_profile,
+            };
+            tessera::migration_link(
+                &settings,
+                &user_pool_id,
+                source.clone(),
+                source_client_secret.as_deref(),
+            )
+            .await?;
+            println!(
+                "{user_pool_id} now brings in its missing users from {} ({})",
+                source.user_pool_id, source.region
+            );
+            Ok(())
+        }
+        MigrateCommand::Status { serve } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            let all = tessera::migration_status(&settings).await?;
+            if all.is_empty() {
+                println!("no pool is linked to a source pool");
+            }
+            for s in all {
+                println!(
+                    "{}: source {} ({}, client {}), {}, {} users here",
+                    s.user_pool_id,
+                    s.source.user_pool_id,
+                    s.source.region,
+                    s.source.client_id,
+                    s.state,
+                    s.users
+                );
+            }
+            Ok(())
+        }
+        MigrateCommand::Finish {
+            user_pool_id,
+            serve,
+        } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            tessera::migration_finish(&settings, &user_pool_id).await?;
+            println!("{user_pool_id} no longer asks its source pool");
+            Ok(())
+        }
+    }
 }

@@ -10,6 +10,7 @@ use tessera_wire::idp::AttributeType;
 use super::lockout::lock_key;
 use super::session::{SessionState, session_ttl_ms};
 use super::{Api, AuthOutcome, incorrect_password, missing_user, param};
+use crate::migration::FromSource;
 use crate::secret::Secret;
 use crate::store::{ClientRecord, PoolRecord, UserRecord};
 use crate::users::attributes::{self, Writer};
@@ -49,6 +50,25 @@ impl Tessera {
             )?;
         }
         let mut user = self.find_user(pool, username).await?;
+        if user.is_none()
+            && let Some(link) = self.live_source(pool).await?
+        {
+            // Not here yet: the pool's source Cognito pool may know the password. The
+            // attempt is counted before the source is asked (no brute force through us).
+            let key = Some(format!("migrate:{}", username.to_lowercase()));
+            let attempt = self.begin_attempt(&pool.id, key).await?;
+            match self
+                .migrate_from_source(pool, &link, username, Some(given))
+                .await?
+            {
+                FromSource::User(u) => {
+                    self.attempt_succeeded(&pool.id, attempt).await?;
+                    user = Some(*u);
+                }
+                FromSource::Refused => return Err(incorrect_password()),
+                FromSource::NotThere => {}
+            }
+        }
         if user.is_none() {
             // Not here yet: the pool's UserMigration trigger may bring the user in.
             user = self

@@ -38,6 +38,9 @@ pub enum DocKind {
     ProviderLink,
     /// The pool's SAML signing certificate; key: `signing`.
     SigningCertificate,
+    /// The pool's link to a source Cognito pool (live migration); key: `source`. Specific to
+    /// one installation: never exported.
+    MigrationSource,
 }
 
 impl DocKind {
@@ -55,6 +58,7 @@ impl DocKind {
             DocKind::IdpIdentifier => "idp_identifier",
             DocKind::ProviderLink => "provider_link",
             DocKind::SigningCertificate => "signing_certificate",
+            DocKind::MigrationSource => "migration_source",
         }
     }
 }

@@ -17,6 +17,11 @@ fn find<'a>(pool: &'a PoolRecord, name: &str) -> Option<&'a SchemaAttributeType>
         .find(|a| a.name.as_deref() == Some(name))
 }
 
+/// Whether the pool's schema has the attribute.
+pub(crate) fn is_known(pool: &PoolRecord, name: &str) -> bool {
+    find(pool, name).is_some()
+}
+
 fn invalid(name: &str, why: &str) -> CoreError {
     CoreError::InvalidParameter(format!(
         "Attributes did not conform to the schema: {name}: {why}"

@@ -13,6 +13,7 @@ use super::attributes::{self, Writer};
 use super::codes::{CONFIRMATION_TTL_MS, Delivery, FORGOT_PASSWORD, RESET_TTL_MS, SIGNUP};
 use super::{account_exists, client_user_not_found, conflicting_alias, password, status};
 use crate::messages::{Channel, Purpose};
+use crate::migration::FromSource;
 use crate::store::{ClientRecord, PoolRecord, StoreError, UserRecord};
 use crate::{CoreError, Tessera};
 
@@ -323,6 +324,14 @@ impl Tessera {
             ));
         }
         let mut user = self.find_user(&pool, &req.username).await?;
+        if user.is_none()
+            && let Some(link) = self.live_source(&pool).await?
+            && let FromSource::User(u) = self
+                .migrate_from_source(&pool, &link, &req.username, None)
+                .await?
+        {
+            user = Some(*u);
+        }
         if user.is_none() {
             user = self
                 .migrate_user(

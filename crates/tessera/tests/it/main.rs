@@ -25,6 +25,7 @@ mod harness;
 mod health;
 mod identity;
 mod mfa;
+mod migration;
 mod oauth;
 mod outbox;
 mod packaging_examples;
