@@ -47,6 +47,32 @@ pub(crate) fn counter(name: &str) -> u64 {
         .sum::<f64>() as u64
 }
 
+/// The samples of the counter `name` on this node, each with its labels in the order the
+/// exposition writes them (`{trigger="PreSignUp",outcome="ok"} 3` → `[("trigger",
+/// "PreSignUp"), ("outcome", "ok")], 3`). Empty when not recorded yet.
+pub(crate) fn samples(name: &str) -> Vec<(Vec<(String, String)>, u64)> {
+    let Some(handle) = install() else {
+        return Vec::new();
+    };
+    handle
+        .render()
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(name)?.strip_prefix('{')?;
+            let (labels, value) = rest.rsplit_once("} ")?;
+            let value = value.trim().parse::<f64>().ok()? as u64;
+            let labels = labels
+                .split("\",")
+                .filter_map(|kv| {
+                    let (k, v) = kv.split_once("=\"")?;
+                    Some((k.to_string(), v.trim_end_matches('"').to_string()))
+                })
+                .collect();
+            Some((labels, value))
+        })
+        .collect()
+}
+
 pub(crate) async fn metrics(State(st): State<AppState>, req: Request) -> Response {
     let challenge = Some("Basic realm=\"tessera-metrics\", charset=\"UTF-8\"");
     if let Err(refusal) = crate::outbox::admin_get(&st, req, "metrics", challenge).await {

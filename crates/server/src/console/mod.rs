@@ -10,11 +10,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use minijinja::{Environment, Value as Ctx, context};
 use serde::Deserialize;
 use serde_json::Value;
@@ -24,10 +22,20 @@ use tessera_wire::ops::{Service, find_operation};
 use crate::{ApiError, AppState};
 
 mod clients;
+mod domains;
 mod groups;
+mod identity_pools;
 mod login;
 mod pools;
+mod providers;
+mod resources;
+mod routes;
+mod settings;
+mod settings_edit;
+mod user;
 mod users;
+
+pub(crate) use routes::routes;
 
 /// Where the console lives.
 pub(super) const BASE: &str = "/console";
@@ -37,50 +45,6 @@ pub(super) const PAGE: u32 = 25;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
-
-/// The console's routes (mounted when the console is on).
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route(BASE, get(pools::overview))
-        .route("/console/console.css", get(css))
-        .route("/console/login", get(login::page_of).post(login::keys))
-        .route("/console/login/user", post(login::user))
-        .route("/console/login/mfa", post(login::mfa))
-        .route("/console/logout", post(logout))
-        .route("/console/outbox", get(pools::outbox))
-        .route("/console/pools", post(pools::create_pool))
-        .route("/console/pools/{pool_id}", get(users::pool_page))
-        .route("/console/pools/{pool_id}/users", post(users::create_user))
-        .route(
-            "/console/pools/{pool_id}/users/action",
-            post(users::user_action),
-        )
-        .route("/console/pools/{pool_id}/user", get(users::user_page))
-        .route(
-            "/console/pools/{pool_id}/user/attribute",
-            post(users::set_attribute),
-        )
-        .route(
-            "/console/pools/{pool_id}/user/groups",
-            post(users::change_group),
-        )
-        .route(
-            "/console/pools/{pool_id}/clients",
-            get(clients::page_of).post(clients::create),
-        )
-        .route(
-            "/console/pools/{pool_id}/clients/delete",
-            post(clients::delete),
-        )
-        .route(
-            "/console/pools/{pool_id}/groups",
-            get(groups::page_of).post(groups::create),
-        )
-        .route(
-            "/console/pools/{pool_id}/groups/delete",
-            post(groups::delete),
-        )
-}
 
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -96,6 +60,14 @@ fn templates() -> &'static Environment<'static> {
             ("groups.html", include_str!("templates/groups.html")),
             ("user.html", include_str!("templates/user.html")),
             ("outbox.html", include_str!("templates/outbox.html")),
+            ("settings.html", include_str!("templates/settings.html")),
+            ("resources.html", include_str!("templates/resources.html")),
+            ("domains.html", include_str!("templates/domains.html")),
+            ("providers.html", include_str!("templates/providers.html")),
+            (
+                "identity_pools.html",
+                include_str!("templates/identity_pools.html"),
+            ),
         ];
         for (name, source) in all {
             // The templates are part of the binary; a broken one fails the tests.
@@ -169,7 +141,7 @@ pub(super) fn see_other(location: &str) -> Response {
     r
 }
 
-async fn css() -> Response {
+pub(super) async fn css() -> Response {
     let mut r = include_str!("templates/console.css").into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -287,7 +259,17 @@ async fn checked(
 
 /// Runs a user-pool operation through the API's own path.
 pub(super) async fn call(st: &AppState, name: &str, input: Value) -> Result<Value, ApiError> {
-    let op = find_operation(Service::CognitoIdp, name)
+    call_in(st, Service::CognitoIdp, name, input).await
+}
+
+/// Runs an operation of `service` (user pools or identity pools) through the API's own path.
+pub(super) async fn call_in(
+    st: &AppState,
+    service: Service,
+    name: &str,
+    input: Value,
+) -> Result<Value, ApiError> {
+    let op = find_operation(service, name)
         .ok_or_else(|| ApiError::internal(format!("console: no operation {name}")))?;
     let region = st.core.settings().default_region.clone();
     crate::dispatch::invoke(st, op, input, region).await
@@ -307,7 +289,7 @@ pub(super) fn said(e: &ApiError) -> String {
     format!("{}: {}", e.code, e.message)
 }
 
-async fn logout(State(st): State<AppState>, _: Posted) -> Response {
+pub(super) async fn logout(State(st): State<AppState>, _: Posted) -> Response {
     let mut r = see_other("/console/login");
     r.headers_mut()
         .append(header::SET_COOKIE, cookie(&st, "", 0));
@@ -338,20 +320,32 @@ pub(super) async fn pool_facts(
     s: &ConsoleSession,
     pool_id: &str,
 ) -> Result<Ctx, Response> {
-    let described = match call(
+    let described = described(st, s, pool_id).await?;
+    Ok(facts(pool_id, &described))
+}
+
+/// DescribeUserPool's `UserPool`, or the overview with Cognito's refusal.
+pub(super) async fn described(
+    st: &AppState,
+    s: &ConsoleSession,
+    pool_id: &str,
+) -> Result<Value, Response> {
+    match call(
         st,
         "DescribeUserPool",
         serde_json::json!({ "UserPoolId": pool_id }),
     )
     .await
     {
-        Ok(v) => v["UserPool"].clone(),
+        Ok(v) => Ok(v["UserPool"].clone()),
         Err(e) => {
-            return Err(
-                pools::overview_page(st, s, None, Some(said(&e)), StatusCode::NOT_FOUND).await,
-            );
+            Err(pools::overview_page(st, s, None, Some(said(&e)), StatusCode::NOT_FOUND).await)
         }
-    };
+    }
+}
+
+/// The facts of a described pool that every page of it shows.
+pub(super) fn facts(pool_id: &str, described: &Value) -> Ctx {
     let sign_in = described["UsernameAttributes"]
         .as_array()
         .filter(|a| !a.is_empty())
@@ -362,11 +356,11 @@ pub(super) async fn pool_facts(
                 .join(" or ")
         })
         .unwrap_or_else(|| "username".into());
-    Ok(context! {
+    context! {
         id => pool_id,
-        name => text(&described, "Name"),
-        users => text(&described, "EstimatedNumberOfUsers"),
+        name => text(described, "Name"),
+        users => text(described, "EstimatedNumberOfUsers"),
         sign_in,
-        mfa => text(&described, "MfaConfiguration"),
-    })
+        mfa => text(described, "MfaConfiguration"),
+    }
 }

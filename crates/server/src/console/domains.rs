@@ -1,0 +1,167 @@
+//! A pool's domain: the prefix domain (create, delete) and, for each app client that can use
+//! the hosted sign-in, a link to its sign-in page with the client's branding named. The hosted
+//! pages send `frame-ancestors 'none'` (clickjacking defence for a password form), so the
+//! console links to the page rather than framing it, and does not weaken that policy.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use minijinja::context;
+use serde_json::{Value, json};
+use tessera_core::console::ConsoleSession;
+use tessera_core::oauth::flow::percent;
+
+use super::{
+    BASE, Posted, call, described, facts, page, said, see_other, session, status_of, text,
+};
+use crate::AppState;
+
+pub(super) async fn page_of(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(pool_id): Path<String>,
+) -> Response {
+    let Some(s) = session(&st, &headers).await else {
+        return see_other("/console/login");
+    };
+    view(&st, &s, &pool_id, None).await
+}
+
+async fn view(st: &AppState, s: &ConsoleSession, pool_id: &str, error: Option<String>) -> Response {
+    let d = match described(st, s, pool_id).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let mut error = error;
+    let domain = d["Domain"].as_str().filter(|x| !x.is_empty());
+    let custom = d["CustomDomain"].as_str().filter(|x| !x.is_empty());
+    let mut status = String::new();
+    let mut version = String::new();
+    if let Some(name) = domain.or(custom) {
+        match call(st, "DescribeUserPoolDomain", json!({ "Domain": name })).await {
+            Ok(v) => {
+                status = text(&v["DomainDescription"], "Status");
+                version = text(&v["DomainDescription"], "ManagedLoginVersion");
+            }
+            Err(e) => error = Some(said(&e)),
+        }
+    }
+    let previews = match domain.or(custom) {
+        Some(name) => previews(st, pool_id, name).await,
+        None => Vec::new(),
+    };
+    let code = status_of(&error);
+    page(
+        code,
+        "domains.html",
+        Some(s),
+        context! {
+            pool => facts(pool_id, &d),
+            tab => "domain",
+            domain,
+            custom,
+            status,
+            version,
+            previews,
+            error,
+        },
+    )
+}
+
+/// The app clients that can sign in through the hosted pages (the code flow and a callback
+/// URL), each with the link to its sign-in page and the branding it gets.
+async fn previews(st: &AppState, pool_id: &str, domain: &str) -> Vec<minijinja::Value> {
+    let input = json!({ "UserPoolId": pool_id, "MaxResults": 60 });
+    let Ok(listed) = call(st, "ListUserPoolClients", input).await else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in listed["UserPoolClients"].as_array().into_iter().flatten() {
+        let who = json!({ "UserPoolId": pool_id, "ClientId": text(c, "ClientId") });
+        let Ok(v) = call(st, "DescribeUserPoolClient", who.clone()).await else {
+            continue;
+        };
+        let client = &v["UserPoolClient"];
+        let has = |key: &str, want: &str| {
+            client[key]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == want))
+        };
+        let Some(callback) = client["CallbackURLs"]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        if !has("AllowedOAuthFlows", "code") || client["AllowedOAuthFlowsUserPoolClient"] != true {
+            continue;
+        }
+        let scope = client["AllowedOAuthScopes"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        let branding = match call(st, "DescribeManagedLoginBrandingByClient", who.clone()).await {
+            Ok(b) if b["ManagedLoginBranding"].is_object() => {
+                let b = &b["ManagedLoginBranding"];
+                format!("managed login style {}", text(b, "ManagedLoginBrandingId"))
+            }
+            _ => match call(st, "GetUICustomization", who).await {
+                Ok(u) if u["UICustomization"]["CSS"].is_string() => "hosted UI CSS".into(),
+                _ => "the default look".into(),
+            },
+        };
+        out.push(context! {
+            name => text(client, "ClientName"),
+            id => text(client, "ClientId"),
+            callback,
+            branding,
+            href => format!(
+                "/domain/{}/login?client_id={}&response_type=code&scope={}&redirect_uri={}",
+                percent(domain),
+                percent(&text(client, "ClientId")),
+                percent(&scope),
+                percent(callback)
+            ),
+        });
+    }
+    out
+}
+
+pub(super) async fn create(
+    State(st): State<AppState>,
+    Path(pool_id): Path<String>,
+    Posted { s, form }: Posted,
+) -> Response {
+    let mut input = json!({
+        "UserPoolId": pool_id,
+        "Domain": form.get("domain").map(|d| d.trim()).unwrap_or_default(),
+    });
+    if let Some(v) = form.get("version").and_then(|v| v.parse::<i64>().ok()) {
+        input["ManagedLoginVersion"] = json!(v);
+    }
+    match call(&st, "CreateUserPoolDomain", input).await {
+        Ok(_) => see_other(&format!("{BASE}/pools/{}/domain", percent(&pool_id))),
+        Err(e) => view(&st, &s, &pool_id, Some(said(&e))).await,
+    }
+}
+
+pub(super) async fn delete(
+    State(st): State<AppState>,
+    Path(pool_id): Path<String>,
+    Posted { s, form }: Posted,
+) -> Response {
+    let input = json!({
+        "UserPoolId": pool_id,
+        "Domain": form.get("domain").cloned().unwrap_or_default(),
+    });
+    match call(&st, "DeleteUserPoolDomain", input).await {
+        Ok(_) => see_other(&format!("{BASE}/pools/{}/domain", percent(&pool_id))),
+        Err(e) => view(&st, &s, &pool_id, Some(said(&e))).await,
+    }
+}
