@@ -13,6 +13,9 @@ mod read;
 mod seal;
 mod write;
 
+#[cfg(test)]
+mod tests;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -69,6 +72,17 @@ fn corrupt(what: impl std::fmt::Display) -> CoreError {
 
 fn backend(what: impl std::fmt::Display) -> CoreError {
     CoreError::Storage(StoreError::Backend(what.to_string()))
+}
+
+/// Versions 1 (no identity pools) and 2 are read; a newer archive is refused.
+fn check_header(header: &Header) -> Result<(), CoreError> {
+    if header.format != FORMAT || !(1..=VERSION).contains(&header.version) {
+        return Err(corrupt(format!(
+            "format {} version {} (this Tessera reads {FORMAT} 1 to {VERSION})",
+            header.format, header.version
+        )));
+    }
+    Ok(())
 }
 
 /// A store's refusal of the other records as the restore's error.
@@ -211,12 +225,7 @@ impl Tessera {
             .ok_or_else(|| corrupt("no header"))?;
         let header_line = &archive[..split];
         let header: Header = serde_json::from_slice(header_line).map_err(corrupt)?;
-        if header.format != FORMAT || !(1..=VERSION).contains(&header.version) {
-            return Err(corrupt(format!(
-                "format {} version {} (this Tessera reads {FORMAT} 1 to {VERSION})",
-                header.format, header.version
-            )));
-        }
+        check_header(&header)?;
         let rest = &archive[split + 1..];
         if rest.len() < 12 + 16 {
             return Err(corrupt("truncated"));
