@@ -646,6 +646,7 @@ async fn more_pages(backend: Backend) {
     // Settings: each form changes its part; what the others set stays.
     let page = b.get(&format!("{base}/settings")).await;
     assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<code>{####}</code>"), "{}", page.body);
     assert!(
         page.body.contains("since this node started"),
         "{}",
