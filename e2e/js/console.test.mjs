@@ -4,6 +4,10 @@
 // resets their password, makes an app client (its secret shown once) and a group, and adds the
 // user to it from the user's page. Refusals: no session → the sign-in page; a forged CSRF token → 403.
 //
+// Then the pool's other pages: settings (a password policy Cognito refuses, then one it takes),
+// resource servers, the domain with a link to a client's hosted sign-in page, identity
+// providers, a user's MFA factors and passkey, and identity pools.
+//
 // Screenshots of every page land in e2e/artifacts/console/ (gitignored).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -15,12 +19,15 @@ import {
   AdminListGroupsForUserCommand,
   CreateUserPoolClientCommand,
   DescribeUserPoolClientCommand,
+  DeleteUserPoolDomainCommand,
+  DescribeIdentityProviderCommand,
   DescribeUserPoolCommand,
+  ListResourceServersCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 
 import { launch } from './lib/browser.mjs';
-import { AUTH_FLOWS, admin, akid, createUser, errorName, passwordSignIn, secret, unique, url } from './lib/tessera.mjs';
+import { AUTH_FLOWS, admin, akid, createPool, createUser, errorName, passwordSignIn, secret, unique, url } from './lib/tessera.mjs';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts', 'console');
 
@@ -182,6 +189,122 @@ describe('the admin console in Chromium', () => {
       assert.deepEqual(unexpected, [], 'no console errors (CSP or script)');
     } finally {
       await context.close();
+    }
+  });
+  test('settings, resource servers, domain, identity providers, a user\'s MFA, identity pools', async () => {
+    const pool = await createPool({
+      clientProps: {
+        CallbackURLs: ['https://app.example.com/cb'],
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthScopes: ['openid', 'email'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        SupportedIdentityProviders: ['COGNITO'],
+      },
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    let n = 0;
+    const shot = async (name) => page.screenshot({ path: join(shots, `pages-${++n}-${name}.png`), fullPage: true });
+    const prefix = unique('console').toLowerCase();
+    try {
+      await page.goto(`${url}/console/login`);
+      await page.getByLabel('Access key ID').fill(akid);
+      await page.getByLabel('Secret access key').fill(secret);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'User pools' }).waitFor();
+      await page.goto(`${url}/console/pools/${pool.poolId}`);
+
+      // Settings: Cognito's refusal in the page, then a policy it takes.
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Password policy' }).waitFor();
+      await shot('settings');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shot('settings-phone');
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.getByLabel('Minimum length').fill('2');
+      await page.getByRole('button', { name: 'Save password policy' }).click();
+      assert.match(await page.getByRole('alert').innerText(), /InvalidParameterException: .*greater than or equal to 6/);
+      await shot('settings-refused');
+      await page.getByLabel('Minimum length').fill('12');
+      await page.getByRole('button', { name: 'Save password policy' }).click();
+      await page.getByText('Password policy saved.').waitFor();
+      const { UserPool } = await admin.send(new DescribeUserPoolCommand({ UserPoolId: pool.poolId }));
+      assert.equal(UserPool.Policies.PasswordPolicy.MinimumLength, 12);
+      assert.equal(UserPool.AutoVerifiedAttributes?.[0], 'email', 'what the form does not edit is kept');
+
+      // Resource servers.
+      await page.getByRole('link', { name: 'Resource servers' }).click();
+      await page.getByLabel('Identifier').fill('https://reports.example.com');
+      await page.getByLabel('Name', { exact: true }).fill('Reports');
+      await page.getByLabel('Scopes').fill('read Read the reports\nwrite Change the reports');
+      await page.getByRole('button', { name: 'Create resource server' }).click();
+      await page.locator('tr[data-resource-server="https://reports.example.com"]').waitFor();
+      await shot('resource-servers');
+      const { ResourceServers } = await admin.send(new ListResourceServersCommand({ UserPoolId: pool.poolId, MaxResults: 50 }));
+      assert.deepEqual(ResourceServers[0].Scopes.map((x) => x.ScopeName), ['read', 'write']);
+
+      // The domain, and the hosted sign-in page it links to (not framed: the page forbids it).
+      await page.getByRole('link', { name: 'Domain' }).click();
+      await page.getByLabel('Domain prefix').fill(prefix);
+      await page.getByRole('button', { name: 'Create domain' }).click();
+      const hostedLink = page.getByRole('link', { name: 'Open the sign-in page for js-app' });
+      await hostedLink.waitFor();
+      assert.equal(await page.locator('iframe').count(), 0);
+      await shot('domain');
+      const hosted = await context.newPage();
+      await hosted.goto(new URL(await hostedLink.getAttribute('href'), url).href);
+      await hosted.locator('input[name="password"]').waitFor();
+      await hosted.screenshot({ path: join(shots, `pages-${++n}-hosted-sign-in.png`), fullPage: true });
+      await hosted.close();
+
+      // An OpenID Connect provider.
+      await page.getByRole('link', { name: 'Identity providers' }).click();
+      await page.getByLabel('Provider name').fill('Corp');
+      await page.getByLabel('Client ID').fill('corp-client');
+      await page.getByLabel('Client secret').fill('corp-secret');
+      await page.getByLabel('Issuer URL').fill('https://idp.example.com');
+      await page.getByLabel('Authorization endpoint').fill('https://idp.example.com/authorize');
+      await page.getByLabel('Token endpoint').fill('https://idp.example.com/token');
+      await page.getByLabel('UserInfo endpoint').fill('https://idp.example.com/userinfo');
+      await page.getByLabel('JWKS URI').fill('https://idp.example.com/jwks');
+      await page.getByRole('button', { name: 'Add provider' }).click();
+      await page.locator('tr[data-provider="Corp"]').waitFor();
+      await shot('identity-providers');
+      const { IdentityProvider } = await admin.send(new DescribeIdentityProviderCommand({ UserPoolId: pool.poolId, ProviderName: 'Corp' }));
+      assert.equal(IdentityProvider.AttributeMapping.email, 'email');
+
+      // A user's page: MFA factors and passkey.
+      const grace = await createUser(pool.poolId, { username: 'grace-hopper' });
+      await page.goto(`${url}/console/pools/${pool.poolId}/user?username=${grace.username}`);
+      await page.getByRole('heading', { name: 'MFA factors' }).waitFor();
+      await page.getByText('No passkey.').waitFor();
+      await shot('user-mfa');
+
+      // Identity pools, from the overview.
+      await page.goto(`${url}/console`);
+      await page.getByRole('link', { name: 'Identity pools' }).click();
+      const idName = unique('console_ids').replace(/-/g, '_');
+      await page.getByLabel('Name', { exact: true }).fill(idName);
+      await page.getByLabel('Allow guests').check();
+      await page.getByLabel('User pool ID').fill(pool.poolId);
+      await page.getByLabel('App client ID').fill(pool.clientId);
+      await page.getByRole('button', { name: 'Create identity pool' }).click();
+      const row = page.locator(`tr[data-identity-pool="${idName}"]`);
+      await row.waitFor();
+      await shot('identity-pools');
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('heading', { name: 'Identity pools' }).waitFor();
+      assert.equal(await row.count(), 0);
+
+      const unexpected = errors.filter((e) => !/^Failed to load resource: the server responded with a status of (400|404)/.test(e));
+      assert.deepEqual(unexpected, [], 'no console errors (CSP or script)');
+    } finally {
+      await context.close();
+      await admin.send(new DeleteUserPoolDomainCommand({ UserPoolId: pool.poolId, Domain: prefix })).catch(() => {});
+      await pool.delete();
     }
   });
 });
