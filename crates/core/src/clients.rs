@@ -280,6 +280,16 @@ impl Tessera {
         &self,
         req: CreateUserPoolClientRequest,
     ) -> Result<UserPoolClientType, CoreError> {
+        self.create_client_as(req, None).await
+    }
+
+    /// `CreateUserPoolClient` with the client id chosen by the caller (live migration keeps
+    /// the source's); a taken id is the store's `Conflict`.
+    pub(crate) async fn create_client_as(
+        &self,
+        req: CreateUserPoolClientRequest,
+        client_id: Option<String>,
+    ) -> Result<UserPoolClientType, CoreError> {
         let pool = self.load_pool(&req.user_pool_id).await?;
         if self.store.count_clients(&pool.id).await? >= MAX_CLIENTS_PER_POOL {
             return Err(CoreError::LimitExceeded(format!(
@@ -300,7 +310,7 @@ impl Tessera {
         let now = self.clock.now_millis();
         let rec = ClientRecord {
             pool_id: pool.id,
-            client_id: ids::new_client_id(self.rng.as_ref()),
+            client_id: client_id.unwrap_or_else(|| ids::new_client_id(self.rng.as_ref())),
             client_name: req.client_name,
             secret: secret.map(Secret::new),
             created_ms: now,

@@ -176,10 +176,21 @@ impl Tessera {
         req: CreateUserPoolRequest,
         region: &str,
     ) -> Result<UserPoolType, CoreError> {
+        self.create_pool_as(req, region, None).await
+    }
+
+    /// `CreateUserPool` with the pool id chosen by the caller (live migration keeps the
+    /// source's); a taken id is the store's `Conflict`.
+    pub(crate) async fn create_pool_as(
+        &self,
+        req: CreateUserPoolRequest,
+        region: &str,
+        id: Option<String>,
+    ) -> Result<UserPoolType, CoreError> {
         check_sign_in_names(&req.username_attributes, &req.alias_attributes)?;
         let schema = schema::build_schema(req.schema.as_deref().unwrap_or_default())?;
         let now = self.clock.now_millis();
-        let id = ids::new_pool_id(self.rng.as_ref(), region);
+        let id = id.unwrap_or_else(|| ids::new_pool_id(self.rng.as_ref(), region));
         let mut pool = UserPoolType {
             id: Some(id.clone()),
             name: Some(req.pool_name.clone()),

@@ -173,6 +173,20 @@ pub async fn migration_link(
         .await?)
 }
 
+/// `tessera migrate copy`: the source pool's configuration and users (without passwords),
+/// then the link; signed with this process's AWS credentials.
+pub async fn migration_copy(
+    settings: &Settings,
+    source: tessera_core::migration::SourceRef,
+    client_secret: Option<&str>,
+) -> anyhow::Result<tessera_core::migration::CopyReport> {
+    data_dir::prepare(&settings.data_dir, &settings.database_url)?;
+    let core = offline_core(settings).await?.with_source_pool(Arc::new(
+        cognito_source::HttpSourcePool::new(settings.aws_env.clone())?,
+    ));
+    Ok(core.copy_from_source(source, client_secret).await?)
+}
+
 /// `tessera migrate status`.
 pub async fn migration_status(
     settings: &Settings,

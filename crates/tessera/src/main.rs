@@ -107,6 +107,45 @@ enum ConfigCommand {
     },
 }
 
+#[derive(clap::Args)]
+struct SourceArgs {
+    /// The source pool's region.
+    #[arg(long)]
+    source_region: String,
+    /// The source pool's id.
+    #[arg(long)]
+    source_user_pool_id: String,
+    /// An app client of the source pool that allows ALLOW_ADMIN_USER_PASSWORD_AUTH.
+    #[arg(long)]
+    source_client_id: String,
+    /// That client's secret, if it has one (stored sealed).
+    #[arg(
+        long,
+        env = "TESSERA_MIGRATE_SOURCE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    source_client_secret: Option<String>,
+    /// Another endpoint than the region's (AWS_ENDPOINT_URL also works at the server).
+    #[arg(long)]
+    source_endpoint: Option<String>,
+    /// The AWS profile whose credentials are used for this source.
+    #[arg(long)]
+    source_profile: Option<String>,
+}
+
+impl SourceArgs {
+    fn split(self) -> (tessera_core::migration::SourceRef, Option<String>) {
+        let source = tessera_core::migration::SourceRef {
+            region: self.source_region,
+            user_pool_id: self.source_user_pool_id,
+            client_id: self.source_client_id,
+            endpoint: self.source_endpoint,
+            profile: self.source_profile,
+        };
+        (source, self.source_client_secret)
+    }
+}
+
 #[derive(Subcommand)]
 enum MigrateCommand {
     /// Link a pool to a source Cognito pool: a user the pool lacks who signs in with a
@@ -117,28 +156,18 @@ enum MigrateCommand {
         /// The pool here.
         #[arg(long)]
         user_pool_id: String,
-        /// The source pool's region.
-        #[arg(long)]
-        source_region: String,
-        /// The source pool's id.
-        #[arg(long)]
-        source_user_pool_id: String,
-        /// An app client of the source pool that allows ALLOW_ADMIN_USER_PASSWORD_AUTH.
-        #[arg(long)]
-        source_client_id: String,
-        /// That client's secret, if it has one (stored sealed).
-        #[arg(
-            long,
-            env = "TESSERA_MIGRATE_SOURCE_CLIENT_SECRET",
-            hide_env_values = true
-        )]
-        source_client_secret: Option<String>,
-        /// Another endpoint than the region's (AWS_ENDPOINT_URL also works at the server).
-        #[arg(long)]
-        source_endpoint: Option<String>,
-        /// The AWS profile whose credentials the server uses for this source.
-        #[arg(long)]
-        source_profile: Option<String>,
+        #[command(flatten)]
+        source: SourceArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Copy the source pool here ahead of time — its settings, MFA configuration, groups,
+    /// resource servers, identity providers, app clients (same ids and secrets where free),
+    /// prefix domain and users without passwords — then link it, so only passwords move
+    /// lazily. Uses this process's AWS credentials. Prints what it did as JSON.
+    Copy {
+        #[command(flatten)]
+        source: SourceArgs,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -449,34 +478,26 @@ async fn migrate(command: MigrateCommand) -> anyhow::Result<()> {
     match command {
         MigrateCommand::Link {
             user_pool_id,
-            source_region,
-            source_user_pool_id,
-            source_client_id,
-            source_client_secret,
-            source_endpoint,
-            source_profile,
+            source,
             serve,
         } => {
             let settings = Settings::resolve(serve)?;
             init_logging(&settings.log_format);
-            let source = tessera_core::migration::SourceRef {
-                region: source_region,
-                user_pool_id: source_user_pool_id,
-                client_id: source_client_id,
-                endpoint: source_endpoint,
-                profile: source_profile,
-            };
-            tessera::migration_link(
-                &settings,
-                &user_pool_id,
-                source.clone(),
-                source_client_secret.as_deref(),
-            )
-            .await?;
+            let (source, secret) = source.split();
+            tessera::migration_link(&settings, &user_pool_id, source.clone(), secret.as_deref())
+                .await?;
             println!(
                 "{user_pool_id} now brings in its missing users from {} ({})",
                 source.user_pool_id, source.region
             );
+            Ok(())
+        }
+        MigrateCommand::Copy { source, serve } => {
+            let settings = Settings::resolve(serve)?;
+            init_logging(&settings.log_format);
+            let (source, secret) = source.split();
+            let report = tessera::migration_copy(&settings, source, secret.as_deref()).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         MigrateCommand::Status { serve } => {

@@ -50,24 +50,11 @@ impl Tessera {
             )?;
         }
         let mut user = self.find_user(pool, username).await?;
-        if user.is_none()
-            && let Some(link) = self.live_source(pool).await?
+        if let Some(u) = self
+            .password_from_source(pool, client, username, given, user.as_ref())
+            .await?
         {
-            // Not here yet: the pool's source Cognito pool may know the password. The
-            // attempt is counted before the source is asked (no brute force through us).
-            let key = Some(format!("migrate:{}", username.to_lowercase()));
-            let attempt = self.begin_attempt(&pool.id, key).await?;
-            match self
-                .migrate_from_source(pool, &link, username, Some(given))
-                .await?
-            {
-                FromSource::User(u) => {
-                    self.attempt_succeeded(&pool.id, attempt).await?;
-                    user = Some(*u);
-                }
-                FromSource::Refused => return Err(incorrect_password()),
-                FromSource::NotThere => {}
-            }
+            user = Some(u);
         }
         if user.is_none() {
             // Not here yet: the pool's UserMigration trigger may bring the user in.
@@ -135,6 +122,48 @@ impl Tessera {
         // InitiateAuth's ClientMetadata reaches PreAuthentication and UserMigration only.
         self.after_password(pool, client, user, api, device, &serde_json::json!({}))
             .await
+    }
+
+    /// Live migration (`crate::migration`): a user missing here, or copied here without a
+    /// password (pending), whose password the pool's source Cognito pool accepts; the user
+    /// as it is now. The attempt is counted before the source is asked, so no one can guess
+    /// passwords at the source through us. `None`: nothing to do, or the source does not
+    /// know the user (the caller goes on as without a source).
+    async fn password_from_source(
+        &self,
+        pool: &PoolRecord,
+        client: &ClientRecord,
+        typed: &str,
+        given: &str,
+        found: Option<&UserRecord>,
+    ) -> Result<Option<UserRecord>, CoreError> {
+        let pending = found.filter(|u| crate::migration::is_pending(u));
+        if found.is_some() && pending.is_none() {
+            return Ok(None);
+        }
+        let Some(link) = self.live_source(pool).await? else {
+            return Ok(None);
+        };
+        let key = match pending {
+            Some(u) => lock_key(client, Some(u), typed),
+            None => Some(format!("migrate:{}", typed.to_lowercase())),
+        };
+        let attempt = self.begin_attempt(&pool.id, key).await?;
+        let outcome = match pending {
+            Some(u) => self.complete_pending(pool, &link, u, given).await?,
+            None => {
+                self.migrate_from_source(pool, &link, typed, Some(given))
+                    .await?
+            }
+        };
+        match outcome {
+            FromSource::User(u) => {
+                self.attempt_succeeded(&pool.id, attempt).await?;
+                Ok(Some(*u))
+            }
+            FromSource::Refused => Err(incorrect_password()),
+            FromSource::NotThere => Ok(None),
+        }
     }
 
     /// What follows a proven password: the user-state errors, the temporary-password

@@ -2,12 +2,12 @@
 //! accepts, or on ForgotPassword (without a password).
 
 use serde_json::{Value, json};
-use tessera_wire::idp::{AdminGetUserResponse, AttributeType};
+use tessera_wire::idp::AdminGetUserResponse;
 
-use super::{Link, SourceError, unavailable};
+use super::user::SourceUser;
+use super::{Link, SourceError, SourceRef, unavailable};
 use crate::store::{PoolRecord, StoreError, UserRecord};
-use crate::users::attributes::{self, Writer};
-use crate::users::{refresh_aliases, status, username_attributes, username_key};
+use crate::users::status;
 use crate::{CoreError, Tessera};
 
 /// Challenges Cognito asks only once the password checked out.
@@ -82,12 +82,17 @@ impl Tessera {
                 }
             }
         }
-        let Some(got) = self.source_user(link, typed).await? else {
+        let Some(got) = self
+            .source_user(link, typed)
+            .await?
+            .map(SourceUser::from_admin)
+        else {
             counted(pool, via, "not_found");
             return Ok(FromSource::NotThere);
         };
         let groups = self.source_groups(link, &got.username).await?;
-        let Some(mut user) = self.user_from_source(pool, link, &got, via)? else {
+        let Some(mut user) = self.user_from_source(pool, &link.source.user_pool_id, &got, via)?
+        else {
             counted(pool, via, "not_migratable");
             return Ok(FromSource::NotThere);
         };
@@ -122,18 +127,20 @@ impl Tessera {
         Ok(FromSource::User(Box::new(user)))
     }
 
-    async fn call_source(
+    /// One call to the source: its answer, or the AWS error it answered (exception name
+    /// and message); unreachable is InternalErrorException.
+    pub(super) async fn call_source(
         &self,
-        link: &Link,
+        source: &SourceRef,
         operation: &'static str,
         body: Value,
     ) -> Result<Result<Value, (String, String)>, CoreError> {
-        match self.source_pool.call(&link.source, operation, body).await {
+        match self.source_pool.call(source, operation, body).await {
             Ok(v) => Ok(Ok(v)),
             Err(SourceError::Service { kind, message }) => Ok(Err((kind, message))),
             Err(SourceError::Unavailable(detail)) => Err(unavailable(&format!(
                 "{operation} at {}: {detail}",
-                link.source.user_pool_id
+                source.user_pool_id
             ))),
         }
     }
@@ -160,7 +167,10 @@ impl Tessera {
             "AuthParameters": params,
         });
         Ok(
-            match self.call_source(link, "AdminInitiateAuth", body).await? {
+            match self
+                .call_source(&link.source, "AdminInitiateAuth", body)
+                .await?
+            {
                 Ok(v) => {
                     let challenge = v["ChallengeName"].as_str();
                     if v["AuthenticationResult"].is_object()
@@ -193,7 +203,7 @@ impl Tessera {
         typed: &str,
     ) -> Result<Option<AdminGetUserResponse>, CoreError> {
         let body = json!({ "UserPoolId": link.source.user_pool_id, "Username": typed });
-        match self.call_source(link, "AdminGetUser", body).await? {
+        match self.call_source(&link.source, "AdminGetUser", body).await? {
             Ok(v) => serde_json::from_value(v)
                 .map(Some)
                 .map_err(|_| unavailable("AdminGetUser's answer does not parse")),
@@ -214,7 +224,7 @@ impl Tessera {
                 body["NextToken"] = json!(t);
             }
             let v = match self
-                .call_source(link, "AdminListGroupsForUser", body)
+                .call_source(&link.source, "AdminListGroupsForUser", body)
                 .await?
             {
                 Ok(v) => v,
@@ -239,84 +249,44 @@ impl Tessera {
         Ok(out)
     }
 
-    /// The user record for a source user: their username and `sub` kept, the attributes this
-    /// pool knows, the status, enabled flag and SMS/email MFA settings. `None` for users that
-    /// cannot sign in with a password (federated ones).
-    fn user_from_source(
+    /// A user the bulk copy brought in without a password (pending) signs in with one: if
+    /// the source accepts it, it becomes the user's password here (unless one was set
+    /// meanwhile) and the user is no longer pending.
+    pub(crate) async fn complete_pending(
         &self,
         pool: &PoolRecord,
         link: &Link,
-        got: &AdminGetUserResponse,
-        via: &str,
-    ) -> Result<Option<UserRecord>, CoreError> {
-        let source_status = got.user_status.as_deref().unwrap_or(status::CONFIRMED);
-        let user_status = match (source_status, via) {
-            (status::UNCONFIRMED, _) => status::UNCONFIRMED,
-            (status::FORCE_CHANGE_PASSWORD, _) => status::FORCE_CHANGE_PASSWORD,
-            (status::RESET_REQUIRED, _) | (_, "forgot_password") => status::RESET_REQUIRED,
-            (status::CONFIRMED, _) => status::CONFIRMED,
-            _ => return Ok(None),
-        };
-        let given = got.user_attributes.as_deref().unwrap_or_default();
-        let sub = given
-            .iter()
-            .find(|a| a.name == "sub")
-            .and_then(|a| a.value.clone());
-        let attrs: Vec<AttributeType> = given
-            .iter()
-            .filter(|a| a.name != "sub" && attributes::is_known(pool, &a.name))
-            .cloned()
-            .collect();
-        let checked = attributes::check(pool, &attrs, Writer::Admin, None).map_err(|e| {
-            unavailable(&format!(
-                "the source user's attributes do not fit this pool: {e}"
-            ))
-        })?;
-        let by_attribute = username_attributes(pool);
-        let name = if by_attribute.is_empty() {
-            Some(got.username.as_str())
-        } else {
-            by_attribute
-                .iter()
-                .find_map(|a| checked.get(a.as_str()).map(String::as_str))
-        };
-        let Some(name) = name else {
-            return Err(unavailable(
-                "the source user has none of this pool's username attributes",
-            ));
-        };
-        let mut user = self.new_user(pool, name, checked.clone(), user_status)?;
-        if let Some(sub) = sub {
-            if !by_attribute.is_empty() {
-                // The username of a pool with username attributes is the user's sub.
-                user.username = got.username.clone();
-                user.username_key = username_key(pool, &user.username);
+        user: &UserRecord,
+        password: &str,
+    ) -> Result<FromSource, CoreError> {
+        let reset = match self.source_password(link, &user.username, password).await? {
+            Proof::Proven => false,
+            Proof::ResetRequired => true,
+            Proof::Refused => {
+                counted(pool, "sign_in", "refused");
+                return Ok(FromSource::Refused);
             }
-            user.sub = sub;
-        }
-        user.enabled = got.enabled.unwrap_or(true);
-        let factors = got.user_mfa_setting_list.clone().unwrap_or_default();
-        let preferred = got.preferred_mfa_setting.as_deref();
-        let mut mfa = serde_json::Map::new();
-        for (factor, key) in [("SMS_MFA", "sms"), ("EMAIL_OTP", "email")] {
-            if factors.iter().any(|f| f == factor) {
-                mfa.insert(
-                    key.into(),
-                    json!({ "enabled": true, "preferred": preferred == Some(factor) }),
-                );
+            Proof::NotThere => {
+                counted(pool, "sign_in", "not_found");
+                return Ok(FromSource::NotThere);
             }
-        }
-        if !mfa.is_empty() {
-            user.extra["mfa"] = Value::Object(mfa);
-        }
-        user.extra["migration"] = json!({
-            "source": link.source.user_pool_id,
-            "sourceStatus": source_status,
-            "via": via,
-            // Cognito never reveals TOTP secrets: such a user sets up an authenticator again.
-            "totpLost": factors.iter().any(|f| f == "SOFTWARE_TOKEN_MFA"),
-        });
-        refresh_aliases(pool, &mut user);
-        Ok(Some(user))
+        };
+        let creds = self.credentials(&pool.id, &user.username, password).await?;
+        let now = self.clock.now_millis();
+        let updated = self
+            .modify_user(pool, &user.username, |u| {
+                if u.password_hash.is_none() && super::is_pending(u) {
+                    if reset {
+                        u.status = status::RESET_REQUIRED.into();
+                    } else {
+                        creds.apply(u, now);
+                    }
+                    u.extra["migration"]["pending"] = json!(false);
+                }
+                Ok(())
+            })
+            .await?;
+        counted(pool, "sign_in", "password_set");
+        Ok(FromSource::User(Box::new(updated)))
     }
 }

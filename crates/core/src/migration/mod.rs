@@ -11,8 +11,11 @@
 //! call, implemented by the binary (SigV4 with the AWS credentials of its own environment;
 //! credentials are never stored).
 
+mod copy;
 mod live;
+mod user;
 
+pub use copy::CopyReport;
 pub(crate) use live::FromSource;
 
 use async_trait::async_trait;
@@ -234,6 +237,11 @@ impl Tessera {
             .ok_or_else(|| unavailable("the stored source client secret cannot be opened"))?;
         Ok(Some(bytes))
     }
+}
+
+/// A user the bulk copy brought in who has not signed in with a password yet.
+pub(crate) fn is_pending(u: &crate::store::UserRecord) -> bool {
+    u.password_hash.is_none() && u.extra["migration"]["pending"] == true
 }
 
 fn not_linked() -> CoreError {

@@ -315,3 +315,169 @@ async fn wrong_passwords_lock_out_before_the_source_is_asked() {
     tgt.stop().await;
     src.stop().await;
 }
+
+/// `tessera migrate copy`: the configuration and the users ahead of time (same pool and
+/// client ids, secrets kept), passwords still lazily on the first sign-in.
+async fn copy(backend: Backend) {
+    use aws_sdk_cognitoidentityprovider::types::{
+        ExplicitAuthFlowsType, IdentityProviderTypeType, ResourceServerScopeType,
+    };
+    let (src, src_pool, admin_client, admin_secret) = source(true).await;
+    let Some(tgt) = target(backend).await else {
+        src.stop().await;
+        return;
+    };
+    let s = &src.idp;
+    let web = s
+        .create_user_pool_client()
+        .user_pool_id(&src_pool)
+        .client_name("web")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    s.create_resource_server()
+        .user_pool_id(&src_pool)
+        .identifier("orders")
+        .name("Orders")
+        .scopes(
+            ResourceServerScopeType::builder()
+                .scope_name("read")
+                .scope_description("read orders")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s.create_identity_provider()
+        .user_pool_id(&src_pool)
+        .provider_name("Google")
+        .provider_type(IdentityProviderTypeType::Google)
+        .provider_details("client_id", "g-client")
+        .provider_details("client_secret", "g-secret-xyz")
+        .provider_details("authorize_scopes", "openid email")
+        .send()
+        .await
+        .unwrap();
+    let prefix = format!("legacy-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    s.create_user_pool_domain()
+        .user_pool_id(&src_pool)
+        .domain(&prefix)
+        .send()
+        .await
+        .unwrap();
+
+    let source_ref = tessera_core::migration::SourceRef {
+        region: "us-east-1".into(),
+        user_pool_id: src_pool.clone(),
+        client_id: admin_client.clone(),
+        endpoint: Some(src.url.clone()),
+        profile: None,
+    };
+    let report = tessera::migration_copy(&tgt.settings, source_ref, admin_secret.as_deref())
+        .await
+        .unwrap();
+    assert!(report.not_copied.is_empty(), "{:?}", report.not_copied);
+    assert_eq!(report.user_pool_id, src_pool);
+    assert!(report.same_pool_id);
+    assert_eq!(report.clients.len(), 2);
+    assert!(
+        report.clients.iter().all(|(a, b)| a == b),
+        "{:?}",
+        report.clients
+    );
+    assert_eq!(
+        (
+            report.groups,
+            report.resource_servers,
+            report.identity_providers
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(report.domain.as_deref(), Some(prefix.as_str()));
+    assert_eq!((report.users_copied, report.memberships), (4, 1));
+    let t = &tgt.idp;
+    let copied_secret = t
+        .describe_user_pool_client()
+        .user_pool_id(&src_pool)
+        .client_id(&admin_client)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_secret;
+    assert_eq!(copied_secret, admin_secret, "the client secret is kept");
+    let pending = t
+        .admin_get_user()
+        .user_pool_id(&src_pool)
+        .username("alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pending.user_status().unwrap().as_str(), "CONFIRMED");
+
+    // Pending: SRP cannot prove a password nobody here knows yet.
+    assert!(
+        srp_login(t, &src_pool, &web, "alice", PASSWORD, None)
+            .await
+            .is_err()
+    );
+    // A wrong password is refused by the source; the user stays pending.
+    assert_eq!(
+        login(&tgt, &web, "carol", "Wr0ng-pass!").await.unwrap_err(),
+        "NotAuthorizedException"
+    );
+    // The first password sign-in sets the password here, on the copied client id.
+    let tokens = login(&tgt, &web, "alice", PASSWORD).await.unwrap();
+    let id = claims(tokens.id_token().unwrap());
+    assert_eq!(id["sub"], source_sub(&src, &src_pool, "alice").await);
+    assert_eq!(id["cognito:groups"], serde_json::json!(["staff"]));
+    srp_login(t, &src_pool, &web, "alice", PASSWORD, None)
+        .await
+        .unwrap();
+    // Running the copy again resumes it: nobody who is here already changes.
+    let again = tessera::migration_copy(
+        &tgt.settings,
+        tessera_core::migration::SourceRef {
+            region: "us-east-1".into(),
+            user_pool_id: src_pool.clone(),
+            client_id: admin_client.clone(),
+            endpoint: Some(src.url.clone()),
+            profile: None,
+        },
+        admin_secret.as_deref(),
+    )
+    .await
+    .unwrap();
+    assert!(again.resumed && again.same_pool_id, "{again:?}");
+    assert_eq!(
+        (
+            again.user_pool_id.as_str(),
+            again.users_copied,
+            again.users_skipped
+        ),
+        (src_pool.as_str(), 0, 4)
+    );
+    login(&tgt, &web, "alice", PASSWORD).await.unwrap();
+
+    tgt.stop().await;
+    src.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn copy_sqlite() {
+    copy(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn copy_postgres() {
+    copy(Backend::Postgres).await;
+}
