@@ -58,13 +58,14 @@ enum Command {
         command: UsersCommand,
     },
     /// Write every pool (or one) with its users, password hashes, MFA secrets, devices and
-    /// passkeys to an archive encrypted to a passphrase (TESSERA_EXPORT_PASSPHRASE or
-    /// --passphrase-file). docs/export-format.md describes it.
+    /// passkeys, and the identity pools with their identities, to an archive encrypted to a
+    /// passphrase (TESSERA_EXPORT_PASSPHRASE or --passphrase-file). docs/export-format.md
+    /// describes it.
     Export {
         /// Where to write the archive (mode 0600).
         #[arg(long)]
         out: std::path::PathBuf,
-        /// Only this user pool.
+        /// Only this user pool, or this identity pool.
         #[arg(long)]
         pool_id: Option<String>,
         /// A file holding the passphrase (else TESSERA_EXPORT_PASSPHRASE).
@@ -370,8 +371,13 @@ async fn main() -> anyhow::Result<()> {
             let archive =
                 std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
             let r = tessera::restore(&settings, &archive, &pass).await?;
+            let other: String = r
+                .other
+                .iter()
+                .map(|(name, n)| format!(", {n} {name}"))
+                .collect();
             println!(
-                "restored {} pools, {} clients, {} groups, {} users, {} devices, {} documents",
+                "restored {} pools, {} clients, {} groups, {} users, {} devices, {} documents{other}",
                 r.pools, r.clients, r.groups, r.users, r.devices, r.documents
             );
             Ok(())
