@@ -180,12 +180,15 @@ fn ini_section(text: &str, section: &str) -> BTreeMap<String, String> {
 
 /// Runs a `credential_process` command and reads its JSON answer.
 async fn credential_process(command: &str) -> anyhow::Result<AwsCredentials> {
-    let out = tokio::process::Command::new("sh")
+    let run = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), run)
         .await
+        .map_err(|_| anyhow!("credential_process did not answer within 30 s"))?
         .context("running credential_process")?;
     if !out.status.success() {
         bail!("credential_process exited with {}", out.status);

@@ -2,8 +2,11 @@
 //! AWS JSON 1.1 calls to cognito-idp, signed with SigV4 (`tessera_wire::sigv4::sign`) and
 //! the credentials of this process's AWS configuration ([`crate::aws_credentials`]).
 //!
-//! The endpoint is, in order: the link's own, `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`,
-//! `AWS_ENDPOINT_URL` (the SDKs' variables), or `https://cognito-idp.<region>.amazonaws.com/`.
+//! The endpoint is, in order: the link's own, `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`
+//! (the SDKs' variable for this service; the general `AWS_ENDPOINT_URL`, often set for other
+//! tools, is not followed: these calls carry passwords), or
+//! `https://cognito-idp.<region>.amazonaws.com/`. It must be https, except on a loopback
+//! host (a local test double), and the region must look like one.
 
 use std::time::{Duration, Instant};
 
@@ -32,18 +35,39 @@ impl HttpSourcePool {
         })
     }
 
-    fn endpoint(&self, source: &SourceRef) -> String {
-        let given = source
-            .endpoint
-            .as_deref()
-            .or(self
-                .credentials
-                .env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"))
-            .or(self.credentials.env("AWS_ENDPOINT_URL"));
-        match given {
-            Some(e) => e.trim_end_matches('/').to_owned(),
-            None => format!("https://cognito-idp.{}.amazonaws.com", source.region),
+    fn endpoint(&self, source: &SourceRef) -> Result<reqwest::Url, SourceError> {
+        let bad = |why: &str| SourceError::Unavailable(why.to_owned());
+        let region_ok = !source.region.is_empty()
+            && source
+                .region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !region_ok {
+            return Err(bad("the source's region is not a region name"));
         }
+        let given = source.endpoint.as_deref().or(self
+            .credentials
+            .env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"));
+        let text = match given {
+            Some(e) => format!("{}/", e.trim_end_matches('/')),
+            None => format!("https://cognito-idp.{}.amazonaws.com/", source.region),
+        };
+        let url = reqwest::Url::parse(&text).map_err(|_| bad("the endpoint is not a URL"))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| bad("the endpoint has no host"))?;
+        let loopback = host == "localhost"
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+            return Err(bad(
+                "the endpoint must be https (http only on a loopback host)",
+            ));
+        }
+        Ok(url)
     }
 
     async fn send(
@@ -59,17 +83,11 @@ impl HttpSourcePool {
             .resolve(source.profile.as_deref(), now)
             .await
             .map_err(|e| unavailable(e.to_string()))?;
-        let endpoint = self.endpoint(source);
-        let url = reqwest::Url::parse(&format!("{endpoint}/"))
-            .map_err(|_| unavailable(format!("the endpoint {endpoint:?} is not a URL")))?;
+        let url = self.endpoint(source)?;
         let host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
-            (None, _) => {
-                return Err(unavailable(format!(
-                    "the endpoint {endpoint:?} has no host"
-                )));
-            }
+            (None, _) => return Err(unavailable("the endpoint has no host".into())),
         };
         let payload = serde_json::to_vec(body).map_err(|e| unavailable(e.to_string()))?;
         let mut headers = vec![
@@ -148,10 +166,18 @@ impl SourcePool for HttpSourcePool {
     ) -> Result<Value, SourceError> {
         let started = Instant::now();
         let result = self.send(source, operation, &body).await;
+        // A bounded label set, whatever the source answers.
         let outcome = match &result {
-            Ok(_) => "ok".to_owned(),
-            Err(SourceError::Service { kind, .. }) => kind.clone(),
-            Err(SourceError::Unavailable(_)) => "unavailable".to_owned(),
+            Ok(_) => "ok",
+            Err(SourceError::Service { kind, .. }) => match kind.as_str() {
+                "NotAuthorizedException" => "NotAuthorizedException",
+                "UserNotFoundException" => "UserNotFoundException",
+                "PasswordResetRequiredException" => "PasswordResetRequiredException",
+                "UserNotConfirmedException" => "UserNotConfirmedException",
+                "TooManyRequestsException" => "TooManyRequestsException",
+                _ => "other_error",
+            },
+            Err(SourceError::Unavailable(_)) => "unavailable",
         };
         metrics::counter!("tessera_migration_source_requests_total",
             "operation" => operation, "outcome" => outcome)

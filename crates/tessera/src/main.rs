@@ -126,7 +126,8 @@ struct SourceArgs {
         hide_env_values = true
     )]
     source_client_secret: Option<String>,
-    /// Another endpoint than the region's (AWS_ENDPOINT_URL also works at the server).
+    /// Another endpoint than the region's (https; http only on loopback). The server also
+    /// honours AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER.
     #[arg(long)]
     source_endpoint: Option<String>,
     /// The AWS profile whose credentials are used for this source.

@@ -82,8 +82,11 @@ impl Tessera {
             Some(u) if ok && u.password_hash.is_some() => u,
             // An imported user has no password yet: whatever is typed asks for the reset
             // (the guide, "Requiring imported users to reset their passwords").
+            // So does a user brought in from a source pool that is no longer asked.
             Some(u)
-                if u.password_hash.is_none() && u.enabled && u.status == status::RESET_REQUIRED =>
+                if u.password_hash.is_none()
+                    && u.enabled
+                    && (u.status == status::RESET_REQUIRED || crate::migration::is_pending(&u)) =>
             {
                 return Err(CoreError::PasswordResetRequired(
                     "Password reset required for the user".into(),
@@ -124,11 +127,12 @@ impl Tessera {
             .await
     }
 
-    /// Live migration (`crate::migration`): a user missing here, or copied here without a
+    /// Live migration (`crate::migration`): a user missing here, or brought here without a
     /// password (pending), whose password the pool's source Cognito pool accepts; the user
-    /// as it is now. The attempt is counted before the source is asked, so no one can guess
-    /// passwords at the source through us. `None`: nothing to do, or the source does not
-    /// know the user (the caller goes on as without a source).
+    /// as it is now. The source is asked who the name is first, and the attempt is counted
+    /// under that user's own key (whatever name was typed) before the password goes there,
+    /// so no one can guess passwords at the source through us. `None`: nothing to do, or the
+    /// source does not know the user (the caller goes on as without a source).
     async fn password_from_source(
         &self,
         pool: &PoolRecord,
@@ -144,17 +148,27 @@ impl Tessera {
         let Some(link) = self.live_source(pool).await? else {
             return Ok(None);
         };
-        let key = match pending {
-            Some(u) => lock_key(client, Some(u), typed),
-            None => Some(format!("migrate:{}", typed.to_lowercase())),
+        let (key, at_source) = match pending {
+            Some(u) => (lock_key(client, Some(u), typed), None),
+            None => match self.source_lookup(&link, typed).await? {
+                Some(got) => {
+                    let key = match got.sub() {
+                        Some(sub) => format!("sub:{sub}"),
+                        None => format!("migrate:{}", got.username.to_lowercase()),
+                    };
+                    (Some(key), Some(got))
+                }
+                None => return Ok(None),
+            },
         };
         let attempt = self.begin_attempt(&pool.id, key).await?;
-        let outcome = match pending {
-            Some(u) => self.complete_pending(pool, &link, u, given).await?,
-            None => {
-                self.migrate_from_source(pool, &link, typed, Some(given))
+        let outcome = match (pending, at_source) {
+            (Some(u), _) => self.complete_pending(pool, &link, u, given).await?,
+            (None, Some(got)) => {
+                self.migrate_from_source(pool, &link, got, Some(given))
                     .await?
             }
+            (None, None) => return Ok(None),
         };
         match outcome {
             FromSource::User(u) => {
@@ -162,6 +176,9 @@ impl Tessera {
                 Ok(Some(*u))
             }
             FromSource::Refused => Err(incorrect_password()),
+            FromSource::Unconfirmed => {
+                Err(CoreError::UserNotConfirmed("User is not confirmed.".into()))
+            }
             FromSource::NotThere => Ok(None),
         }
     }

@@ -114,6 +114,16 @@ impl Tessera {
             })
             .collect();
         if choices.is_empty() {
+            // A user whose authenticator could not move from a source pool (live migration:
+            // Cognito never reveals TOTP secrets) sets up a new one before signing in.
+            let totp_lost = user.extra["migration"]["totpLost"] == true
+                && user.extra["mfa"]["totp_secret"].is_null()
+                && pf.totp;
+            if totp_lost {
+                return Ok(Some(
+                    self.setup_challenge(pool, client, user, device).await?,
+                ));
+            }
             if pf.mode != "ON" {
                 return Ok(None);
             }

@@ -8,16 +8,10 @@
 //! targets here), custom domains (their certificates), branding.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
-use tessera_wire::idp::{
-    CreateGroupRequest, CreateIdentityProviderRequest, CreateResourceServerRequest,
-    CreateUserPoolClientRequest, CreateUserPoolDomainRequest, CreateUserPoolRequest,
-    SetUserPoolMfaConfigRequest,
-};
+use serde_json::{Value, json};
 
 use super::user::SourceUser;
 use super::{SourceRef, unavailable};
-use crate::store::StoreError;
 use crate::{CoreError, Tessera};
 
 /// What the copy did.
@@ -43,80 +37,10 @@ pub struct CopyReport {
     pub not_copied: Vec<String>,
 }
 
-/// CreateUserPool's members that DescribeUserPool gives back under the same name.
-const POOL_FIELDS: &[&str] = &[
-    "Policies",
-    "DeletionProtection",
-    "AutoVerifiedAttributes",
-    "AliasAttributes",
-    "UsernameAttributes",
-    "SmsVerificationMessage",
-    "EmailVerificationMessage",
-    "EmailVerificationSubject",
-    "VerificationMessageTemplate",
-    "SmsAuthenticationMessage",
-    "MfaConfiguration",
-    "UserAttributeUpdateSettings",
-    "DeviceConfiguration",
-    "EmailConfiguration",
-    "SmsConfiguration",
-    "UserPoolTags",
-    "AdminCreateUserConfig",
-    "UserPoolAddOns",
-    "UsernameConfiguration",
-    "AccountRecoverySetting",
-    "UserPoolTier",
-];
-
-/// CreateUserPool's input for a described pool (its triggers left out).
-fn pool_request(described: &Value) -> Value {
-    let mut out = Map::new();
-    out.insert("PoolName".into(), described["Name"].clone());
-    for f in POOL_FIELDS {
-        if let Some(v) = described.get(*f).filter(|v| !v.is_null()) {
-            out.insert((*f).into(), v.clone());
-        }
-    }
-    let mut schema = Vec::new();
-    for a in described["SchemaAttributes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let name = a["Name"].as_str().unwrap_or_default();
-        let custom = name
-            .strip_prefix("dev:custom:")
-            .map(|n| (n, true))
-            .or_else(|| name.strip_prefix("custom:").map(|n| (n, false)));
-        if let Some((short, developer_only)) = custom {
-            let mut c = a.clone();
-            c["Name"] = json!(short);
-            if developer_only {
-                c["DeveloperOnlyAttribute"] = json!(true);
-            }
-            schema.push(c);
-        } else if name != "sub" && (a["Required"] == true || a["Mutable"] == false) {
-            schema
-                .push(json!({ "Name": name, "Required": a["Required"], "Mutable": a["Mutable"] }));
-        }
-    }
-    out.insert("Schema".into(), Value::Array(schema));
-    Value::Object(out)
-}
-
-fn taken(e: &CoreError) -> bool {
-    matches!(e, CoreError::Storage(StoreError::Conflict(_)))
-}
-
-/// A request type from the source's JSON, with the pool here.
-fn request<T: serde::de::DeserializeOwned>(mut v: Value, pool_id: &str) -> Result<T, CoreError> {
-    v["UserPoolId"] = json!(pool_id);
-    serde_json::from_value(v).map_err(|e| unavailable(&format!("the source's answer: {e}")))
-}
-
 impl Tessera {
     /// Copies the source pool here and links it (see the module's documentation). Run again
-    /// for a source already copied, it resumes: the users not here yet, and memberships.
+    /// for a source already linked, it resumes: what is missing of the configuration, the
+    /// users not here yet, and memberships.
     pub async fn copy_from_source(
         &self,
         source: SourceRef,
@@ -128,14 +52,31 @@ impl Tessera {
             .await?
             .into_iter()
             .find(|s| s.source.user_pool_id == source.user_pool_id);
+        let described = self
+            .ask(
+                &source,
+                "DescribeUserPool",
+                json!({ "UserPoolId": source.user_pool_id }),
+            )
+            .await?["UserPool"]
+            .clone();
         let pool_id = match &earlier {
             Some(e) => {
                 report.resumed = true;
-                report.same_pool_id = e.user_pool_id == source.user_pool_id;
                 e.user_pool_id.clone()
             }
-            None => self.copy_configuration(&source, &mut report).await?,
+            None => {
+                // Linked at once: sign-ins during the copy migrate lazily, and a copy that
+                // stops is found again by the next run.
+                let id = self.create_copy_pool(&source, &described).await?;
+                self.link_migration_source(&id, source.clone(), client_secret)
+                    .await?;
+                id
+            }
         };
+        report.same_pool_id = pool_id == source.user_pool_id;
+        self.copy_settings(&source, &described, &pool_id, &mut report)
+            .await?;
         report.user_pool_id = pool_id.clone();
         self.copy_users(&source, &pool_id, &mut report).await?;
         for g in self
@@ -158,183 +99,7 @@ impl Tessera {
                 }
             }
         }
-        if earlier.is_none() {
-            self.link_migration_source(&pool_id, source, client_secret)
-                .await?;
-        }
         Ok(report)
-    }
-
-    /// The pool and its configuration: the pool id here.
-    async fn copy_configuration(
-        &self,
-        source: &SourceRef,
-        report: &mut CopyReport,
-    ) -> Result<String, CoreError> {
-        let src_id = source.user_pool_id.clone();
-        let described = self
-            .ask(source, "DescribeUserPool", json!({ "UserPoolId": src_id }))
-            .await?["UserPool"]
-            .clone();
-        let req: CreateUserPoolRequest = request(pool_request(&described), "")?;
-        let pool = match self
-            .create_pool_as(req.clone(), &source.region, Some(src_id.clone()))
-            .await
-        {
-            Ok(p) => {
-                report.same_pool_id = true;
-                p
-            }
-            Err(e) if taken(&e) => self.create_pool_as(req, &source.region, None).await?,
-            Err(e) => return Err(e),
-        };
-        let pool_id = pool.id.clone().unwrap_or_default();
-        if described["LambdaConfig"]
-            .as_object()
-            .is_some_and(|m| !m.is_empty())
-        {
-            report.not_copied.push(
-                "LambdaConfig: map each function ARN with [[trigger]], then UpdateUserPool".into(),
-            );
-        }
-        let mfa = self
-            .ask(
-                source,
-                "GetUserPoolMfaConfig",
-                json!({ "UserPoolId": src_id }),
-            )
-            .await?;
-        if let Err(e) = self
-            .set_user_pool_mfa_config(request::<SetUserPoolMfaConfigRequest>(mfa, &pool_id)?)
-            .await
-        {
-            report.not_copied.push(format!("MFA configuration: {e}"));
-        }
-
-        let groups = self
-            .all(source, "ListGroups", "Groups", "Limit", 60)
-            .await?;
-        for g in &groups {
-            let name = g["GroupName"].as_str().unwrap_or_default().to_owned();
-            match self
-                .create_group(request::<CreateGroupRequest>(g.clone(), &pool_id)?)
-                .await
-            {
-                Ok(_) | Err(CoreError::GroupExists(_)) => report.groups += 1,
-                Err(e) => report.not_copied.push(format!("group {name}: {e}")),
-            }
-        }
-        for r in self
-            .all(
-                source,
-                "ListResourceServers",
-                "ResourceServers",
-                "MaxResults",
-                50,
-            )
-            .await?
-        {
-            let id = r["Identifier"].as_str().unwrap_or_default().to_owned();
-            match self
-                .create_resource_server(request::<CreateResourceServerRequest>(r, &pool_id)?)
-                .await
-            {
-                Ok(_) => report.resource_servers += 1,
-                Err(e) => report.not_copied.push(format!("resource server {id}: {e}")),
-            }
-        }
-        for p in self
-            .all(
-                source,
-                "ListIdentityProviders",
-                "Providers",
-                "MaxResults",
-                60,
-            )
-            .await?
-        {
-            let name = p["ProviderName"].as_str().unwrap_or_default().to_owned();
-            let body = json!({ "UserPoolId": src_id, "ProviderName": name });
-            let full = self.ask(source, "DescribeIdentityProvider", body).await?;
-            let req = request(full["IdentityProvider"].clone(), &pool_id)?;
-            match self.create_provider_as_described(req).await {
-                Ok(()) => report.identity_providers += 1,
-                Err(e) => report
-                    .not_copied
-                    .push(format!("identity provider {name}: {e}")),
-            }
-        }
-        for c in self
-            .all(
-                source,
-                "ListUserPoolClients",
-                "UserPoolClients",
-                "MaxResults",
-                60,
-            )
-            .await?
-        {
-            let id = c["ClientId"].as_str().unwrap_or_default().to_owned();
-            let body = json!({ "UserPoolId": src_id, "ClientId": id });
-            let full = self.ask(source, "DescribeUserPoolClient", body).await?;
-            let req: CreateUserPoolClientRequest =
-                request(full["UserPoolClient"].clone(), &pool_id)?;
-            let made = match self.create_client_as(req.clone(), Some(id.clone())).await {
-                Err(e) if taken(&e) => self.create_client_as(req, None).await,
-                other => other,
-            };
-            match made {
-                Ok(made) => report
-                    .clients
-                    .push((id, made.client_id.unwrap_or_default())),
-                Err(e) => report.not_copied.push(format!("app client {id}: {e}")),
-            }
-        }
-        if let Some(domain) = described["Domain"].as_str() {
-            let req = CreateUserPoolDomainRequest {
-                domain: domain.to_owned(),
-                user_pool_id: pool_id.clone(),
-                ..Default::default()
-            };
-            match self.create_user_pool_domain(req).await {
-                Ok(_) => report.domain = Some(domain.to_owned()),
-                Err(e) => report.not_copied.push(format!("domain {domain}: {e}")),
-            }
-        }
-        if let Some(custom) = described["CustomDomain"].as_str() {
-            report.not_copied.push(format!(
-                "custom domain {custom}: needs its certificate here (CreateUserPoolDomain)"
-            ));
-        }
-        Ok(pool_id)
-    }
-
-    /// CreateIdentityProvider from what DescribeIdentityProvider answered: the details
-    /// Cognito fills in itself (a social provider's endpoints, `attributes_url_add_attributes`)
-    /// are refused as input, so each key named by the refusal is left out and it is tried again.
-    async fn create_provider_as_described(
-        &self,
-        mut req: CreateIdentityProviderRequest,
-    ) -> Result<(), CoreError> {
-        loop {
-            let err = match self.create_identity_provider(req.clone()).await {
-                Ok(_) => return Ok(()),
-                Err(e) => e,
-            };
-            let derived = match &err {
-                CoreError::InvalidParameter(m) => m
-                    .strip_suffix(" is not a valid key in ProviderDetails.")
-                    .filter(|k| req.provider_details.contains_key(*k))
-                    .map(str::to_owned),
-                _ => None,
-            };
-            match derived {
-                Some(k) => {
-                    req.provider_details.remove(&k);
-                }
-                None => return Err(err),
-            }
-        }
     }
 
     /// The users, page by page (60, ListUsers' largest), inserted unless already here.
@@ -346,6 +111,7 @@ impl Tessera {
     ) -> Result<(), CoreError> {
         let pool = self.load_pool(pool_id).await?;
         let mut token: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
         loop {
             let mut body = json!({ "UserPoolId": source.user_pool_id, "Limit": 60 });
             if let Some(t) = &token {
@@ -377,26 +143,43 @@ impl Tessera {
                 "pool_id" => pool_id.to_owned(), "via" => "bulk", "outcome" => "created")
             .increment(report.users_copied - before);
             token = page["PaginationToken"].as_str().map(str::to_owned);
-            if token.is_none() {
-                return Ok(());
+            match &token {
+                None => return Ok(()),
+                Some(t) if !seen.insert(t.clone()) => {
+                    return Err(unavailable(
+                        "ListUsers handed out the same PaginationToken twice",
+                    ));
+                }
+                Some(_) => {}
             }
         }
     }
 
-    /// A call that must succeed.
-    async fn ask(
+    /// A call that must succeed; a throttled one (TooManyRequestsException, Cognito's quota
+    /// for these operations) is tried again after 1, 2, 4 … 32 seconds.
+    pub(super) async fn ask(
         &self,
         source: &SourceRef,
         op: &'static str,
         body: Value,
     ) -> Result<Value, CoreError> {
-        self.call_source(source, op, body)
-            .await?
-            .map_err(|(kind, message)| unavailable(&format!("{op} answered {kind}: {message}")))
+        let mut wait = std::time::Duration::from_secs(1);
+        loop {
+            match self.call_source(source, op, body.clone()).await? {
+                Ok(v) => return Ok(v),
+                Err((kind, _)) if kind == "TooManyRequestsException" && wait.as_secs() <= 32 => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err((kind, message)) => {
+                    return Err(unavailable(&format!("{op} answered {kind}: {message}")));
+                }
+            }
+        }
     }
 
     /// Every item of a paged List operation on the source pool.
-    async fn all(
+    pub(super) async fn all(
         &self,
         source: &SourceRef,
         op: &'static str,
@@ -409,7 +192,9 @@ impl Tessera {
             .await
     }
 
-    async fn all_with(
+    /// Every item of a paged List operation; a source that hands out a token it gave before
+    /// ends the listing with an error rather than looping.
+    pub(super) async fn all_with(
         &self,
         source: &SourceRef,
         op: &'static str,
@@ -420,10 +205,16 @@ impl Tessera {
     ) -> Result<Vec<Value>, CoreError> {
         body[limit_name] = json!(limit);
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         loop {
             let page = self.ask(source, op, body.clone()).await?;
             out.extend(page[items].as_array().into_iter().flatten().cloned());
             match page["NextToken"].as_str() {
+                Some(t) if !seen.insert(t.to_owned()) => {
+                    return Err(unavailable(&format!(
+                        "{op} handed out the same NextToken twice"
+                    )));
+                }
                 Some(t) => body["NextToken"] = json!(t),
                 None => return Ok(out),
             }

@@ -32,6 +32,9 @@ enum Proof {
     Refused,
     /// No such user at the source.
     NotThere,
+    /// UserNotConfirmedException: Cognito answers it whatever the password, so it proves
+    /// nothing (amazon-cognito-identity-js#288).
+    Unconfirmed,
 }
 
 fn counted(pool: &PoolRecord, via: &'static str, outcome: &'static str) {
@@ -40,26 +43,54 @@ fn counted(pool: &PoolRecord, via: &'static str, outcome: &'static str) {
     .increment(1);
 }
 
-/// What the source made of a user this pool lacks.
+/// What the source made of a user.
 pub(crate) enum FromSource {
-    /// Brought in (or brought in by a concurrent request a moment ago).
+    /// Brought in, or updated (or brought in by a concurrent request a moment ago).
     User(Box<UserRecord>),
     /// The source refused the password: NotAuthorized here too.
     Refused,
     /// The source has no such user (or none that signs in with a password).
     NotThere,
+    /// The user has not confirmed their sign-up at the source: nothing is brought in, and
+    /// the sign-in answers UserNotConfirmedException as Cognito does.
+    Unconfirmed,
+}
+
+impl FromSource {
+    fn of(proof: Proof) -> Option<FromSource> {
+        match proof {
+            Proof::Proven | Proof::ResetRequired => None,
+            Proof::Refused => Some(FromSource::Refused),
+            Proof::NotThere => Some(FromSource::NotThere),
+            Proof::Unconfirmed => Some(FromSource::Unconfirmed),
+        }
+    }
 }
 
 impl Tessera {
-    /// A user this pool lacks, brought in from the pool's live source: with `password` if
-    /// the source accepts it, or without one (ForgotPassword). The caller counts a sign-in
-    /// attempt before this asks the source. Concurrent first sign-ins create the user once;
-    /// the others read it.
+    /// Who the typed name is at the source (AdminGetUser, which also finds users by their
+    /// email or phone number), before any password is checked: the caller counts the
+    /// attempt under the user's own key, whatever name they typed.
+    pub(crate) async fn source_lookup(
+        &self,
+        link: &Link,
+        typed: &str,
+    ) -> Result<Option<SourceUser>, CoreError> {
+        Ok(self
+            .source_user(link, typed)
+            .await?
+            .map(SourceUser::from_admin))
+    }
+
+    /// A user this pool lacks, found at the source (`got`), brought in: with `password` if
+    /// the source accepts it for that user, or without one (ForgotPassword), *pending* then
+    /// with the source's status until a password sign-in. Concurrent first sign-ins create
+    /// the user once; the others read it.
     pub(crate) async fn migrate_from_source(
         &self,
         pool: &PoolRecord,
         link: &Link,
-        typed: &str,
+        got: SourceUser,
         password: Option<&str>,
     ) -> Result<FromSource, CoreError> {
         let via = if password.is_some() {
@@ -69,27 +100,13 @@ impl Tessera {
         };
         let mut proven = false;
         if let Some(p) = password {
-            match self.source_password(link, typed, p).await? {
-                Proof::Proven => proven = true,
-                Proof::ResetRequired => {}
-                Proof::Refused => {
-                    counted(pool, via, "refused");
-                    return Ok(FromSource::Refused);
-                }
-                Proof::NotThere => {
-                    counted(pool, via, "not_found");
-                    return Ok(FromSource::NotThere);
-                }
+            let proof = self.source_password(link, &got.username, p).await?;
+            proven = proof == Proof::Proven;
+            if let Some(out) = FromSource::of(proof) {
+                counted(pool, via, "refused");
+                return Ok(out);
             }
         }
-        let Some(got) = self
-            .source_user(link, typed)
-            .await?
-            .map(SourceUser::from_admin)
-        else {
-            counted(pool, via, "not_found");
-            return Ok(FromSource::NotThere);
-        };
         let groups = self.source_groups(link, &got.username).await?;
         let Some(mut user) = self.user_from_source(pool, &link.source.user_pool_id, &got, via)?
         else {
@@ -101,15 +118,20 @@ impl Tessera {
             self.credentials(&pool.id, &user.username, p)
                 .await?
                 .apply(&mut user, created);
+            user.extra["migration"]["pending"] = json!(false);
         }
         match self.store.insert_user(&user).await {
             Ok(()) => {}
             Err(StoreError::Conflict(detail)) => {
-                // A concurrent first sign-in brought the user in: theirs is the user.
+                // A concurrent request brought the user in: theirs is the user (still
+                // pending if it was a ForgotPassword or a copy: this password completes it).
                 counted(pool, via, "raced");
-                return match self.find_user(pool, typed).await? {
-                    Some(existing) => Ok(FromSource::User(Box::new(existing))),
-                    None => Err(unavailable(&format!(
+                return match (self.find_user(pool, &user.username).await?, password) {
+                    (Some(existing), Some(p)) if super::is_pending(&existing) => {
+                        self.complete_pending(pool, link, &existing, p).await
+                    }
+                    (Some(existing), _) => Ok(FromSource::User(Box::new(existing))),
+                    (None, _) => Err(unavailable(&format!(
                         "the source user conflicts with another user here: {detail}"
                     ))),
                 };
@@ -187,8 +209,7 @@ impl Tessera {
                     "UserNotFoundException" => Proof::NotThere,
                     "NotAuthorizedException" => Proof::Refused,
                     "PasswordResetRequiredException" => Proof::ResetRequired,
-                    // Cognito says "not confirmed" only to the right password.
-                    "UserNotConfirmedException" => Proof::Proven,
+                    "UserNotConfirmedException" => Proof::Unconfirmed,
                     other => {
                         return Err(unavailable(&format!("AdminInitiateAuth answered {other}")));
                     }
@@ -212,46 +233,29 @@ impl Tessera {
         }
     }
 
-    /// The user's groups at the source (at most 10 pages of 60).
+    /// The user's groups at the source.
     async fn source_groups(&self, link: &Link, username: &str) -> Result<Vec<String>, CoreError> {
-        let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        for _ in 0..10 {
-            let mut body = json!({
-                "UserPoolId": link.source.user_pool_id, "Username": username, "Limit": 60,
-            });
-            if let Some(t) = &next {
-                body["NextToken"] = json!(t);
-            }
-            let v = match self
-                .call_source(&link.source, "AdminListGroupsForUser", body)
-                .await?
-            {
-                Ok(v) => v,
-                Err((kind, _)) => {
-                    return Err(unavailable(&format!(
-                        "AdminListGroupsForUser answered {kind}"
-                    )));
-                }
-            };
-            out.extend(
-                v["Groups"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|g| g["GroupName"].as_str().map(str::to_owned)),
-            );
-            next = v["NextToken"].as_str().map(str::to_owned);
-            if next.is_none() {
-                break;
-            }
-        }
-        Ok(out)
+        let body = json!({ "UserPoolId": link.source.user_pool_id, "Username": username });
+        let groups = self
+            .all_with(
+                &link.source,
+                "AdminListGroupsForUser",
+                body,
+                "Groups",
+                "Limit",
+                60,
+            )
+            .await?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| g["GroupName"].as_str().map(str::to_owned))
+            .collect())
     }
 
-    /// A user the bulk copy brought in without a password (pending) signs in with one: if
-    /// the source accepts it, it becomes the user's password here (unless one was set
-    /// meanwhile) and the user is no longer pending.
+    /// A user brought in without a password (pending: by the copy or a ForgotPassword)
+    /// signs in with one: if the source accepts it, it becomes the user's password here
+    /// (unless one was set meanwhile), the MFA settings are the source's as they are now,
+    /// and the user is no longer pending.
     pub(crate) async fn complete_pending(
         &self,
         pool: &PoolRecord,
@@ -259,18 +263,13 @@ impl Tessera {
         user: &UserRecord,
         password: &str,
     ) -> Result<FromSource, CoreError> {
-        let reset = match self.source_password(link, &user.username, password).await? {
-            Proof::Proven => false,
-            Proof::ResetRequired => true,
-            Proof::Refused => {
-                counted(pool, "sign_in", "refused");
-                return Ok(FromSource::Refused);
-            }
-            Proof::NotThere => {
-                counted(pool, "sign_in", "not_found");
-                return Ok(FromSource::NotThere);
-            }
-        };
+        let proof = self.source_password(link, &user.username, password).await?;
+        let reset = proof == Proof::ResetRequired;
+        if let Some(out) = FromSource::of(proof) {
+            counted(pool, "sign_in", "refused");
+            return Ok(out);
+        }
+        let now_at_source = self.source_lookup(link, &user.username).await?;
         let creds = self.credentials(&pool.id, &user.username, password).await?;
         let now = self.clock.now_millis();
         let updated = self
@@ -280,6 +279,9 @@ impl Tessera {
                         u.status = status::RESET_REQUIRED.into();
                     } else {
                         creds.apply(u, now);
+                    }
+                    if let Some(s) = &now_at_source {
+                        s.apply_mfa(u);
                     }
                     u.extra["migration"]["pending"] = json!(false);
                 }

@@ -12,6 +12,7 @@
 //! credentials are never stored).
 
 mod copy;
+mod copy_config;
 mod live;
 mod user;
 

@@ -11,8 +11,8 @@ use crate::users::{refresh_aliases, status, username_attributes, username_key};
 use crate::{CoreError, Tessera};
 
 /// What the source says of a user (AdminGetUser, or one entry of ListUsers).
-pub(super) struct SourceUser {
-    pub(super) username: String,
+pub(crate) struct SourceUser {
+    pub(crate) username: String,
     pub(super) attributes: Vec<AttributeType>,
     pub(super) status: String,
     pub(super) enabled: bool,
@@ -53,7 +53,27 @@ impl SourceUser {
         })
     }
 
-    pub(super) fn sub(&self) -> Option<&str> {
+    /// The user's SMS and email MFA settings as the source has them (TOTP cannot move:
+    /// Cognito never reveals its secret, so it is recorded for the user to set up again).
+    pub(super) fn apply_mfa(&self, user: &mut UserRecord) {
+        let mut mfa = user.extra["mfa"].as_object().cloned().unwrap_or_default();
+        for (factor, key) in [("SMS_MFA", "sms"), ("EMAIL_OTP", "email")] {
+            if self.factors.iter().any(|f| f == factor) {
+                let preferred = self.preferred.as_deref() == Some(factor);
+                mfa.insert(
+                    key.into(),
+                    json!({ "enabled": true, "preferred": preferred }),
+                );
+            } else {
+                mfa.remove(key);
+            }
+        }
+        user.extra["mfa"] = Value::Object(mfa);
+        user.extra["migration"]["totpLost"] =
+            json!(self.factors.iter().any(|f| f == "SOFTWARE_TOKEN_MFA"));
+    }
+
+    pub(crate) fn sub(&self) -> Option<&str> {
         self.attributes
             .iter()
             .find(|a| a.name == "sub")
@@ -63,9 +83,11 @@ impl SourceUser {
 
 impl Tessera {
     /// The record for a source user brought in `via` a sign-in (with the password set by the
-    /// caller), a ForgotPassword (RESET_REQUIRED, no password), or the bulk copy (the source's
-    /// status, no password yet: *pending* until the first password sign-in asks the source).
-    /// `None` for users that cannot sign in with a password (federated ones).
+    /// caller), a ForgotPassword or the bulk copy (no password yet: *pending* until the first
+    /// password sign-in asks the source), with the source's status. `None` for users who
+    /// cannot sign in with a password here: federated ones, and those who have not confirmed
+    /// their sign-up at the source (their code was sent from there; a password sign-in
+    /// answers UserNotConfirmedException until they confirm there).
     pub(super) fn user_from_source(
         &self,
         pool: &PoolRecord,
@@ -74,11 +96,10 @@ impl Tessera {
         via: &str,
     ) -> Result<Option<UserRecord>, CoreError> {
         let source_status = got.status.as_str();
-        let user_status = match (source_status, via) {
-            (status::UNCONFIRMED, _) => status::UNCONFIRMED,
-            (status::FORCE_CHANGE_PASSWORD, _) => status::FORCE_CHANGE_PASSWORD,
-            (status::RESET_REQUIRED, _) | (_, "forgot_password") => status::RESET_REQUIRED,
-            (status::CONFIRMED, _) => status::CONFIRMED,
+        let user_status = match source_status {
+            status::FORCE_CHANGE_PASSWORD => status::FORCE_CHANGE_PASSWORD,
+            status::RESET_REQUIRED => status::RESET_REQUIRED,
+            status::CONFIRMED => status::CONFIRMED,
             _ => return Ok(None),
         };
         let attrs: Vec<AttributeType> = got
@@ -115,27 +136,13 @@ impl Tessera {
             user.sub = sub.to_owned();
         }
         user.enabled = got.enabled;
-        let mut mfa = serde_json::Map::new();
-        for (factor, key) in [("SMS_MFA", "sms"), ("EMAIL_OTP", "email")] {
-            if got.factors.iter().any(|f| f == factor) {
-                let preferred = got.preferred.as_deref() == Some(factor);
-                mfa.insert(
-                    key.into(),
-                    json!({ "enabled": true, "preferred": preferred }),
-                );
-            }
-        }
-        if !mfa.is_empty() {
-            user.extra["mfa"] = Value::Object(mfa);
-        }
         user.extra["migration"] = json!({
             "source": source_pool_id,
             "sourceStatus": source_status,
             "via": via,
-            "pending": via == "bulk",
-            // Cognito never reveals TOTP secrets: such a user sets up an authenticator again.
-            "totpLost": got.factors.iter().any(|f| f == "SOFTWARE_TOKEN_MFA"),
+            "pending": via != "sign_in",
         });
+        got.apply_mfa(&mut user);
         refresh_aliases(pool, &mut user);
         Ok(Some(user))
     }

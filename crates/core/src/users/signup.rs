@@ -326,9 +326,8 @@ impl Tessera {
         let mut user = self.find_user(&pool, &req.username).await?;
         if user.is_none()
             && let Some(link) = self.live_source(&pool).await?
-            && let FromSource::User(u) = self
-                .migrate_from_source(&pool, &link, &req.username, None)
-                .await?
+            && let Some(got) = self.source_lookup(&link, &req.username).await?
+            && let FromSource::User(u) = self.migrate_from_source(&pool, &link, got, None).await?
         {
             user = Some(*u);
         }

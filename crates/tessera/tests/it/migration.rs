@@ -204,7 +204,8 @@ async fn run(backend: Backend) {
         .unwrap();
     assert_eq!(listed.users().len(), 1);
 
-    // ForgotPassword brings a user in without a password; the reset completes here.
+    // ForgotPassword brings a user in without a password (pending, with the source's
+    // status); the reset completes here.
     tgt.idp
         .forgot_password()
         .client_id(&client)
@@ -220,7 +221,7 @@ async fn run(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(erin.user_status().unwrap().as_str(), "RESET_REQUIRED");
+    assert_eq!(erin.user_status().unwrap().as_str(), "CONFIRMED");
     tgt.idp
         .confirm_forgot_password()
         .client_id(&client)
@@ -232,16 +233,103 @@ async fn run(backend: Backend) {
         .unwrap();
     login(&tgt, &client, "erin", NEW_PASSWORD).await.unwrap();
 
+    // Cognito answers UserNotConfirmedException whatever the password, so it proves nothing:
+    // an unconfirmed source user is refused as unconfirmed and not brought in.
+    let hash = tessera_core::users::secret_hash(src_secret.as_deref().unwrap(), "uma", &src_client);
+    src.idp
+        .sign_up()
+        .client_id(&src_client)
+        .secret_hash(hash)
+        .username("uma")
+        .password(PASSWORD)
+        .user_attributes(crate::users::attr("email", "uma@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        login(&tgt, &client, "uma", PASSWORD).await.unwrap_err(),
+        "UserNotConfirmedException"
+    );
+    assert_eq!(
+        login(&tgt, &client, "uma", "Wr0ng-pass!")
+            .await
+            .unwrap_err(),
+        "NotAuthorizedException"
+    );
+    assert_eq!(
+        code(
+            tgt.idp
+                .admin_get_user()
+                .user_pool_id(&pool)
+                .username("uma")
+                .send()
+                .await
+        ),
+        "UserNotFoundException"
+    );
+
+    // A user who still has the temporary password there: no reset (Cognito's rule), but the
+    // temporary password signs in and asks for a new one.
+    src.idp
+        .admin_create_user()
+        .user_pool_id(&src_pool)
+        .username("fay")
+        .temporary_password("Temp-passw0rd!")
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            tgt.idp
+                .forgot_password()
+                .client_id(&client)
+                .username("fay")
+                .send()
+                .await
+        ),
+        "NotAuthorizedException"
+    );
+    let temp = tgt
+        .idp
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "fay")
+        .auth_parameters("PASSWORD", "Temp-passw0rd!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        temp.challenge_name().map(|c| c.as_str()),
+        Some("NEW_PASSWORD_REQUIRED")
+    );
+
+    // A user brought in by ForgotPassword who never finished the reset.
+    user(&src, &src_pool, "gus").await;
+    tgt.idp
+        .forgot_password()
+        .client_id(&client)
+        .username("gus")
+        .send()
+        .await
+        .unwrap();
+
     // Finished: the source is no longer asked.
     let status = tessera::migration_status(&tgt.settings).await.unwrap();
     assert_eq!(status.len(), 1);
-    assert_eq!((status[0].state.as_str(), status[0].users), ("live", 3));
+    assert_eq!((status[0].state.as_str(), status[0].users), ("live", 5));
     tessera::migration_finish(&tgt.settings, &pool)
         .await
         .unwrap();
     assert_eq!(
         login(&tgt, &client, "carol", PASSWORD).await.unwrap_err(),
         "UserNotFoundException"
+    );
+    // Here without a password, and the source no longer asked: only a reset helps.
+    assert_eq!(
+        login(&tgt, &client, "gus", PASSWORD).await.unwrap_err(),
+        "PasswordResetRequiredException"
     );
 
     // A source that cannot be reached: InternalErrorException, nothing created.
@@ -341,6 +429,53 @@ async fn copy(backend: Backend) {
         .user_pool_client
         .unwrap()
         .client_id
+        .unwrap();
+    // Dave uses an authenticator there, whose secret Cognito never reveals.
+    use aws_sdk_cognitoidentityprovider::types::{
+        SoftwareTokenMfaConfigType, SoftwareTokenMfaSettingsType, UserPoolMfaType,
+    };
+    s.set_user_pool_mfa_config()
+        .user_pool_id(&src_pool)
+        .mfa_configuration(UserPoolMfaType::Optional)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let access = login(&src, &web, "dave", PASSWORD)
+        .await
+        .unwrap()
+        .access_token
+        .unwrap();
+    let totp_secret = s
+        .associate_software_token()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap()
+        .secret_code
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    s.verify_software_token()
+        .access_token(&access)
+        .user_code(crate::mfa::totp(&totp_secret, now))
+        .send()
+        .await
+        .unwrap();
+    s.set_user_mfa_preference()
+        .access_token(&access)
+        .software_token_mfa_settings(
+            SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
         .unwrap();
     s.create_resource_server()
         .user_pool_id(&src_pool)
@@ -467,6 +602,28 @@ async fn copy(backend: Backend) {
         (src_pool.as_str(), 0, 4)
     );
     login(&tgt, &web, "alice", PASSWORD).await.unwrap();
+
+    // Dave's authenticator could not move: he sets up a new one before he is in.
+    let dave = t
+        .initiate_auth()
+        .client_id(&web)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "dave")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dave.challenge_name().map(|c| c.as_str()), Some("MFA_SETUP"));
+    assert!(dave.authentication_result().is_none());
+
+    // Finished: a user still without a password can only reset it.
+    tessera::migration_finish(&tgt.settings, &src_pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        login(&tgt, &web, "carol", PASSWORD).await.unwrap_err(),
+        "PasswordResetRequiredException"
+    );
 
     tgt.stop().await;
     src.stop().await;
