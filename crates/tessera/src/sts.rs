@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tessera_core::oauth::flow::percent;
 use tessera_identity::{Sts, StsCredentials, StsError};
 
 /// How long Cognito's credentials last (one hour, STS's default).
@@ -51,7 +52,7 @@ impl Sts for HttpSts {
         ];
         let body = form
             .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .map(|(k, v)| format!("{k}={}", percent(v)))
             .collect::<Vec<_>>()
             .join("&");
         let resp = self
@@ -72,19 +73,6 @@ impl Sts for HttpSts {
             .map_err(|e| StsError::Unreachable(e.without_url().to_string()))?;
         parse(status.as_u16(), &text)
     }
-}
-
-/// Percent-encodes a form value (RFC 3986 unreserved characters kept).
-fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Reads STS's answer: the credentials of an `AssumeRoleWithWebIdentityResponse`, or the
@@ -163,7 +151,7 @@ mod tests {
             parse(502, "bad gateway"),
             Err(StsError::Unreachable(_))
         ));
-        assert_eq!(encode("a b/c=d"), "a%20b%2Fc%3Dd");
+        assert_eq!(percent("a b/c=d"), "a%20b%2Fc%3Dd");
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0.0));
         assert_eq!(parse_time("2000-03-01T00:00:00.5Z"), Some(951_868_800.5));
     }
