@@ -6,7 +6,7 @@ use tessera_wire::idp::AdminGetUserResponse;
 
 use super::user::SourceUser;
 use super::{Link, SourceError, SourceRef, unavailable};
-use crate::store::{PoolRecord, StoreError, UserRecord};
+use crate::store::{PoolRecord, UserRecord};
 use crate::users::status;
 use crate::{CoreError, Tessera};
 
@@ -120,23 +120,27 @@ impl Tessera {
                 .apply(&mut user, created);
             user.extra["migration"]["pending"] = json!(false);
         }
-        match self.store.insert_user(&user).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict(detail)) => {
-                // A concurrent request brought the user in: theirs is the user (still
-                // pending if it was a ForgotPassword or a copy: this password completes it).
+        match self.insert_migrated(pool, &user, &user.username).await {
+            Ok(None) => {}
+            // A concurrent request brought the user in: theirs is the user (still pending if
+            // it was a ForgotPassword or a copy: this password completes it).
+            Ok(Some(existing)) => {
                 counted(pool, via, "raced");
-                return match (self.find_user(pool, &user.username).await?, password) {
-                    (Some(existing), Some(p)) if super::is_pending(&existing) => {
+                return match password {
+                    Some(p) if super::is_pending(&existing) => {
                         self.complete_pending(pool, link, &existing, p).await
                     }
-                    (Some(existing), _) => Ok(FromSource::User(Box::new(existing))),
-                    (None, _) => Err(unavailable(&format!(
-                        "the source user conflicts with another user here: {detail}"
-                    ))),
+                    _ => Ok(FromSource::User(Box::new(existing))),
                 };
             }
-            Err(e) => return Err(e.into()),
+            // Another user here holds the name or an alias: the operator must settle it.
+            Err(CoreError::UsernameExists(why)) => {
+                counted(pool, via, "conflict");
+                tracing::warn!(pool_id = %pool.id, sub = %user.sub, %why,
+                    "a source user cannot be brought in: another user here has the name or alias");
+                return Ok(FromSource::Refused);
+            }
+            Err(e) => return Err(e),
         }
         for group in groups {
             // Groups the pool does not have (not copied yet) are left out.

@@ -430,16 +430,13 @@ impl Tessera {
                 .await?
                 .apply(&mut user, created);
         }
-        match self.insert_new_user(&user).await {
-            Ok(()) => Ok(Some(user)),
-            // A concurrent sign-in for the same user brought them in first: the user is
-            // theirs, and the caller checks this password against it as for anyone.
-            Err(CoreError::UsernameExists(taken)) => match self.find_user(pool, username).await? {
-                Some(existing) => Ok(Some(existing)),
-                None => Err(CoreError::UsernameExists(taken)),
-            },
-            Err(e) => Err(e),
-        }
+        // A concurrent sign-in for the same user may have brought them in first: the user is
+        // theirs, and the caller checks this password against it as for anyone.
+        Ok(Some(
+            self.insert_migrated(pool, &user, username)
+                .await?
+                .unwrap_or(user),
+        ))
     }
 }
 

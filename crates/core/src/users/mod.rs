@@ -200,6 +200,26 @@ impl Tessera {
             .ok_or_else(user_not_found)
     }
 
+    /// Inserts a user brought in from elsewhere (a UserMigration trigger, a source pool).
+    /// `None`: inserted; `Some`: a concurrent request brought them in first (found under
+    /// `name`), and theirs is the user. A name or alias another user holds is
+    /// `UsernameExistsException`.
+    pub(crate) async fn insert_migrated(
+        &self,
+        pool: &PoolRecord,
+        user: &UserRecord,
+        name: &str,
+    ) -> Result<Option<UserRecord>, CoreError> {
+        match self.insert_new_user(user).await {
+            Ok(()) => Ok(None),
+            Err(CoreError::UsernameExists(taken)) => match self.find_user(pool, name).await? {
+                Some(existing) => Ok(Some(existing)),
+                None => Err(CoreError::UsernameExists(taken)),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
     /// Read-modify-write of a user with optimistic concurrency.
     pub(crate) async fn modify_user(
         &self,
