@@ -72,4 +72,4 @@ node build.mjs
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node --test --test-concurrency=1 --test-timeout=180000 \
   smoke.test.mjs identity-js.test.mjs mfa.test.mjs devices.test.mjs jwt-verify.test.mjs tokens.test.mjs amplify.test.mjs passkeys.test.mjs oauth.test.mjs gate-browser.test.mjs triggers.test.mjs tls.test.mjs \
-  identity-pools.test.mjs amplify-identity.test.mjs federation.test.mjs saml.test.mjs console.test.mjs migration.test.mjs
+  identity-pools.test.mjs amplify-identity.test.mjs federation.test.mjs saml.test.mjs console.test.mjs console-admin-pool.test.mjs migration.test.mjs
