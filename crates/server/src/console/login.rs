@@ -5,12 +5,9 @@
 
 use std::collections::HashMap;
 
-use aws_lc_rs::hmac;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use minijinja::context;
 use serde_json::{Value, json};
 use tessera_core::console::SESSION_TTL_MS;
@@ -106,12 +103,6 @@ async fn admin_client(st: &AppState, pool: &str) -> Option<(String, Option<Strin
     None
 }
 
-/// Cognito's SECRET_HASH: Base64(HMAC-SHA256(secret, username + client id)).
-fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    STANDARD.encode(hmac::sign(&key, format!("{username}{client_id}").as_bytes()).as_ref())
-}
-
 /// The code field each MFA challenge answers with.
 fn code_field(challenge: &str) -> Option<&'static str> {
     match challenge {
@@ -149,7 +140,7 @@ pub(super) async fn user(
         "PASSWORD": f.get("password").cloned().unwrap_or_default(),
     });
     if let Some(s) = &secret {
-        params["SECRET_HASH"] = json!(secret_hash(s, &username, &client));
+        params["SECRET_HASH"] = json!(tessera_core::users::secret_hash(s, &username, &client));
     }
     let answer = call(
         &st,
@@ -169,12 +160,35 @@ pub(super) async fn user(
             return form(&st, StatusCode::UNAUTHORIZED, Some(REFUSED));
         }
     };
+    second_factor(&st, &answer, &username)
+}
+
+/// The page for the challenge an answer asks next: a code, or which factor to use
+/// (SELECT_MFA_TYPE). Tokens without a second factor, or a challenge the console does not
+/// take here (a new password, MFA setup), are refused: set those up through the app first.
+fn second_factor(st: &AppState, answer: &Value, username: &str) -> Response {
     let challenge = answer["ChallengeName"].as_str().unwrap_or_default();
+    let session = text(answer, "Session");
+    if challenge == SELECT_MFA_TYPE {
+        let can: Vec<String> = answer["ChallengeParameters"]["MFAS_CAN_CHOOSE"]
+            .as_str()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let factors: Vec<_> = can
+            .iter()
+            .filter(|f| code_field(f).is_some())
+            .map(|f| context! { value => f, label => factor_label(f) })
+            .collect();
+        return page(
+            StatusCode::OK,
+            "login.html",
+            None,
+            context! { admin_pool => true, choose => context! { session, username, factors } },
+        );
+    }
     if code_field(challenge).is_none() {
-        // Tokens without a second factor, or a challenge the console does not take here
-        // (a new password, MFA setup): set those up through the app first.
         return form(
-            &st,
+            st,
             StatusCode::FORBIDDEN,
             Some(
                 "The console needs a second factor: set up MFA for this account, then sign in again.",
@@ -187,13 +201,19 @@ pub(super) async fn user(
         None,
         context! {
             admin_pool => true,
-            mfa => context! {
-                challenge,
-                session => text(&answer, "Session"),
-                username,
-            },
+            mfa => context! { challenge, session, username },
         },
     )
+}
+
+const SELECT_MFA_TYPE: &str = "SELECT_MFA_TYPE";
+
+fn factor_label(factor: &str) -> &'static str {
+    match factor {
+        "SOFTWARE_TOKEN_MFA" => "Authenticator app",
+        "SMS_MFA" => "Text message",
+        _ => "Email",
+    }
 }
 
 /// `POST /console/login/mfa`: the code for the challenge the first factor led to.
@@ -212,16 +232,18 @@ pub(super) async fn mfa(
         return form(&st, StatusCode::SERVICE_UNAVAILABLE, Some(REFUSED));
     };
     let challenge = f.get("challenge").map(String::as_str).unwrap_or_default();
-    let Some(field) = code_field(challenge) else {
-        return form(&st, StatusCode::BAD_REQUEST, Some(REFUSED));
-    };
     let username = f.get("username").cloned().unwrap_or_default();
-    let mut responses = json!({
-        "USERNAME": username,
-        field: f.get("code").cloned().unwrap_or_default(),
-    });
+    let mut responses = if challenge == SELECT_MFA_TYPE {
+        // The factor chosen: its code comes next.
+        json!({ "USERNAME": username, "ANSWER": f.get("answer").cloned().unwrap_or_default() })
+    } else {
+        let Some(field) = code_field(challenge) else {
+            return form(&st, StatusCode::BAD_REQUEST, Some(REFUSED));
+        };
+        json!({ "USERNAME": username, field: f.get("code").cloned().unwrap_or_default() })
+    };
     if let Some(s) = &secret {
-        responses["SECRET_HASH"] = json!(secret_hash(s, &username, &client));
+        responses["SECRET_HASH"] = json!(tessera_core::users::secret_hash(s, &username, &client));
     }
     let answer = call(
         &st,
@@ -245,6 +267,7 @@ pub(super) async fn mfa(
                 Err(_) => form(&st, StatusCode::UNAUTHORIZED, Some(REFUSED)),
             }
         }
+        Ok(a) if challenge == SELECT_MFA_TYPE => second_factor(&st, &a, &username),
         Ok(_) => form(
             &st,
             StatusCode::FORBIDDEN,
