@@ -125,9 +125,21 @@ pub fn app(
     identity: Arc<tessera_identity::IdentityPools>,
     config: ServerConfig,
 ) -> Router {
+    apps(core, identity, config, false).0
+}
+
+/// The server's router and, with `separate_console`, the console's own (for a listener of
+/// its own: the main router then has no `/console`).
+pub fn apps(
+    core: Arc<Tessera>,
+    identity: Arc<tessera_identity::IdentityPools>,
+    config: ServerConfig,
+    separate_console: bool,
+) -> (Router, Option<Router>) {
     let cors = cors(&config);
     let test_mode = config.test_mode;
-    let console = config.console;
+    let console = config.console && !separate_console;
+    let console_apart = config.console && separate_console;
     metrics::install();
     let state = AppState {
         core,
@@ -176,5 +188,6 @@ pub fn app(
     if test_mode {
         router = router.route("/moto-api/reset", post(dispatch::reset));
     }
-    router.with_state(state).layer(cors)
+    let apart = console_apart.then(|| console::routes().with_state(state.clone()));
+    (router.with_state(state).layer(cors), apart)
 }

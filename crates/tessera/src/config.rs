@@ -78,6 +78,9 @@ pub struct ServeArgs {
     /// A user pool whose users may sign in to the console with a password and MFA.
     #[arg(long, env = "TESSERA_CONSOLE_ADMIN_POOL")]
     pub console_admin_pool: Option<String>,
+    /// Serve the console on this address only (e.g. a private network's), not on --listen.
+    #[arg(long, env = "TESSERA_CONSOLE_LISTEN")]
+    pub console_listen: Option<String>,
     /// Log format: text or json.
     #[arg(long, env = "TESSERA_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -152,6 +155,7 @@ pub struct FileConfig {
     pub test_mode: Option<bool>,
     pub console: Option<bool>,
     pub console_admin_pool: Option<String>,
+    pub console_listen: Option<String>,
     pub public_url: Option<String>,
     pub server_key_file: Option<PathBuf>,
     pub tls_cert_file: Option<PathBuf>,
@@ -270,6 +274,8 @@ pub struct Settings {
     pub console: bool,
     /// The pool whose users (with MFA) may sign in to the console.
     pub console_admin_pool: Option<String>,
+    /// `Some`: the console is served on this address only, not on `listen`.
+    pub console_listen: Option<String>,
     pub log_format: String,
     /// After a shutdown signal: how long the readiness probe fails before the listener closes.
     pub shutdown_delay: std::time::Duration,
@@ -580,6 +586,7 @@ impl Settings {
             test_mode: args.test_mode || file.test_mode.unwrap_or(false),
             console: args.console.or(file.console).unwrap_or(true),
             console_admin_pool: args.console_admin_pool.or(file.console_admin_pool),
+            console_listen: non_empty(args.console_listen.or(file.console_listen)),
             log_format,
             shutdown_delay: std::time::Duration::from_secs(
                 args.shutdown_delay_seconds

@@ -32,6 +32,8 @@ pub use config::{ServeArgs, Settings};
 /// A started server.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where the console listens when it has a listener of its own (`console_listen`).
+    pub console_addr: Option<SocketAddr>,
     /// `https` with a TLS certificate, else `http`.
     pub scheme: &'static str,
     /// The admin key pair in force.
@@ -242,6 +244,18 @@ pub async fn start_with_clock(
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let console_listener = match &settings.console_listen {
+        Some(at) => Some(
+            tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding the console's {at}"))?,
+        ),
+        None => None,
+    };
+    let console_addr = console_listener
+        .as_ref()
+        .map(tokio::net::TcpListener::local_addr)
+        .transpose()?;
     let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
         _ => None,
@@ -345,7 +359,7 @@ pub async fn start_with_clock(
     let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut admin_keys = HashMap::new();
     admin_keys.insert(admin.0.clone(), admin.1.clone());
-    let app = tessera_server::app(
+    let (app, console_app) = tessera_server::apps(
         core,
         identity,
         tessera_server::ServerConfig {
@@ -357,6 +371,7 @@ pub async fn start_with_clock(
             console: settings.console,
             console_admin_pool: settings.console_admin_pool.clone(),
         },
+        console_listener.is_some(),
     );
     let (tx, rx) = oneshot::channel::<()>();
     let drain = serve::Drain {
@@ -364,17 +379,41 @@ pub async fn start_with_clock(
         delay: settings.shutdown_delay,
         grace: settings.shutdown_grace,
     };
+    // The console's own listener (`console_listen`): same TLS, stopped with the server.
+    let (console_tx, console_rx) = oneshot::channel::<()>();
+    let console_task = match (console_listener, console_app) {
+        (Some(l), Some(app)) => {
+            let drain = serve::Drain {
+                draining: None,
+                ..drain.clone()
+            };
+            let stop = async move {
+                let _ = console_rx.await;
+            };
+            Some(tokio::spawn(serve::serve(l, tls.clone(), app, stop, drain)))
+        }
+        _ => None,
+    };
     let task = tokio::spawn(async move {
         let stop = async move {
             let _ = rx.await;
+            let _ = console_tx.send(());
         };
         let served = serve::serve(listener, tls, app, stop, drain).await;
+        if let Some(t) = console_task {
+            match t.await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "the console's listener failed"),
+                Err(e) => tracing::warn!(error = %e, "the console's listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         revocation_sync.abort();
         background.stop_background_work(shutdown_grace).await;
         served
     });
     Ok(Running {
         addr,
+        console_addr,
         scheme,
         admin,
         admin_generated: matches!(origin, admin_keys::Origin::Generated),

@@ -430,6 +430,9 @@ async fn main() -> anyhow::Result<()> {
             let mut running = tessera::start(&settings).await?;
             let url = format!("{}://{}", running.scheme, running.addr);
             println!("Tessera is listening on {url}");
+            if let Some(at) = running.console_addr {
+                println!("The admin console: {}://{at}/console", running.scheme);
+            }
             println!("Data folder: {}", settings.data_dir.display());
             if running.admin_generated {
                 println!(

@@ -459,3 +459,34 @@ async fn postgres() {
 
 mod admin_pool;
 mod pages;
+
+/// `console_listen`: the console on a listener of its own (a private network's), and only
+/// there; the API stays on the main one.
+#[tokio::test]
+async fn a_listener_of_its_own() {
+    let srv = TestServer::start(Backend::Sqlite).await.unwrap();
+    let (node, url) = srv
+        .node_with(|s| s.console_listen = Some("127.0.0.1:0".into()))
+        .await;
+    let console = format!("http://{}", node.console_addr.unwrap());
+    let mut b = Browser::new();
+    assert_eq!(b.get(&format!("{url}/console/login")).await.status, 404);
+    assert_eq!(b.get(&format!("{console}/console/login")).await.status, 200);
+    let api = reqwest::Client::new()
+        .post(format!("{console}/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(api.status().is_client_error(), "{}", api.status());
+    let r = b
+        .post(
+            &format!("{console}/console/login"),
+            &[("access_key_id", AKID), ("secret_access_key", SECRET)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let home = b.get(&format!("{console}/console")).await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    node.shutdown().await.unwrap();
+    srv.stop().await;
+}
