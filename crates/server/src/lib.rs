@@ -141,6 +141,9 @@ pub fn apps(
     let console = config.console && !separate_console;
     let console_apart = config.console && separate_console;
     metrics::install();
+    if config.console {
+        console::activity::start();
+    }
     let state = AppState {
         core,
         identity,

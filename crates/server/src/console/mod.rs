@@ -21,6 +21,7 @@ use tessera_wire::ops::{Service, find_operation};
 
 use crate::{ApiError, AppState};
 
+pub(crate) mod activity;
 mod clients;
 mod domains;
 mod groups;

@@ -75,6 +75,7 @@ pub(super) async fn overview_page(
             sign_ins => crate::metrics::counter("tessera_sign_ins_total"),
             failures => crate::metrics::counter("tessera_sign_in_failures_total"),
             sign_ups => crate::metrics::counter("tessera_sign_ups_total"),
+            charts => super::activity::charts(),
             next_url => listed
                 .get("NextToken")
                 .and_then(Value::as_str)

@@ -206,6 +206,24 @@ async fn run(backend: Backend) {
     let after = b.get(&format!("{}/console", srv.url)).await;
     assert!(count(&after.body, "sign-ins") > ins, "{}", after.body);
     assert!(count(&after.body, "failures") > fails, "{}", after.body);
+    // The charts: 36 ten-minute bars each; ours are in the last six hours' totals.
+    assert_eq!(
+        after.body.matches("<rect ").count(),
+        3 * 36,
+        "{}",
+        after.body
+    );
+    for chart in ["Sign-ins", "Failed sign-ins"] {
+        let label = format!(r#"aria-label="{chart} per 10 minutes over the last 6 hours, "#);
+        let start = after.body.find(&label).unwrap() + label.len();
+        let total: u64 = after.body[start..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(total >= 1, "{chart}: {total}");
+    }
     let r = act(&mut b, &srv, &pool, &csrf, "ada", "disable").await;
     assert_eq!(r.status, 303, "{}", r.body);
     let after = b.get(&format!("{}{}", srv.url, r.location.unwrap())).await;
