@@ -6,7 +6,7 @@
 
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, ChallengeNameType, DeviceRememberedStatusType, SoftwareTokenMfaConfigType,
-    SoftwareTokenMfaSettingsType, UserPoolMfaType,
+    UserPoolMfaType,
 };
 use tessera_core::clock::Clock;
 
@@ -84,32 +84,7 @@ async fn export_from_sqlite_and_restore_into_postgres() {
         .unwrap()
         .access_token
         .unwrap();
-    let totp_secret = c
-        .associate_software_token()
-        .access_token(&access)
-        .send()
-        .await
-        .unwrap()
-        .secret_code
-        .unwrap();
-    let now = tessera_core::clock::SystemClock.now_millis();
-    c.verify_software_token()
-        .access_token(&access)
-        .user_code(crate::mfa::totp(&totp_secret, now))
-        .send()
-        .await
-        .unwrap();
-    c.set_user_mfa_preference()
-        .access_token(&access)
-        .software_token_mfa_settings(
-            SoftwareTokenMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let totp_secret = crate::mfa::enrol_totp(c, &access, true).await;
     // Federation: a provider with a client secret, and the pool's SAML signing certificate,
     // both sealed with the source's server key.
     c.create_identity_provider()

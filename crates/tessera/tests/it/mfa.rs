@@ -634,3 +634,45 @@ both_clocked!(a_totp_code_signs_in_once, async |srv: &TestServer,
         );
     }
 });
+
+/// The user of `access` sets up an authenticator (AssociateSoftwareToken, then
+/// VerifySoftwareToken with the current step's code) and, with `preferred`, makes it their
+/// preferred factor; the authenticator's secret.
+pub async fn enrol_totp(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    access: &str,
+    preferred: bool,
+) -> String {
+    let secret = idp
+        .associate_software_token()
+        .access_token(access)
+        .send()
+        .await
+        .unwrap()
+        .secret_code
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    idp.verify_software_token()
+        .access_token(access)
+        .user_code(totp(&secret, now))
+        .send()
+        .await
+        .unwrap();
+    if preferred {
+        idp.set_user_mfa_preference()
+            .access_token(access)
+            .software_token_mfa_settings(
+                aws_sdk_cognitoidentityprovider::types::SoftwareTokenMfaSettingsType::builder()
+                    .enabled(true)
+                    .preferred_mfa(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    secret
+}

@@ -431,9 +431,7 @@ async fn copy(backend: Backend) {
         .client_id
         .unwrap();
     // Dave uses an authenticator there, whose secret Cognito never reveals.
-    use aws_sdk_cognitoidentityprovider::types::{
-        SoftwareTokenMfaConfigType, SoftwareTokenMfaSettingsType, UserPoolMfaType,
-    };
+    use aws_sdk_cognitoidentityprovider::types::{SoftwareTokenMfaConfigType, UserPoolMfaType};
     s.set_user_pool_mfa_config()
         .user_pool_id(&src_pool)
         .mfa_configuration(UserPoolMfaType::Optional)
@@ -448,35 +446,7 @@ async fn copy(backend: Backend) {
         .unwrap()
         .access_token
         .unwrap();
-    let totp_secret = s
-        .associate_software_token()
-        .access_token(&access)
-        .send()
-        .await
-        .unwrap()
-        .secret_code
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    s.verify_software_token()
-        .access_token(&access)
-        .user_code(crate::mfa::totp(&totp_secret, now))
-        .send()
-        .await
-        .unwrap();
-    s.set_user_mfa_preference()
-        .access_token(&access)
-        .software_token_mfa_settings(
-            SoftwareTokenMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    crate::mfa::enrol_totp(s, &access, true).await;
     s.create_resource_server()
         .user_pool_id(&src_pool)
         .identifier("orders")

@@ -42,40 +42,13 @@ async fn admin_pool_users(backend: Backend) {
         .unwrap()
         .access_token
         .unwrap();
-    let secret = srv
-        .idp
-        .associate_software_token()
-        .access_token(&access)
-        .send()
-        .await
-        .unwrap()
-        .secret_code
-        .unwrap();
+    let secret = crate::mfa::enrol_totp(&srv.idp, &access, true).await;
     let now = || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_millis() as i64
     };
-    srv.idp
-        .verify_software_token()
-        .access_token(&access)
-        .user_code(crate::mfa::totp(&secret, now()))
-        .send()
-        .await
-        .unwrap();
-    srv.idp
-        .set_user_mfa_preference()
-        .access_token(&access)
-        .software_token_mfa_settings(
-            SoftwareTokenMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
     // Cy has an authenticator and email codes, neither preferred: the console asks which.
     user(&srv, &pool, "cy").await;
     let cy_access = login(&srv, &client, "cy", PASSWORD)
@@ -83,22 +56,7 @@ async fn admin_pool_users(backend: Backend) {
         .unwrap()
         .access_token
         .unwrap();
-    let cy_secret = srv
-        .idp
-        .associate_software_token()
-        .access_token(&cy_access)
-        .send()
-        .await
-        .unwrap()
-        .secret_code
-        .unwrap();
-    srv.idp
-        .verify_software_token()
-        .access_token(&cy_access)
-        .user_code(crate::mfa::totp(&cy_secret, now()))
-        .send()
-        .await
-        .unwrap();
+    crate::mfa::enrol_totp(&srv.idp, &cy_access, false).await;
     srv.idp
         .admin_set_user_mfa_preference()
         .user_pool_id(&pool)

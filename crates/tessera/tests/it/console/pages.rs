@@ -21,7 +21,7 @@ fn link(body: &str, text: &str) -> String {
 /// with its sign-in page links, identity providers, identity pools, and a user's MFA factors;
 /// every change seen by the API, Cognito's refusals shown in the page, forged forms refused.
 async fn more_pages(backend: Backend) {
-    use aws_sdk_cognitoidentityprovider::types::{SoftwareTokenMfaSettingsType, UserPoolMfaType};
+    use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
     let Some(srv) = TestServer::start(backend).await else {
         eprintln!("skipping: TESSERA_TEST_POSTGRES_URL is not set");
         return;
@@ -189,38 +189,7 @@ async fn more_pages(backend: Backend) {
         .unwrap()
         .access_token
         .unwrap();
-    let secret = srv
-        .idp
-        .associate_software_token()
-        .access_token(&access)
-        .send()
-        .await
-        .unwrap()
-        .secret_code
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    srv.idp
-        .verify_software_token()
-        .access_token(&access)
-        .user_code(crate::mfa::totp(&secret, now))
-        .send()
-        .await
-        .unwrap();
-    srv.idp
-        .set_user_mfa_preference()
-        .access_token(&access)
-        .software_token_mfa_settings(
-            SoftwareTokenMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    crate::mfa::enrol_totp(&srv.idp, &access, true).await;
     let shown = b.get(&format!("{base}/user?username=ada")).await;
     assert_eq!(shown.status, 200, "{}", shown.body);
     assert!(
