@@ -18,7 +18,7 @@ import { AdminGetUserAuthFactorsCommand, SetUserPoolMfaConfigCommand } from '@aw
 import { build } from 'esbuild';
 
 import { call, launch, openPage } from './lib/browser.mjs';
-import { admin, createPool, createUser, decodeJwt, getUser, url } from './lib/tessera.mjs';
+import { admin, akid, createPool, createUser, decodeJwt, getUser, secret, url } from './lib/tessera.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist', 'passkeys');
@@ -253,6 +253,20 @@ describe('passkeys with Amplify JS v6 in Chromium and a virtual authenticator', 
       assert.ok(cred.createdAt instanceof Date && !Number.isNaN(cred.createdAt.getTime()), JSON.stringify(cred));
       assert.ok(Math.abs(cred.createdAt.getTime() - Date.now()) < 120_000, `createdAt is now: ${cred.createdAt}`);
       assert.ok((await factors(user.username)).includes('WEB_AUTHN'), 'AdminGetUserAuthFactors reports the passkey');
+      // The admin console's user page lists it too (a read Cognito's API offers only to the user).
+      const consoleLogin = await fetch(`${url}/console/login`, {
+        method: 'POST', redirect: 'manual',
+        body: new URLSearchParams({ access_key_id: akid, secret_access_key: secret }),
+      });
+      const cookie = consoleLogin.headers.get('set-cookie').split(';')[0];
+      const userPage = await (await fetch(
+        `${url}/console/pools/${tessera.poolId}/user?username=${encodeURIComponent(user.username)}`,
+        { headers: { cookie } },
+      )).text();
+      const table = userPage.slice(userPage.indexOf('<table id="passkeys">'), userPage.indexOf('</table>', userPage.indexOf('<table id="passkeys">')));
+      assert.ok(table.includes('<td>localhost</td>'), table);
+      const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
+      assert.ok(table.includes(`<td>${esc(cred.friendlyCredentialName)}</td>`), table);
 
       // 4. Sign out, then sign in with the passkey alone.
       await run('4-sign-out', 'signOut');

@@ -47,6 +47,18 @@ fn key_of(sub: &str, credential_id: &str) -> String {
     format!("{sub}/{credential_id}")
 }
 
+/// A stored passkey as ListWebAuthnCredentials describes it.
+fn describe(p: StoredPasskey) -> WebAuthnCredentialDescription {
+    WebAuthnCredentialDescription {
+        credential_id: credential_id(&p.passkey),
+        friendly_credential_name: p.name,
+        relying_party_id: p.rp,
+        authenticator_attachment: p.attachment,
+        authenticator_transports: p.transports,
+        created_at: p.created_ms as f64 / 1000.0,
+    }
+}
+
 fn credential_id(p: &Passkey) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(p.cred_id().as_ref())
@@ -271,18 +283,20 @@ impl Tessera {
             .collect();
         let (rows, next) =
             page::finish(rows, page::size(max_results) as usize, |(k, _)| k.as_str());
-        let list = rows
-            .into_iter()
-            .map(|(_, p)| WebAuthnCredentialDescription {
-                credential_id: credential_id(&p.passkey),
-                friendly_credential_name: p.name,
-                relying_party_id: p.rp,
-                authenticator_attachment: p.attachment,
-                authenticator_transports: p.transports,
-                created_at: p.created_ms as f64 / 1000.0,
-            })
-            .collect();
-        Ok((list, next))
+        Ok((rows.into_iter().map(|(_, p)| describe(p)).collect(), next))
+    }
+
+    /// A user's passkeys for the admin console (Cognito has no admin operation that lists
+    /// them; ListWebAuthnCredentials needs the user's own token). Read only.
+    pub async fn admin_list_passkeys(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> Result<Vec<WebAuthnCredentialDescription>, CoreError> {
+        let pool = self.load_pool(pool_id).await?;
+        let user = self.require_user(&pool, username).await?;
+        let all = self.passkeys_of(&pool.id, &user.sub).await?;
+        Ok(all.into_iter().map(|(_, p)| describe(p)).collect())
     }
 
     /// `DeleteWebAuthnCredential`.

@@ -141,14 +141,23 @@ pub(super) async fn user_view(
             context! { name, label, preferred => preferred == *name }
         })
         .collect();
-    // Configured sign-in factors: WEB_AUTHN there means at least one passkey.
-    let passkey = call(st, "AdminGetUserAuthFactors", who.clone())
+    // Cognito has no admin operation that lists passkeys: a read through core (no change).
+    let passkeys: Option<Vec<_>> = st
+        .core
+        .admin_list_passkeys(pool_id, &text(&got, "Username"))
         .await
         .ok()
-        .map(|f| {
-            f["ConfiguredUserAuthFactors"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == "WEB_AUTHN"))
+        .map(|list| {
+            list.into_iter()
+                .map(|p| {
+                    context! {
+                        name => p.friendly_credential_name,
+                        rp => p.relying_party_id,
+                        attachment => p.authenticator_attachment.unwrap_or_default(),
+                        created => super::pools::day(&json!(p.created_at)),
+                    }
+                })
+                .collect()
         });
     let user = context! {
         username => text(&got, "Username"),
@@ -157,7 +166,7 @@ pub(super) async fn user_view(
         created => super::pools::day(&got["UserCreateDate"]),
         mfa,
         factors,
-        passkey,
+        passkeys,
         attributes,
         groups => member_of,
         devices,

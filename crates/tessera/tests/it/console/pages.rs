@@ -197,6 +197,11 @@ async fn more_pages(backend: Backend) {
         "{}",
         shown.body
     );
+    assert!(
+        shown.body.contains(r#"<table id="passkeys">"#),
+        "{}",
+        shown.body
+    );
     assert!(shown.body.contains("No passkey."), "{}", shown.body);
     let r = b
         .post(
