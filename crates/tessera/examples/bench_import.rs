@@ -27,7 +27,9 @@
 //!    that ends after the job is dropped). `--loaded-jobs 0`: every job alone, no load;
 //! 3. the sign-in load alone again (the baseline is the mean of before and after);
 //! 4. the admin console's pages with the pool's users (issue 22): overview, the pool's first
-//!    page of users, an email-prefix filter, a user's page; 20 times each, wall and server CPU;
+//!    page of users, an email-prefix filter, a user's page, the pool's settings, clients,
+//!    groups, resource servers, domain and identity providers, and the identity pools; 20
+//!    times each, wall and server CPU;
 //! 5. `tessera export --pool-id` of the pool (wall time and the child's CPU time; stopped
 //!    after BENCH_EXPORT_TIMEOUT seconds, 900 by default).
 //!
@@ -839,6 +841,19 @@ async fn console_pages(backend: Backend, srv: &Server, pool: &str) {
             "a user's page",
             format!("/console/pools/{pool}/user?username=imp1-499999"),
         ),
+        ("settings", format!("/console/pools/{pool}/settings")),
+        ("app clients", format!("/console/pools/{pool}/clients")),
+        ("groups", format!("/console/pools/{pool}/groups")),
+        (
+            "resource servers",
+            format!("/console/pools/{pool}/resource-servers"),
+        ),
+        ("domain", format!("/console/pools/{pool}/domain")),
+        (
+            "identity providers",
+            format!("/console/pools/{pool}/providers"),
+        ),
+        ("identity pools", "/console/identity-pools".to_string()),
     ];
     for (name, path) in pages {
         let mut walls = Vec::with_capacity(N);
