@@ -40,6 +40,10 @@ macro_rules! impl_import_store {
                 Ok(())
             }
 
+            async fn bulk_loaded(&self) -> Result<(), tessera_core::store::StoreError> {
+                self.refresh_statistics().await
+            }
+
             async fn insert_users_if_absent(&self, users: &[tessera_core::store::UserRecord]) -> Result<Vec<bool>, tessera_core::store::StoreError> {
                 use sqlx::Row;
                 use $crate::users::attr;

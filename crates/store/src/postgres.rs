@@ -90,6 +90,16 @@ impl PgStore {
 }
 
 impl PgStore {
+    /// After a bulk load: the users table's planner statistics (`ANALYZE`), so that lookups
+    /// by name use their index at once instead of after autovacuum's next pass.
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE users")
+            .execute(&self.pool)
+            .await
+            .map_err(crate::backend)?;
+        Ok(())
+    }
+
     /// Wakes the other nodes' revocation readers.
     async fn revocations_written(&self) {
         if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")

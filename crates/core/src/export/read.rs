@@ -239,6 +239,7 @@ impl Tessera {
                 _ => {}
             }
         }
+        self.store.bulk_loaded().await?;
         Ok(report)
     }
 

@@ -107,6 +107,7 @@ impl Tessera {
                 }
             }
         }
+        self.store.bulk_loaded().await?;
         Ok(report)
     }
 

@@ -616,6 +616,7 @@ impl Tessera {
             d.job.completion_date = Some(seconds(now));
         })
         .await?;
+        self.store.bulk_loaded().await?;
         Ok(())
     }
 }

@@ -144,7 +144,7 @@ impl Tessera {
             .increment(report.users_copied - before);
             token = page["PaginationToken"].as_str().map(str::to_owned);
             match &token {
-                None => return Ok(()),
+                None => return Ok(self.store.bulk_loaded().await?),
                 Some(t) if !seen.insert(t.clone()) => {
                     return Err(unavailable(
                         "ListUsers handed out the same PaginationToken twice",
