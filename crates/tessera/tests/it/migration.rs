@@ -74,16 +74,21 @@ async fn link(
     client: &str,
     secret: Option<&str>,
 ) {
-    let source = tessera_core::migration::SourceRef {
-        region: "us-east-1".into(),
-        user_pool_id: src_pool.into(),
-        client_id: client.into(),
-        endpoint: Some(src.url.clone()),
-        profile: None,
-    };
+    let source = source_at(&src.url, src_pool, client);
     tessera::migration_link(&tgt.settings, pool, source, secret)
         .await
         .unwrap();
+}
+
+/// The source pool `pool` (us-east-1) with its client, reached at `endpoint`.
+fn source_at(endpoint: &str, pool: &str, client: &str) -> tessera_core::migration::SourceRef {
+    tessera_core::migration::SourceRef {
+        region: "us-east-1".into(),
+        user_pool_id: pool.into(),
+        client_id: client.into(),
+        endpoint: Some(endpoint.into()),
+        profile: None,
+    }
 }
 
 async fn source_sub(src: &TestServer, pool: &str, name: &str) -> String {
@@ -334,13 +339,7 @@ async fn run(backend: Backend) {
 
     // A source that cannot be reached: InternalErrorException, nothing created.
     let (other, other_client) = setup(&tgt).await;
-    let down = tessera_core::migration::SourceRef {
-        region: "us-east-1".into(),
-        user_pool_id: src_pool.clone(),
-        client_id: src_client.clone(),
-        endpoint: Some("http://127.0.0.1:9".into()),
-        profile: None,
-    };
+    let down = source_at("http://127.0.0.1:9", &src_pool, &src_client);
     tessera::migration_link(&tgt.settings, &other, down, None)
         .await
         .unwrap();
@@ -479,13 +478,7 @@ async fn copy(backend: Backend) {
         .await
         .unwrap();
 
-    let source_ref = tessera_core::migration::SourceRef {
-        region: "us-east-1".into(),
-        user_pool_id: src_pool.clone(),
-        client_id: admin_client.clone(),
-        endpoint: Some(src.url.clone()),
-        profile: None,
-    };
+    let source_ref = source_at(&src.url, &src_pool, &admin_client);
     let report = tessera::migration_copy(&tgt.settings, source_ref, admin_secret.as_deref())
         .await
         .unwrap();
@@ -551,13 +544,7 @@ async fn copy(backend: Backend) {
     // Running the copy again resumes it: nobody who is here already changes.
     let again = tessera::migration_copy(
         &tgt.settings,
-        tessera_core::migration::SourceRef {
-            region: "us-east-1".into(),
-            user_pool_id: src_pool.clone(),
-            client_id: admin_client.clone(),
-            endpoint: Some(src.url.clone()),
-            profile: None,
-        },
+        source_at(&src.url, &src_pool, &admin_client),
         admin_secret.as_deref(),
     )
     .await

@@ -87,3 +87,68 @@ pub fn sign(
     headers.push(("authorization".to_owned(), authorization));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::super::tests::{
+        AKID, Opts, Received, SECRET, SERVICE, T0, expected, list_users, sign_with_sdk,
+    };
+    use super::{SigningKey, sign};
+
+    /// Tessera's own signer (live migration's client) writes what the SDK writes, with and
+    /// without a session token, and what it signs verifies.
+    #[test]
+    fn own_signer_matches_the_sdk() {
+        for token in [None, Some("FwoGZXIvYXdzEXAMPLETOKEN")] {
+            let mut req = list_users();
+            req.headers_mut().remove("user-agent");
+            let sdk = sign_with_sdk(
+                req,
+                &Opts {
+                    token,
+                    ..Opts::default()
+                },
+            );
+            let body = sdk.body.clone();
+            let mut ours: Vec<(String, String)> = sdk
+                .headers
+                .iter()
+                .filter(|(n, _)| {
+                    !["authorization", "x-amz-date", "x-amz-security-token"].contains(&n.as_str())
+                })
+                .cloned()
+                .collect();
+            let key = SigningKey {
+                access_key_id: AKID,
+                secret_access_key: SECRET,
+                session_token: token,
+            };
+            sign(
+                "POST",
+                "/",
+                "",
+                &mut ours,
+                &body,
+                SERVICE,
+                "us-east-1",
+                &key,
+                T0,
+            )
+            .unwrap();
+            let get = |h: &[(String, String)], n: &str| {
+                h.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())
+            };
+            assert_eq!(
+                get(&ours, "authorization"),
+                get(&sdk.headers, "authorization")
+            );
+            assert_eq!(get(&ours, "x-amz-security-token"), token.map(str::to_owned));
+            let received = Received {
+                headers: ours,
+                ..sdk.clone()
+            };
+            assert_eq!(received.verify(SERVICE, T0), Ok(expected("us-east-1")));
+        }
+    }
+}
