@@ -27,7 +27,7 @@ script=$(realpath "$0")
 caller_dir=$PWD
 cd "$(dirname "$script")/../fuzz"
 
-targets=(wire_json sigv4 jwt list_users_filter hosted_form saml)
+targets=(wire_json sigv4 jwt list_users_filter hosted_form federation)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera-fuzz-target}"
 work_root="${TESSERA_FUZZ_WORK:-$HOME/.cache/tessera-fuzz-corpus}"
 

@@ -433,7 +433,16 @@ async fn discover(issuer: &str, upstream: &dyn Upstream) -> Result<Value, CoreEr
         tracing::warn!(issuer, error = %e, "OIDC discovery failed");
         failed()
     })?;
-    let doc: Value = serde_json::from_str(&body).map_err(|_| failed())?;
+    discovery_document(issuer, &body)
+}
+
+/// Reads OpenID Provider metadata, whose `issuer` must be `issuer` (a trailing slash aside).
+fn discovery_document(issuer: &str, body: &str) -> Result<Value, CoreError> {
+    let doc: Value = serde_json::from_str(body).map_err(|_| {
+        invalid(format!(
+            "Unable to contact well-known endpoint of the OIDC issuer {issuer}."
+        ))
+    })?;
     let named = doc
         .get("issuer")
         .and_then(Value::as_str)
@@ -444,6 +453,23 @@ async fn discover(issuer: &str, upstream: &dyn Upstream) -> Result<Value, CoreEr
         )));
     }
     Ok(doc)
+}
+
+/// Fuzzing (`federation` target): any text as an OpenID Provider's discovery document. An
+/// accepted one names the issuer it was fetched for.
+pub(super) fn fuzz(text: &str) {
+    const ISSUER: &str = "https://op.example.com";
+    if let Ok(doc) = discovery_document(ISSUER, text) {
+        let named = doc
+            .get("issuer")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        assert_eq!(
+            named.trim_end_matches('/'),
+            ISSUER,
+            "another issuer's metadata accepted"
+        );
+    }
 }
 
 #[cfg(test)]

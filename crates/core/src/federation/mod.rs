@@ -19,6 +19,31 @@ pub mod users;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
+/// Fuzzing entry point (`fuzz/fuzz_targets/federation.rs`): any bytes, as text, through
+/// every parser of what an upstream identity provider sends — SAML responses, metadata and
+/// logout messages (`saml`), an OpenID Provider's discovery document (`details`), its token
+/// and userInfo answers and Apple's `user` field (`oidc`), and claims mapped to attributes
+/// (`users`). Each asserts its own invariants (docs/security.md, "Fuzzing").
+#[doc(hidden)]
+pub fn fuzz(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    saml::fuzz(&text);
+    details::fuzz(&text);
+    oidc::fuzz(&text);
+    users::fuzz(&text);
+}
+
+#[cfg(test)]
+mod fuzz_smoke {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    include!("../../../../fuzz/smoke.rs");
+
+    #[test]
+    fn federation_corpus_and_mutations() {
+        smoke("federation", super::fuzz, 300);
+    }
+}
+
 /// Why a call to an upstream provider failed. The text is for logs and never holds a
 /// secret; clients see Cognito's generic answers.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -385,15 +385,10 @@ impl Tessera {
             }
         }
         .map_err(|e| FederationFailure::from_upstream(&e))?;
-        let tokens: Map<String, Value> =
-            serde_json::from_str(&body).map_err(|_| FederationFailure::Token("500".into()))?;
-        let access = tokens.get("access_token").and_then(Value::as_str);
+        let tokens = read_tokens(&body, has_id_token(&p.provider_type))?;
+        let access = tokens.access.as_deref();
         let mut claims = Map::new();
-        if has_id_token(&p.provider_type) {
-            let id_token = tokens
-                .get("id_token")
-                .and_then(Value::as_str)
-                .ok_or(FederationFailure::IdToken)?;
+        if let Some(id_token) = tokens.id.as_deref() {
             let issuer = p.detail("oidc_issuer").unwrap_or_default();
             let jwks = p.hidden.jwks_uri.as_deref().unwrap_or_default();
             claims = self
@@ -432,37 +427,123 @@ impl Tessera {
                 self.upstream.get(&url, Some(access)).await
             }
             .map_err(|_| FederationFailure::Attributes)?;
-            let info: Map<String, Value> =
-                serde_json::from_str(&body).map_err(|_| FederationFailure::Attributes)?;
-            // The userInfo answer is about the ID token's user, or it is not used.
-            if has_id_token(&p.provider_type)
-                && info
-                    .get("sub")
-                    .is_some_and(|s| Some(s) != claims.get("sub"))
-            {
-                return Err(FederationFailure::Attributes);
-            }
-            for (k, v) in info {
-                claims.insert(k, v);
-            }
+            merge_user_info(&mut claims, &body, has_id_token(&p.provider_type))?;
         }
         if p.provider_type == APPLE
-            && let Some(user) = apple_user.and_then(|u| serde_json::from_str::<Value>(u).ok())
+            && let Some(user) = apple_user
         {
-            let first = user.pointer("/name/firstName").and_then(Value::as_str);
-            let last = user.pointer("/name/lastName").and_then(Value::as_str);
-            if let Some(f) = first {
-                claims.insert("firstName".into(), json!(f));
-            }
-            if let Some(l) = last {
-                claims.insert("lastName".into(), json!(l));
-            }
-            if let (Some(f), Some(l)) = (first, last) {
-                claims.insert("name".into(), json!(format!("{f} {l}")));
-            }
+            merge_apple_user(&mut claims, user);
         }
         Ok(claims)
     }
+}
+
+/// What the upstream's token endpoint answered that the sign-in uses.
+#[derive(Debug)]
+struct UpstreamTokens {
+    access: Option<String>,
+    /// Present whenever the provider type has ID tokens (else the answer is refused).
+    id: Option<String>,
+}
+
+/// Reads the token endpoint's JSON answer; `want_id`: the provider type has ID tokens, and
+/// an answer without one is refused.
+fn read_tokens(body: &str, want_id: bool) -> Result<UpstreamTokens, FederationFailure> {
+    let tokens: Map<String, Value> =
+        serde_json::from_str(body).map_err(|_| FederationFailure::Token("500".into()))?;
+    let text = |k: &str| tokens.get(k).and_then(Value::as_str).map(str::to_string);
+    let id = if want_id {
+        Some(text("id_token").ok_or(FederationFailure::IdToken)?)
+    } else {
+        None
+    };
+    Ok(UpstreamTokens {
+        access: text("access_token"),
+        id,
+    })
+}
+
+/// Lays the userInfo (attributes) endpoint's JSON answer over the claims. With an ID token
+/// (`bound`), an answer about another `sub` is refused: it cannot change who signed in.
+fn merge_user_info(
+    claims: &mut Map<String, Value>,
+    body: &str,
+    bound: bool,
+) -> Result<(), FederationFailure> {
+    let info: Map<String, Value> =
+        serde_json::from_str(body).map_err(|_| FederationFailure::Attributes)?;
+    if bound
+        && info
+            .get("sub")
+            .is_some_and(|s| Some(s) != claims.get("sub"))
+    {
+        return Err(FederationFailure::Attributes);
+    }
+    claims.extend(info);
+    Ok(())
+}
+
+/// Sign in with Apple's `user` form field (JSON, sent on the first sign-in only): the name
+/// as `firstName`, `lastName` and `name` claims. Anything unreadable adds nothing.
+fn merge_apple_user(claims: &mut Map<String, Value>, user: &str) {
+    let Ok(user) = serde_json::from_str::<Value>(user) else {
+        return;
+    };
+    let first = user.pointer("/name/firstName").and_then(Value::as_str);
+    let last = user.pointer("/name/lastName").and_then(Value::as_str);
+    if let Some(f) = first {
+        claims.insert("firstName".into(), json!(f));
+    }
+    if let Some(l) = last {
+        claims.insert("lastName".into(), json!(l));
+    }
+    if let (Some(f), Some(l)) = (first, last) {
+        claims.insert("name".into(), json!(format!("{f} {l}")));
+    }
+}
+
+/// Fuzzing (`federation` target): any text as a token endpoint's answer, a userInfo answer
+/// laid over a verified ID token's claims, and Apple's `user` field. An accepted token
+/// answer has the ID token it needs; no userInfo answer and no `user` field changes `sub`.
+pub(super) fn fuzz(text: &str) {
+    for want_id in [true, false] {
+        if let Ok(t) = read_tokens(text, want_id) {
+            assert_eq!(
+                t.id.is_some(),
+                want_id,
+                "an ID token where none was asked, or none"
+            );
+        }
+    }
+    let signed = || {
+        let mut m = Map::new();
+        m.insert("sub".into(), json!("upstream-user-1"));
+        m.insert("email".into(), json!("a@example.com"));
+        m
+    };
+    for bound in [true, false] {
+        let mut claims = signed();
+        if merge_user_info(&mut claims, text, bound).is_ok() && bound {
+            assert_eq!(
+                claims.get("sub"),
+                Some(&json!("upstream-user-1")),
+                "userInfo changed sub"
+            );
+        }
+    }
+    let mut claims = signed();
+    merge_apple_user(&mut claims, text);
+    assert_eq!(
+        claims.get("sub"),
+        Some(&json!("upstream-user-1")),
+        "Apple's user changed sub"
+    );
+    assert!(
+        claims
+            .keys()
+            .all(|k| ["sub", "email", "firstName", "lastName", "name"].contains(&k.as_str())),
+        "Apple's user added a claim other than a name"
+    );
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -137,6 +137,50 @@ pub fn federated_username(pool: &PoolRecord, provider: &str, user_id: &str) -> S
     }
 }
 
+/// Fuzzing (`federation` target): any text, when a JSON object, as an upstream's claims
+/// mapped for an OIDC provider. Verified flags map to `true`/`false` only, every mapped
+/// attribute is its claim's text, and an upstream id is never empty.
+pub(super) fn fuzz(text: &str) {
+    let Ok(claims) = serde_json::from_str::<Map<String, Value>>(text) else {
+        return;
+    };
+    let mapping = [
+        ("username", "sub"),
+        ("email", "email"),
+        ("email_verified", "email_verified"),
+        ("name", "name"),
+        ("custom:groups", "groups"),
+    ];
+    let provider = Provider {
+        pool_id: "us-east-1_FUZZ".into(),
+        name: "Upstream".into(),
+        provider_type: super::details::OIDC.into(),
+        details: BTreeMap::new(),
+        attribute_mapping: mapping
+            .iter()
+            .map(|(a, c)| (a.to_string(), c.to_string()))
+            .collect(),
+        idp_identifiers: Vec::new(),
+        hidden: Default::default(),
+        created_ms: 0,
+        modified_ms: 0,
+    };
+    for (attr, v) in mapped(&provider, &claims) {
+        assert_ne!(attr, "username", "username mapped as an attribute");
+        if attr == "email_verified" {
+            assert!(v == "true" || v == "false", "email_verified = {v:?}");
+        } else {
+            let claim = mapping.iter().find(|(a, _)| *a == attr).map(|(_, c)| *c);
+            let source = claim.and_then(|c| claims.get(c)).and_then(claim_text);
+            assert_eq!(Some(v), source, "{attr} is not its claim's text");
+        }
+    }
+    if let Some(id) = upstream_id(&provider, &claims) {
+        assert!(!id.is_empty());
+        assert_eq!(claims.get("sub").and_then(claim_text), Some(id));
+    }
+}
+
 pub(crate) fn auto_group(pool_id: &str, provider: &str) -> String {
     format!("{pool_id}_{provider}")
 }

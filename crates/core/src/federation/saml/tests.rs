@@ -149,12 +149,3 @@ fn the_authn_request_inflates_to_the_request() {
     let xml = String::from_utf8(xml).unwrap();
     assert!(xml.contains(r#"ID="_abc""#) && xml.contains(AUD) && xml.contains(ACS));
 }
-
-mod fuzz_smoke {
-    include!("../../../../../fuzz/smoke.rs");
-
-    #[test]
-    fn saml_corpus_and_mutations() {
-        smoke("saml", super::super::fuzz, 300);
-    }
-}
