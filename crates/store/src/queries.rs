@@ -74,12 +74,17 @@ macro_rules! impl_store {
         #[async_trait::async_trait]
         impl tessera_core::store::Store for $store {
             async fn reset(&self) -> Result<(), tessera_core::store::StoreError> {
-                // Every table cascades from user_pools or (identities) identity_pools.
+                // Every table cascades from user_pools or (identities) identity_pools, but the
+                // console's sessions.
                 sqlx::query("DELETE FROM user_pools")
                     .execute(&self.pool)
                     .await
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM identity_pools")
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                sqlx::query("DELETE FROM console_sessions")
                     .execute(&self.pool)
                     .await
                     .map_err($crate::backend)?;

@@ -293,6 +293,36 @@ macro_rules! impl_token_store {
                 Ok(())
             }
 
+            async fn insert_console_session(&self, id: &str, who: &str, expires_ms: i64) -> Result<(), tessera_core::store::StoreError> {
+                sqlx::query("INSERT INTO console_sessions (id, who, expires_ms) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(who)
+                    .bind(expires_ms)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                Ok(())
+            }
+
+            async fn console_session_live(&self, id: &str, now_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
+                let row = sqlx::query("SELECT 1 FROM console_sessions WHERE id = $1 AND expires_ms > $2")
+                    .bind(id)
+                    .bind(now_ms)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                Ok(row.is_some())
+            }
+
+            async fn delete_console_session(&self, id: &str) -> Result<(), tessera_core::store::StoreError> {
+                sqlx::query("DELETE FROM console_sessions WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                Ok(())
+            }
+
             async fn record_change(&self, c: &tessera_core::store::RecordChange) -> Result<(), tessera_core::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO record_changes (kind, pool_id, record_id, created_ms) VALUES ($1, $2, $3, $4)",
@@ -358,6 +388,11 @@ macro_rules! impl_token_store {
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM token_families WHERE expires_ms <= $1")
                     .bind(now_ms - 2 * 86_400_000)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::backend)?;
+                sqlx::query("DELETE FROM console_sessions WHERE expires_ms <= $1")
+                    .bind(now_ms)
                     .execute(&self.pool)
                     .await
                     .map_err($crate::backend)?;

@@ -217,7 +217,19 @@ pub trait TokenStore: Send + Sync {
     async fn record_change(&self, change: &RecordChange) -> Result<(), StoreError>;
     /// Change-feed entries written at or after `since_ms`.
     async fn changes_since(&self, since_ms: i64) -> Result<Vec<RecordChange>, StoreError>;
-    /// Forgets revocations, families and change-feed entries that can no longer matter.
+    /// Records a new admin console session, live until `expires_ms` or its deletion.
+    async fn insert_console_session(
+        &self,
+        id: &str,
+        who: &str,
+        expires_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Whether the console session `id` is live at `now_ms`.
+    async fn console_session_live(&self, id: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// Ends the console session `id` (sign-out); ending an ended one is no error.
+    async fn delete_console_session(&self, id: &str) -> Result<(), StoreError>;
+    /// Forgets revocations, families, change-feed entries and console sessions that can no
+    /// longer matter.
     async fn purge_expired(&self, now_ms: i64) -> Result<(), StoreError>;
     /// Waits until another node may have written a revocation (PostgreSQL `LISTEN`), or
     /// until `max` has passed. Backends without notifications just sleep.

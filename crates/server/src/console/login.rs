@@ -33,8 +33,15 @@ pub(super) async fn page_of(State(st): State<AppState>, headers: HeaderMap) -> R
 }
 
 /// A new session for `who`: the cookie, and on to the overview.
-fn signed_in(st: &AppState, who: &str) -> Response {
-    let s = st.core.new_console_session(who);
+async fn signed_in(st: &AppState, who: &str) -> Response {
+    let s = match st.core.start_console_session(who).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "console session not started");
+            let why = "Signing in failed: try again.";
+            return form(st, StatusCode::SERVICE_UNAVAILABLE, Some(why));
+        }
+    };
     let mut r = see_other(BASE);
     r.headers_mut().append(
         header::SET_COOKIE,
@@ -68,7 +75,7 @@ pub(super) async fn keys(
             Some("Incorrect access key ID or secret access key."),
         );
     }
-    signed_in(&st, akid)
+    signed_in(&st, akid).await
 }
 
 /// The admin pool's app client the console signs in through (the first that allows
@@ -263,7 +270,7 @@ pub(super) async fn mfa(
             // them), never the username the form carries.
             let access = text(&a["AuthenticationResult"], "AccessToken");
             match call(&st, "GetUser", json!({ "AccessToken": access })).await {
-                Ok(u) => signed_in(&st, &format!("{USER_PREFIX}{}", text(&u, "Username"))),
+                Ok(u) => signed_in(&st, &format!("{USER_PREFIX}{}", text(&u, "Username"))).await,
                 Err(_) => form(&st, StatusCode::UNAUTHORIZED, Some(REFUSED)),
             }
         }

@@ -45,7 +45,7 @@ const COOKIE: &str = "tessera_console";
 pub(super) const PAGE: u32 = 25;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+                   frame-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -178,7 +178,7 @@ pub(super) async fn session(st: &AppState, headers: &HeaderMap) -> Option<Consol
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == COOKIE)
         .map(|(_, v)| v)?;
-    let s = st.core.open_console_session(value)?;
+    let s = st.core.open_console_session(value).await?;
     if st.config.admin_keys.contains_key(&s.who) {
         return Some(s);
     }
@@ -290,7 +290,15 @@ pub(super) fn said(e: &ApiError) -> String {
     format!("{}: {}", e.code, e.message)
 }
 
-pub(super) async fn logout(State(st): State<AppState>, _: Posted) -> Response {
+pub(super) async fn logout(State(st): State<AppState>, Posted { s, .. }: Posted) -> Response {
+    if let Err(e) = st.core.end_console_session(&s).await {
+        tracing::warn!(error = %e, "console session not ended");
+        return login::form(
+            &st,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("Signing out failed: try again."),
+        );
+    }
     let mut r = see_other("/console/login");
     r.headers_mut()
         .append(header::SET_COOKIE, cookie(&st, "", 0));

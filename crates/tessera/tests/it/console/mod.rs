@@ -440,14 +440,31 @@ async fn run(backend: Backend) {
     assert_eq!(r.status, 400);
     assert!(r.body.contains("InvalidParameterException"), "{}", r.body);
 
-    // Sign out: the session is gone, and the old cookie value no longer works after it
-    // expires; a signed-out browser is sent to the sign-in page.
+    // Sign out: the session ends in the store, so a copy of its cookie taken before (another
+    // browser replaying it) is refused at once, not at its expiry; a signed-out browser is
+    // sent to the sign-in page.
+    let mut copy = Browser::new();
+    copy.cookies = b.cookies.clone();
+    assert_eq!(copy.get(&format!("{}/console", srv.url)).await.status, 200);
     let r = b
         .post(&format!("{}/console/logout", srv.url), &[("csrf", &csrf)])
         .await;
     assert_eq!(r.location.as_deref(), Some("/console/login"));
     let r = b.get(&format!("{}/console", srv.url)).await;
     assert_eq!(r.location.as_deref(), Some("/console/login"));
+    let r = copy.get(&format!("{}/console", srv.url)).await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/console/login"),
+        "the copied cookie still works"
+    );
+    let r = copy
+        .post(
+            &format!("{}/console/pools", srv.url),
+            &[("csrf", &csrf), ("name", "after")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/console/login"), "{}", r.body);
     srv.stop().await;
 
     // Turned off: no console.
