@@ -5,7 +5,7 @@
 // user to it from the user's page. Refusals: no session → the sign-in page; a forged CSRF token → 403.
 //
 // Then the pool's other pages: settings (a password policy Cognito refuses, then one it takes),
-// resource servers, the domain with a link to a client's hosted sign-in page, identity
+// resource servers, the domain with a live preview of and a link to a client's hosted sign-in page, identity
 // providers, a user's MFA factors and passkey, and identity pools.
 //
 // Screenshots of every page land in e2e/artifacts/console/ (gitignored).
@@ -246,13 +246,15 @@ describe('the admin console in Chromium', () => {
       const { ResourceServers } = await admin.send(new ListResourceServersCommand({ UserPoolId: pool.poolId, MaxResults: 50 }));
       assert.deepEqual(ResourceServers[0].Scopes.map((x) => x.ScopeName), ['read', 'write']);
 
-      // The domain, and the hosted sign-in page it links to (not framed: the page forbids it).
+      // The domain, its live preview of the client's sign-in page (framed by the console only,
+      // sandboxed), and the hosted sign-in page it links to.
       await page.getByRole('link', { name: 'Domain' }).click();
       await page.getByLabel('Domain prefix').fill(prefix);
       await page.getByRole('button', { name: 'Create domain' }).click();
       const hostedLink = page.getByRole('link', { name: 'Open the sign-in page for js-app' });
       await hostedLink.waitFor();
-      assert.equal(await page.locator('iframe').count(), 0);
+      const preview = page.frameLocator('iframe[title="Preview of the sign-in page for js-app"]');
+      await preview.locator('input[name="password"]').waitFor();
       await shot('domain');
       const hosted = await context.newPage();
       await hosted.goto(new URL(await hostedLink.getAttribute('href'), url).href);

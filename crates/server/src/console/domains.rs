@@ -1,15 +1,18 @@
 //! A pool's domain: the prefix domain (create, delete) and, for each app client that can use
-//! the hosted sign-in, a link to its sign-in page with the client's branding named. The hosted
-//! pages send `frame-ancestors 'none'` (clickjacking defence for a password form), so the
-//! console links to the page rather than framing it, and does not weaken that policy.
+//! the hosted sign-in, a live preview of its sign-in page with the client's branding. The
+//! hosted pages send `frame-ancestors 'none'` (clickjacking defence for a password form), so
+//! the preview is a console route rendering the same page (`hosted::preview`) that only the
+//! console's own pages may frame, sandboxed (no script, no form posts); a link opens the
+//! real page.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
-use tessera_core::oauth::flow::percent;
+use tessera_core::oauth::flow::{AuthorizeParams, percent};
 
 use super::{
     BASE, Posted, call, described, facts, page, said, see_other, session, status_of, text,
@@ -46,8 +49,22 @@ async fn view(st: &AppState, s: &ConsoleSession, pool_id: &str, error: Option<St
             Err(e) => error = Some(said(&e)),
         }
     }
-    let previews = match domain.or(custom) {
-        Some(name) => previews(st, pool_id, name).await,
+    let previews: Vec<minijinja::Value> = match domain.or(custom) {
+        Some(name) => previews(st, pool_id)
+            .await
+            .iter()
+            .map(|p| {
+                let client = percent(&p.id);
+                context! {
+                    name => p.name,
+                    id => p.id,
+                    callback => p.callback,
+                    branding => p.branding,
+                    href => with_request(&format!("/domain/{}/login", percent(name)), p),
+                    frame => format!("{BASE}/pools/{}/domain/preview?client_id={client}", percent(pool_id)),
+                }
+            })
+            .collect(),
         None => Vec::new(),
     };
     let code = status_of(&error);
@@ -68,9 +85,28 @@ async fn view(st: &AppState, s: &ConsoleSession, pool_id: &str, error: Option<St
     )
 }
 
+/// An app client that can sign in through the hosted pages.
+struct Preview {
+    name: String,
+    id: String,
+    callback: String,
+    scope: String,
+    branding: String,
+}
+
+/// A sign-in page's URL for the client's authorization request.
+fn with_request(page: &str, p: &Preview) -> String {
+    format!(
+        "{page}?client_id={}&response_type=code&scope={}&redirect_uri={}",
+        percent(&p.id),
+        percent(&p.scope),
+        percent(&p.callback)
+    )
+}
+
 /// The app clients that can sign in through the hosted pages (the code flow and a callback
-/// URL), each with the link to its sign-in page and the branding it gets.
-async fn previews(st: &AppState, pool_id: &str, domain: &str) -> Vec<minijinja::Value> {
+/// URL), each with its first callback URL, its scopes and the branding it gets.
+async fn previews(st: &AppState, pool_id: &str) -> Vec<Preview> {
     let input = json!({ "UserPoolId": pool_id, "MaxResults": 60 });
     let Ok(listed) = call(st, "ListUserPoolClients", input).await else {
         return Vec::new();
@@ -116,21 +152,56 @@ async fn previews(st: &AppState, pool_id: &str, domain: &str) -> Vec<minijinja::
                 _ => "the default look".into(),
             },
         };
-        out.push(context! {
-            name => text(client, "ClientName"),
-            id => text(client, "ClientId"),
-            callback,
+        out.push(Preview {
+            name: text(client, "ClientName"),
+            id: text(client, "ClientId"),
+            callback: callback.to_string(),
+            scope,
             branding,
-            href => format!(
-                "/domain/{}/login?client_id={}&response_type=code&scope={}&redirect_uri={}",
-                percent(domain),
-                percent(&text(client, "ClientId")),
-                percent(&scope),
-                percent(callback)
-            ),
         });
     }
     out
+}
+
+#[derive(Deserialize)]
+pub(super) struct PreviewQuery {
+    client_id: String,
+}
+
+/// `GET …/domain/preview?client_id=`: the client's hosted sign-in page as its users see it,
+/// for the domain page's frame.
+pub(super) async fn preview(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(pool_id): Path<String>,
+    Query(q): Query<PreviewQuery>,
+) -> Response {
+    let Some(s) = session(&st, &headers).await else {
+        return see_other("/console/login");
+    };
+    let d = match described(&st, &s, &pool_id).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let domain = ["Domain", "CustomDomain"]
+        .iter()
+        .find_map(|k| d[*k].as_str().filter(|x| !x.is_empty()).map(str::to_string));
+    let found = previews(&st, &pool_id)
+        .await
+        .into_iter()
+        .find(|p| p.id == q.client_id);
+    let (Some(domain), Some(p)) = (domain, found) else {
+        let why = "This app client has no hosted sign-in page in this pool.";
+        return view(&st, &s, &pool_id, Some(why.into())).await;
+    };
+    let request = AuthorizeParams {
+        response_type: Some("code".into()),
+        client_id: Some(p.id.clone()),
+        redirect_uri: Some(p.callback.clone()),
+        scope: Some(p.scope.clone()),
+        ..Default::default()
+    };
+    crate::hosted::preview(&st, &domain, &request).await
 }
 
 pub(super) async fn create(

@@ -85,6 +85,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(domains::delete),
         )
         .route(
+            "/console/pools/{pool_id}/domain/preview",
+            get(domains::preview),
+        )
+        .route(
             "/console/pools/{pool_id}/providers",
             get(providers::page_of).post(providers::create),
         )

@@ -44,6 +44,7 @@ fn site() -> Site {
         style: None,
         upstreams: Vec::new(),
         corporate: false,
+        preview: false,
     }
 }
 

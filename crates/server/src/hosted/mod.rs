@@ -102,6 +102,8 @@ pub(super) struct Site {
     /// IdpIdentifiers (the email-domain field).
     upstreams: Vec<String>,
     corporate: bool,
+    /// Rendered for the admin console's preview frame (sandboxed: nothing takes focus).
+    preview: bool,
 }
 
 impl Site {
@@ -133,7 +135,6 @@ async fn site(
     params: &RawPathParams,
     headers: &HeaderMap,
 ) -> Result<Site, Response> {
-    let secure = state.core.settings().public_url.starts_with("https://");
     let by_path = params
         .iter()
         .find(|(k, _)| *k == "domain")
@@ -148,6 +149,20 @@ async fn site(
             (domain_candidates(host), String::new())
         }
     };
+    let csrf = cookie(headers, CSRF_COOKIE)
+        .filter(|c| c.len() >= 22)
+        .map(str::to_string);
+    site_at(state, candidates, base_path, csrf).await
+}
+
+/// The site of the first of `candidates` that is a domain.
+async fn site_at(
+    state: &AppState,
+    candidates: Vec<String>,
+    base_path: String,
+    csrf: Option<String>,
+) -> Result<Site, Response> {
+    let secure = state.core.settings().public_url.starts_with("https://");
     for d in candidates {
         match state.core.domain_route(&d).await {
             Ok(Some(route)) => {
@@ -155,12 +170,11 @@ async fn site(
                     route,
                     base_path,
                     secure,
-                    csrf: cookie(headers, CSRF_COOKIE)
-                        .filter(|c| c.len() >= 22)
-                        .map(str::to_string),
+                    csrf,
                     style: None,
                     upstreams: Vec::new(),
                     corporate: false,
+                    preview: false,
                 });
             }
             Ok(None) => {}
@@ -251,7 +265,47 @@ pub(super) async fn begin(
     headers: &HeaderMap,
     p: &AuthorizeParams,
 ) -> Result<(Site, Authorization), Response> {
-    let mut site = site(state, params, headers).await?;
+    let site = site(state, params, headers).await?;
+    begin_at(state, site, p).await
+}
+
+/// The admin console's preview of `domain`'s sign-in page for an authorization request:
+/// the page its users see, with its branding, that only the console's own pages may frame
+/// (`frame-ancestors 'self'`) and that sets no hosted cookie. The console frames it
+/// sandboxed, so its form cannot be posted from there.
+pub(crate) async fn preview(state: &AppState, domain: &str, p: &AuthorizeParams) -> Response {
+    let site = site_at(
+        state,
+        vec![domain.to_string()],
+        format!("/domain/{domain}"),
+        None,
+    )
+    .await;
+    let mut r = match site {
+        Ok(site) => match begin_at(
+            state,
+            Site {
+                preview: true,
+                ..site
+            },
+            p,
+        )
+        .await
+        {
+            Ok((site, a)) => pages::login(&site, &urls(state, &site, &a, p), "", None, None),
+            Err(r) => r,
+        },
+        Err(r) => r,
+    };
+    pages::framed_by_console(&mut r);
+    r
+}
+
+async fn begin_at(
+    state: &AppState,
+    mut site: Site,
+    p: &AuthorizeParams,
+) -> Result<(Site, Authorization), Response> {
     let a = state
         .core
         .check_authorize(&site.route, p)

@@ -70,9 +70,7 @@ fn html(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-        ),
+        HeaderValue::from_static(PAGE_CSP),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
@@ -84,6 +82,26 @@ fn html(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     r
+}
+
+/// No page may frame a hosted page (an overlaid password form is clickjacking)...
+const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
+/// ...except the admin console's preview, framed by the console's own pages only, and
+/// without the hosted CSRF cookie (nothing is posted from a preview).
+pub(super) fn framed_by_console(r: &mut Response) {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'none'; frame-ancestors 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    h.remove(header::SET_COOKIE);
 }
 
 pub(super) fn error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -169,7 +187,10 @@ pub(super) fn form(
     let r = html(
         status,
         name,
-        context! { csrf, error, custom_css, logo, background, accent, page_background, ..ctx },
+        context! {
+            csrf, error, custom_css, logo, background, accent, page_background,
+            preview => site.preview, ..ctx
+        },
     );
     with_csrf(site, r, &csrf)
 }

@@ -291,8 +291,8 @@ async fn more_pages(backend: Backend) {
         .unwrap();
     assert!(listed.resource_servers().is_empty());
 
-    // The domain, and the link to a client's hosted sign-in page (no frame: the hosted pages
-    // refuse framing).
+    // The domain, the link to a client's hosted sign-in page (which refuses framing), and the
+    // console's preview of it, which only the console frames.
     let domain_url = format!("{base}/domain");
     let page = b.get(&domain_url).await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -322,7 +322,48 @@ async fn more_pages(backend: Backend) {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = b.get(&domain_url).await;
-    assert!(!page.body.contains("<iframe"));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let frame = {
+        let start = page.body.find("<iframe src=\"").expect("a preview frame") + 13;
+        let end = page.body[start..].find('"').unwrap() + start;
+        crate::oauth::unescape(&page.body[start..end])
+    };
+    assert!(page.body.contains(" sandbox "), "the preview is sandboxed");
+    let preview_path = format!("/console/pools/{pool}/domain/preview?client_id=");
+    assert!(frame.starts_with(&preview_path), "{frame}");
+    let preview = b.get(&format!("{}{frame}", srv.url)).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview.body.contains("name=\"password\""),
+        "{}",
+        preview.body
+    );
+    let csp = preview.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'self'") && csp.contains("form-action 'none'"),
+        "{csp}"
+    );
+    assert_eq!(preview.headers["x-frame-options"], "SAMEORIGIN");
+    assert!(
+        !preview.headers.contains_key("set-cookie"),
+        "a preview sets no hosted cookie"
+    );
+    // Only with a console session, and only for a client of this pool with a sign-in page.
+    let r = Browser::new().get(&format!("{}{frame}", srv.url)).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location.as_deref(), Some("/console/login"));
+    let r = b
+        .get(&format!("{base}/domain/preview?client_id=nope"))
+        .await;
+    assert!(
+        r.body
+            .contains("This app client has no hosted sign-in page in this pool.")
+    );
+    assert!(!r.body.contains("name=\"password\""));
     let href = link(&page.body, "Open the sign-in page for hosted");
     assert!(
         href.starts_with(&format!("/domain/{prefix}/login?")),
