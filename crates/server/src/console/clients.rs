@@ -2,23 +2,19 @@
 //! (its secret shown once, in the answer to the create), and deleting one.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
 
-use super::{BASE, Posted, call, page, pool_facts, said, see_other, session, status_of, text};
+use super::{BASE, Posted, Signed, call, page, pool_facts, said, see_other, status_of, text};
 use crate::AppState;
 
 pub(super) async fn page_of(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Path(pool_id): Path<String>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     view(&st, &s, &pool_id, None, None).await
 }
 

@@ -6,7 +6,6 @@
 //! real page.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
@@ -14,19 +13,14 @@ use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::{AuthorizeParams, percent};
 
-use super::{
-    BASE, Posted, call, described, facts, page, said, see_other, session, status_of, text,
-};
+use super::{BASE, Posted, Signed, call, described, facts, page, said, see_other, status_of, text};
 use crate::AppState;
 
 pub(super) async fn page_of(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Path(pool_id): Path<String>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     view(&st, &s, &pool_id, None).await
 }
 
@@ -172,13 +166,10 @@ pub(super) struct PreviewQuery {
 /// for the domain page's frame.
 pub(super) async fn preview(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Path(pool_id): Path<String>,
     Query(q): Query<PreviewQuery>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     let d = match described(&st, &s, &pool_id).await {
         Ok(d) => d,
         Err(r) => return r,

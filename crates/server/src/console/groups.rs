@@ -1,7 +1,6 @@
 //! A pool's groups: the list (keyset pages), creating one and deleting one.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
 use serde_json::{Value, json};
@@ -9,19 +8,16 @@ use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
 use super::{
-    BASE, Paging, Posted, call, page, pool_facts, said, see_other, session, status_of, text,
+    BASE, Paging, Posted, Signed, call, page, pool_facts, said, see_other, status_of, text,
 };
 use crate::AppState;
 
 pub(super) async fn page_of(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Path(pool_id): Path<String>,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     view(&st, &s, &pool_id, q.next.as_deref(), None).await
 }
 

@@ -4,7 +4,6 @@
 //! change goes through the identity-pools service's own operations, as the API runs them.
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
 use serde_json::{Value, json};
@@ -12,7 +11,7 @@ use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 use tessera_wire::ops::Service;
 
-use super::{BASE, Paging, Posted, call_in, page, said, see_other, session, status_of, text};
+use super::{BASE, Paging, Posted, Signed, call_in, page, said, see_other, status_of, text};
 use crate::{ApiError, AppState};
 
 async fn identity(st: &AppState, name: &str, input: Value) -> Result<Value, ApiError> {
@@ -21,12 +20,9 @@ async fn identity(st: &AppState, name: &str, input: Value) -> Result<Value, ApiE
 
 pub(super) async fn page_of(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     view(&st, &s, q.next.as_deref(), None).await
 }
 

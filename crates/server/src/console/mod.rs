@@ -223,6 +223,24 @@ impl Refused {
     }
 }
 
+/// The session of a console page (the extractor every page handler takes); a request without
+/// a live session is sent to the sign-in page.
+pub(super) struct Signed(pub(super) ConsoleSession);
+
+impl axum::extract::FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Response> {
+        session(st, &parts.headers)
+            .await
+            .map(Signed)
+            .ok_or_else(|| Refused::NoSession.answer())
+    }
+}
+
 /// A console form post whose session and CSRF token were checked (the extractor every
 /// state-changing handler takes); refused as [`Refused::answer`] says otherwise.
 pub(super) struct Posted {

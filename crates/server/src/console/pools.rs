@@ -1,14 +1,14 @@
 //! The console's overview: user pools with their estimated user counts, and creating one.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
-use super::{BASE, Paging, Posted, call, page, said, see_other, session, text};
+use super::{BASE, Paging, Posted, Signed, call, page, said, see_other, text};
 use crate::AppState;
 
 /// `YYYY-MM-DD` (UTC) of an epoch-seconds value.
@@ -20,12 +20,9 @@ pub(super) fn day(v: &Value) -> String {
 
 pub(super) async fn overview(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     overview_page(&st, &s, q.next.as_deref(), None, StatusCode::OK).await
 }
 
@@ -85,10 +82,7 @@ pub(super) async fn overview_page(
 }
 
 /// `GET /console/outbox`: the development outbox, newest first (404 when not in use).
-pub(super) async fn outbox(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
+pub(super) async fn outbox(State(st): State<AppState>, Signed(s): Signed) -> Response {
     let Some(view) = st.config.outbox.clone() else {
         return page(
             StatusCode::NOT_FOUND,

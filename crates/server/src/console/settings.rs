@@ -4,13 +4,12 @@
 //! [`super::settings_edit`].
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
 use tessera_core::console::ConsoleSession;
 
-use super::{call, described, facts, page, said, see_other, session, status_of, text};
+use super::{Signed, call, described, facts, page, said, status_of, text};
 use crate::AppState;
 
 /// The triggers the form edits, as LambdaConfig names them (the custom senders need a KMS
@@ -57,13 +56,10 @@ pub(super) struct Saved {
 
 pub(super) async fn page_of(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Path(pool_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Saved>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     let notice = q.saved.as_deref().and_then(saved);
     view(&st, &s, &pool_id, None, notice).await
 }

@@ -4,7 +4,6 @@
 //! API operation.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
 use serde_json::{Value, json};
@@ -13,7 +12,7 @@ use tessera_core::oauth::flow::percent;
 
 use super::users::pool_view;
 use super::{
-    BASE, Paging, Posted, call, page, pool_facts, said, see_other, session, status_of, text,
+    BASE, Paging, Posted, Signed, call, page, pool_facts, said, see_other, status_of, text,
 };
 use crate::AppState;
 
@@ -32,13 +31,10 @@ const FACTORS: [(&str, &str, &str); 3] = [
 /// factors, passkey and remembered devices.
 pub(super) async fn user_page(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Path(pool_id): Path<String>,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     let username = q.username.unwrap_or_default();
     user_view(&st, &s, &pool_id, &username, None).await
 }

@@ -2,7 +2,7 @@
 //! actions on a user, each one API operation.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{Value as Ctx, context};
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use tessera_core::console::ConsoleSession;
 use tessera_core::oauth::flow::percent;
 
 use super::{
-    BASE, PAGE, Paging, Posted, call, page, pool_facts, said, see_other, session, status_of, text,
+    BASE, PAGE, Paging, Posted, Signed, call, page, pool_facts, said, see_other, status_of, text,
 };
 use crate::AppState;
 
@@ -46,13 +46,10 @@ fn notice(done: Option<&str>, user: Option<&str>) -> Option<String> {
 
 pub(super) async fn pool_page(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Signed(s): Signed,
     Path(pool_id): Path<String>,
     Query(q): Query<Paging>,
 ) -> Response {
-    let Some(s) = session(&st, &headers).await else {
-        return see_other("/console/login");
-    };
     let note = notice(q.done.as_deref(), q.user.as_deref());
     pool_view(&st, &s, &pool_id, &q, None, note).await
 }
