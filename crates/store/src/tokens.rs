@@ -141,6 +141,21 @@ macro_rules! impl_token_store {
                 row.as_ref().map(family_from_row).transpose()
             }
 
+            async fn list_user_families(&self, pool_id: &str, sub: &str, now_ms: i64, limit: i64) -> Result<Vec<tessera_core::store::RefreshFamily>, tessera_core::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM token_families WHERE pool_id = $1 AND sub = $2 AND expires_ms > $3 \
+                     ORDER BY created_ms DESC, origin_jti LIMIT $4",
+                )
+                .bind(pool_id)
+                .bind(sub)
+                .bind(now_ms)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                rows.iter().map(family_from_row).collect()
+            }
+
             async fn rotate_family(&self, pool_id: &str, origin_jti: &str, from_generation: i64, previous_valid_until_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
                 changed_one(
                     &self.pool,

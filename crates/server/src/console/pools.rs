@@ -18,6 +18,17 @@ pub(super) fn day(v: &Value) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A time in seconds since the epoch as `YYYY-MM-DD HH:MM UTC`.
+pub(super) fn minute(secs: i64) -> String {
+    let (y, m, d) = tessera_core::srp::timestamp::civil_from_days(secs.div_euclid(86_400));
+    let in_day = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        in_day / 3600,
+        in_day % 3600 / 60
+    )
+}
+
 pub(super) async fn overview(
     State(st): State<AppState>,
     Signed(s): Signed,

@@ -48,6 +48,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(user::turn_off_mfa),
         )
         .route(
+            "/console/pools/{pool_id}/user/sign-out",
+            post(user::sign_out),
+        )
+        .route(
             "/console/pools/{pool_id}/clients",
             get(clients::page_of).post(clients::create),
         )

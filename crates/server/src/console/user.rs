@@ -1,7 +1,8 @@
 //! One user's page: facts, attributes, groups, MFA factors (AdminGetUser's settings list
 //! and preference), whether they have a passkey (AdminGetUserAuthFactors: Cognito has no
-//! admin operation that lists a user's passkeys), and remembered devices; each change one
-//! API operation.
+//! admin operation that lists a user's passkeys), remembered devices and sign-ins (refresh
+//! token families, read through core: no Cognito operation lists them); each change one API
+//! operation.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -155,6 +156,27 @@ pub(super) async fn user_view(
                 })
                 .collect()
         });
+    // Cognito has no operation that lists a user's sign-ins: a read through core; ending
+    // them is AdminUserGlobalSignOut.
+    let sessions: Option<Vec<_>> = st
+        .core
+        .admin_list_user_sessions(pool_id, &text(&got, "Username"))
+        .await
+        .ok()
+        .map(|list| {
+            list.into_iter()
+                .map(|f| {
+                    context! {
+                        client => f.client_id,
+                        signed_in => super::pools::minute(f.auth_time),
+                        expires => super::pools::minute(f.expires_ms / 1000),
+                        device => f.device_key.unwrap_or_default(),
+                        hosted => f.scopes.is_some(),
+                        revoked => f.revoked_ms.is_some(),
+                    }
+                })
+                .collect()
+        });
     let user = context! {
         username => text(&got, "Username"),
         status => text(&got, "UserStatus"),
@@ -166,6 +188,7 @@ pub(super) async fn user_view(
         attributes,
         groups => member_of,
         devices,
+        sessions,
     };
     let status = status_of(&error);
     page(
@@ -222,6 +245,20 @@ pub(super) async fn change_group(
         "GroupName": form.get("group").cloned().unwrap_or_default(),
     });
     match call(&st, operation, input).await {
+        Ok(_) => see_other(&user_url(&pool_id, &username)),
+        Err(e) => user_view(&st, &s, &pool_id, &username, Some(said(&e))).await,
+    }
+}
+
+/// `POST .../user/sign-out`: AdminUserGlobalSignOut, ending every sign-in of the user.
+pub(super) async fn sign_out(
+    State(st): State<AppState>,
+    Path(pool_id): Path<String>,
+    Posted { s, form }: Posted,
+) -> Response {
+    let username = form.get("username").cloned().unwrap_or_default();
+    let input = json!({ "UserPoolId": pool_id, "Username": username });
+    match call(&st, "AdminUserGlobalSignOut", input).await {
         Ok(_) => see_other(&user_url(&pool_id, &username)),
         Err(e) => user_view(&st, &s, &pool_id, &username, Some(said(&e))).await,
     }

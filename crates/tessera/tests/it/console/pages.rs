@@ -224,6 +224,45 @@ async fn more_pages(backend: Backend) {
         .unwrap();
     assert!(got.user_mfa_setting_list().is_empty(), "{got:?}");
 
+    // The user's sign-ins, and signing them all out (AdminUserGlobalSignOut).
+    let shown = b.get(&format!("{base}/user?username=ada")).await;
+    let row = format!("<tr data-session=\"{client}\">");
+    let at = shown
+        .body
+        .find(&row)
+        .unwrap_or_else(|| panic!("{}", shown.body));
+    let end = shown.body[at..].find("</tr>").unwrap() + at;
+    assert!(
+        shown.body[at..end].contains("active"),
+        "{}",
+        &shown.body[at..end]
+    );
+    assert!(
+        shown.body[at..end].contains("API"),
+        "{}",
+        &shown.body[at..end]
+    );
+    let r = b
+        .post(
+            &format!("{base}/user/sign-out"),
+            &[("csrf", &csrf), ("username", "ada")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let refused = srv.idp.get_user().access_token(&access).send().await;
+    assert_eq!(
+        refused.unwrap_err().into_service_error().meta().code(),
+        Some("NotAuthorizedException")
+    );
+    let shown = b.get(&format!("{base}/user?username=ada")).await;
+    let at = shown.body.find(&row).unwrap();
+    let end = shown.body[at..].find("</tr>").unwrap() + at;
+    assert!(
+        shown.body[at..end].contains("signed out"),
+        "{}",
+        &shown.body[at..end]
+    );
+
     // Resource servers.
     let rs = format!("{base}/resource-servers");
     let r = b
