@@ -28,7 +28,8 @@ use tessera_core::oauth::flow::{AuthorizeParams, percent};
 use tessera_core::oauth::token::{TokenParams, basic_client_auth};
 
 use super::account::AccountForm;
-use super::{CSRF_COOKIE, LoginForm, RevokeForm, Site, Urls, cookie, domain_candidates, pages};
+use super::endpoints::RevokeForm;
+use super::{CSRF_COOKIE, LoginForm, Site, Urls, cookie, domain_candidates, pages};
 use crate::fuzzing::ready;
 
 fn site() -> Site {
