@@ -1,6 +1,6 @@
 //! SQL for users and codes, shared by both backends (instantiated by `impl_store!`).
 
-use tessera_core::store::{FilterAttribute, UserRecord};
+use tessera_core::store::{FilterAttribute, FilterOp, UserCursor, UserFilter, UserRecord};
 
 /// The indexed column behind each `ListUsers` filter attribute.
 pub(crate) fn filter_column(a: FilterAttribute) -> &'static str {
@@ -25,6 +25,74 @@ pub(crate) fn prefix_upper(prefix: &str) -> String {
 
 pub(crate) fn attr<'a>(u: &'a UserRecord, name: &str) -> Option<&'a str> {
     u.attributes.get(name).map(String::as_str)
+}
+
+/// ListUsers' statement: `$1` the pool, then the Enabled filter's flag if any, then `text`,
+/// then the limit.
+pub(crate) struct ListQuery {
+    pub sql: String,
+    pub flag: Option<bool>,
+    pub text: Vec<String>,
+}
+
+/// ListUsers' statement for `filter` from the keyset position `after`. A prefix filter sorts
+/// by its column (so the index serves the range); every other query sorts by username_key.
+pub(crate) fn list_users_query(
+    filter: Option<&UserFilter>,
+    after: Option<&UserCursor>,
+) -> ListQuery {
+    let mut text: Vec<String> = Vec::new(); // string parameters after $1
+    let mut flag: Option<bool> = None; // the enabled filter's parameter
+    let mut cond = String::new();
+    let mut sort = "username_key";
+    match filter {
+        None => {}
+        Some(f) if f.attribute == FilterAttribute::Status => {
+            flag = Some(f.value == "Enabled");
+            cond.push_str(" AND enabled = $2");
+        }
+        Some(f) => {
+            let col = filter_column(f.attribute);
+            text.push(f.value.clone());
+            match f.op {
+                // Equal values: the index (pool_id, col, username_key) is already in username
+                // order, so the keyset is the username alone.
+                FilterOp::Equals => cond.push_str(&format!(" AND {col} = $2")),
+                FilterOp::StartsWith => {
+                    sort = col;
+                    text.push(prefix_upper(&f.value));
+                    cond.push_str(&format!(" AND {col} >= $2 AND {col} < $3"));
+                }
+            }
+        }
+    }
+    let first_free = 2 + text.len() + usize::from(flag.is_some());
+    if let Some(c) = after {
+        if sort == "username_key" {
+            cond.push_str(&format!(" AND username_key > ${first_free}"));
+            text.push(c.username_key.clone());
+        } else {
+            let (a, b) = (first_free, first_free + 1);
+            cond.push_str(&format!(
+                " AND ({sort} > ${a} OR ({sort} = ${a} AND username_key > ${b}))"
+            ));
+            text.push(c.sort_value.clone());
+            text.push(c.username_key.clone());
+        }
+    }
+    let limit_param = 2 + text.len() + usize::from(flag.is_some());
+    // `ORDER BY username_key, username_key` would keep SQLite from seeing that an equality
+    // filter's index is already in username order: it scanned the whole pool by username
+    // instead (47 ms at 300,000 users against 0.03 ms; tested in `sqlite::tests`).
+    let order = if sort == "username_key" {
+        "username_key".to_string()
+    } else {
+        format!("{sort}, username_key")
+    };
+    let sql = format!(
+        "SELECT * FROM users WHERE pool_id = $1{cond} ORDER BY {order} LIMIT ${limit_param}"
+    );
+    ListQuery { sql, flag, text }
 }
 
 pub(crate) const USER_COLUMNS: &str = "pool_id, sub, username, username_key, status, enabled, attributes, \
@@ -194,50 +262,8 @@ macro_rules! impl_user_store {
                 after: Option<&tessera_core::store::UserCursor>,
                 limit: u32,
             ) -> Result<Vec<tessera_core::store::UserRecord>, tessera_core::store::StoreError> {
-                use tessera_core::store::{FilterAttribute, FilterOp};
-                // A prefix filter sorts by its column (so the index serves the range); every
-                // other query sorts by username_key.
-                let mut text: Vec<String> = Vec::new(); // string parameters after $1
-                let mut flag: Option<bool> = None; // the enabled filter's parameter
-                let mut cond = String::new();
-                let mut sort = "username_key";
-                match filter {
-                    None => {}
-                    Some(f) if f.attribute == FilterAttribute::Status => {
-                        flag = Some(f.value == "Enabled");
-                        cond.push_str(" AND enabled = $2");
-                    }
-                    Some(f) => {
-                        let col = $crate::users::filter_column(f.attribute);
-                        text.push(f.value.clone());
-                        match f.op {
-                            // Equal values: the index (pool_id, col, username_key) is already
-                            // in username order, so the keyset is the username alone.
-                            FilterOp::Equals => cond.push_str(&format!(" AND {col} = $2")),
-                            FilterOp::StartsWith => {
-                                sort = col;
-                                text.push($crate::users::prefix_upper(&f.value));
-                                cond.push_str(&format!(" AND {col} >= $2 AND {col} < $3"));
-                            }
-                        }
-                    }
-                }
-                let first_free = 2 + text.len() + usize::from(flag.is_some());
-                if let Some(c) = after {
-                    if sort == "username_key" {
-                        cond.push_str(&format!(" AND username_key > ${first_free}"));
-                        text.push(c.username_key.clone());
-                    } else {
-                        let (a, b) = (first_free, first_free + 1);
-                        cond.push_str(&format!(" AND ({sort} > ${a} OR ({sort} = ${a} AND username_key > ${b}))"));
-                        text.push(c.sort_value.clone());
-                        text.push(c.username_key.clone());
-                    }
-                }
-                let limit_param = 2 + text.len() + usize::from(flag.is_some());
-                let sql = format!(
-                    "SELECT * FROM users WHERE pool_id = $1{cond} ORDER BY {sort}, username_key LIMIT ${limit_param}"
-                );
+                let $crate::users::ListQuery { sql, flag, text } =
+                    $crate::users::list_users_query(filter, after);
                 let mut q = sqlx::query(&sql).bind(pool_id);
                 if let Some(f) = flag {
                     q = q.bind(f);
