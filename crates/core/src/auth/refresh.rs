@@ -222,7 +222,7 @@ impl Tessera {
         self.revoke_user(&claims.pool_id, &claims.sub).await
     }
 
-    /// A user's sign-ins (refresh-token families) that have not expired, newest first, for
+    /// A user's newest `limit` sign-ins (refresh-token families) that have not expired, for
     /// the admin console: which app client, when, on which device, and whether revoked.
     /// Cognito has no operation that lists them; this is a read, and ending them is
     /// `AdminUserGlobalSignOut`.
@@ -230,13 +230,14 @@ impl Tessera {
         &self,
         pool_id: &str,
         username: &str,
+        limit: i64,
     ) -> Result<Vec<crate::store::RefreshFamily>, CoreError> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.require_user(&pool, username).await?;
         let now = self.clock.now_millis();
         Ok(self
             .store
-            .list_user_families(&pool.id, &user.sub, now, 50)
+            .list_user_families(&pool.id, &user.sub, now, limit)
             .await?)
     }
 

@@ -162,8 +162,6 @@ pub trait TokenStore: Send + Sync {
         pool_id: &str,
         origin_jti: &str,
     ) -> Result<Option<RefreshFamily>, StoreError>;
-    /// Moves a family from `from_generation` to `from_generation + 1`, keeping the old one
-    /// valid until `previous_valid_until_ms`. `false` if the family changed meanwhile.
     /// A user's sign-ins whose refresh token still works at `now_ms` or was revoked before
     /// it would have expired, newest first, at most `limit`.
     async fn list_user_families(
@@ -173,6 +171,8 @@ pub trait TokenStore: Send + Sync {
         now_ms: i64,
         limit: i64,
     ) -> Result<Vec<RefreshFamily>, StoreError>;
+    /// Moves a family from `from_generation` to `from_generation + 1`, keeping the old one
+    /// valid until `previous_valid_until_ms`. `false` if the family changed meanwhile.
     async fn rotate_family(
         &self,
         pool_id: &str,

@@ -98,8 +98,42 @@ fn with_request(page: &str, p: &Preview) -> String {
     )
 }
 
-/// The app clients that can sign in through the hosted pages (the code flow and a callback
-/// URL), each with its first callback URL, its scopes and the branding it gets.
+/// The app client `client_id` of the pool, if it can sign in through the hosted pages (the
+/// code flow and a callback URL): its name, first callback URL and scopes. Branding is left
+/// for the caller to fill in.
+async fn hosted_client(st: &AppState, pool_id: &str, client_id: &str) -> Option<Preview> {
+    let who = json!({ "UserPoolId": pool_id, "ClientId": client_id });
+    let v = call(st, "DescribeUserPoolClient", who).await.ok()?;
+    let client = &v["UserPoolClient"];
+    let code_flow = client["AllowedOAuthFlows"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x == "code"));
+    if !code_flow || client["AllowedOAuthFlowsUserPoolClient"] != true {
+        return None;
+    }
+    let callback = client["CallbackURLs"]
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(Value::as_str)?;
+    let scope = client["AllowedOAuthScopes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    Some(Preview {
+        name: text(client, "ClientName"),
+        id: text(client, "ClientId"),
+        callback: callback.to_string(),
+        scope,
+        branding: String::new(),
+    })
+}
+
+/// The app clients that can sign in through the hosted pages, each with the branding it gets.
 async fn previews(st: &AppState, pool_id: &str) -> Vec<Preview> {
     let input = json!({ "UserPoolId": pool_id, "MaxResults": 60 });
     let Ok(listed) = call(st, "ListUserPoolClients", input).await else {
@@ -107,36 +141,11 @@ async fn previews(st: &AppState, pool_id: &str) -> Vec<Preview> {
     };
     let mut out = Vec::new();
     for c in listed["UserPoolClients"].as_array().into_iter().flatten() {
-        let who = json!({ "UserPoolId": pool_id, "ClientId": text(c, "ClientId") });
-        let Ok(v) = call(st, "DescribeUserPoolClient", who.clone()).await else {
+        let Some(mut p) = hosted_client(st, pool_id, &text(c, "ClientId")).await else {
             continue;
         };
-        let client = &v["UserPoolClient"];
-        let has = |key: &str, want: &str| {
-            client[key]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == want))
-        };
-        let Some(callback) = client["CallbackURLs"]
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(Value::as_str)
-        else {
-            continue;
-        };
-        if !has("AllowedOAuthFlows", "code") || client["AllowedOAuthFlowsUserPoolClient"] != true {
-            continue;
-        }
-        let scope = client["AllowedOAuthScopes"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default();
-        let branding = match call(st, "DescribeManagedLoginBrandingByClient", who.clone()).await {
+        let who = json!({ "UserPoolId": pool_id, "ClientId": p.id });
+        p.branding = match call(st, "DescribeManagedLoginBrandingByClient", who.clone()).await {
             Ok(b) if b["ManagedLoginBranding"].is_object() => {
                 let b = &b["ManagedLoginBranding"];
                 format!("managed login style {}", text(b, "ManagedLoginBrandingId"))
@@ -146,13 +155,7 @@ async fn previews(st: &AppState, pool_id: &str) -> Vec<Preview> {
                 _ => "the default look".into(),
             },
         };
-        out.push(Preview {
-            name: text(client, "ClientName"),
-            id: text(client, "ClientId"),
-            callback: callback.to_string(),
-            scope,
-            branding,
-        });
+        out.push(p);
     }
     out
 }
@@ -177,10 +180,7 @@ pub(super) async fn preview(
     let domain = ["Domain", "CustomDomain"]
         .iter()
         .find_map(|k| d[*k].as_str().filter(|x| !x.is_empty()).map(str::to_string));
-    let found = previews(&st, &pool_id)
-        .await
-        .into_iter()
-        .find(|p| p.id == q.client_id);
+    let found = hosted_client(&st, &pool_id, &q.client_id).await;
     let (Some(domain), Some(p)) = (domain, found) else {
         let why = "This app client has no hosted sign-in page in this pool.";
         return view(&st, &s, &pool_id, Some(why.into())).await;

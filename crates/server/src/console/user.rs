@@ -158,25 +158,28 @@ pub(super) async fn user_view(
         });
     // Cognito has no operation that lists a user's sign-ins: a read through core; ending
     // them is AdminUserGlobalSignOut.
-    let sessions: Option<Vec<_>> = st
+    const SHOWN: usize = 50;
+    let listed = st
         .core
-        .admin_list_user_sessions(pool_id, &text(&got, "Username"))
+        .admin_list_user_sessions(pool_id, &text(&got, "Username"), SHOWN as i64 + 1)
         .await
-        .ok()
-        .map(|list| {
-            list.into_iter()
-                .map(|f| {
-                    context! {
-                        client => f.client_id,
-                        signed_in => super::pools::minute(f.auth_time),
-                        expires => super::pools::minute(f.expires_ms / 1000),
-                        device => f.device_key.unwrap_or_default(),
-                        hosted => f.scopes.is_some(),
-                        revoked => f.revoked_ms.is_some(),
-                    }
-                })
-                .collect()
-        });
+        .ok();
+    let more_sessions = listed.as_ref().is_some_and(|l| l.len() > SHOWN);
+    let sessions: Option<Vec<_>> = listed.map(|list| {
+        list.into_iter()
+            .take(SHOWN)
+            .map(|f| {
+                context! {
+                    client => f.client_id,
+                    signed_in => super::pools::minute(f.auth_time),
+                    expires => super::pools::minute(f.expires_ms / 1000),
+                    device => f.device_key.unwrap_or_default(),
+                    hosted => f.scopes.is_some(),
+                    revoked => f.revoked_ms.is_some(),
+                }
+            })
+            .collect()
+    });
     let user = context! {
         username => text(&got, "Username"),
         status => text(&got, "UserStatus"),
@@ -189,6 +192,7 @@ pub(super) async fn user_view(
         groups => member_of,
         devices,
         sessions,
+        more_sessions,
     };
     let status = status_of(&error);
     page(
