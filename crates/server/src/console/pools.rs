@@ -18,14 +18,15 @@ pub(super) fn day(v: &Value) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// A time in seconds since the epoch as `YYYY-MM-DD HH:MM UTC`.
-pub(super) fn minute(secs: i64) -> String {
+/// A time in seconds since the epoch as `YYYY-MM-DD HH:MM:SS` (UTC).
+pub(super) fn instant(secs: i64) -> String {
     let (y, m, d) = tessera_core::srp::timestamp::civil_from_days(secs.div_euclid(86_400));
     let in_day = secs.rem_euclid(86_400);
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
         in_day / 3600,
-        in_day % 3600 / 60
+        in_day % 3600 / 60,
+        in_day % 60
     )
 }
 
@@ -111,16 +112,8 @@ pub(super) async fn outbox(State(st): State<AppState>, Signed(s): Signed) -> Res
         .take(100)
         .map(|m| {
             let ms = m["sentAtMs"].as_i64().unwrap_or_default();
-            let (y, mo, d) =
-                tessera_core::srp::timestamp::civil_from_days(ms.div_euclid(86_400_000));
-            let secs = ms.div_euclid(1000).rem_euclid(86_400);
             context! {
-                sent => format!(
-                    "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}",
-                    secs / 3600,
-                    secs / 60 % 60,
-                    secs % 60
-                ),
+                sent => instant(ms.div_euclid(1000)),
                 pool => text(m, "poolId"),
                 user => text(m, "username"),
                 to => text(m, "destination"),

@@ -171,8 +171,8 @@ pub(super) async fn user_view(
             .map(|f| {
                 context! {
                     client => f.client_id,
-                    signed_in => super::pools::minute(f.auth_time),
-                    expires => super::pools::minute(f.expires_ms / 1000),
+                    signed_in => super::pools::instant(f.auth_time),
+                    expires => super::pools::instant(f.expires_ms.div_euclid(1000)),
                     device => f.device_key.unwrap_or_default(),
                     hosted => f.scopes.is_some(),
                     revoked => f.revoked_ms.is_some(),

@@ -277,29 +277,23 @@ pub(super) async fn begin(
 /// (`frame-ancestors 'self'`) and that sets no hosted cookie. The console frames it
 /// sandboxed, so its form cannot be posted from there.
 pub(crate) async fn preview(state: &AppState, domain: &str, p: &AuthorizeParams) -> Response {
-    let site = site_at(
-        state,
-        vec![domain.to_string()],
-        format!("/domain/{domain}"),
-        None,
-    )
-    .await;
-    let mut r = match site {
-        Ok(site) => match begin_at(
-            state,
-            Site {
-                preview: true,
-                ..site
-            },
-            p,
-        )
-        .await
-        {
-            Ok((site, a)) => pages::login(&site, &urls(state, &site, &a, p), "", None, None),
-            Err(r) => r,
-        },
-        Err(r) => r,
+    let page = async {
+        let base_path = format!("/domain/{domain}");
+        let site = site_at(state, vec![domain.to_string()], base_path, None).await?;
+        let site = Site {
+            preview: true,
+            ..site
+        };
+        let (site, a) = begin_at(state, site, p).await?;
+        Ok::<_, Response>(pages::login(
+            &site,
+            &urls(state, &site, &a, p),
+            "",
+            None,
+            None,
+        ))
     };
+    let mut r = page.await.unwrap_or_else(|refused| refused);
     pages::framed_by_console(&mut r);
     r
 }
