@@ -148,7 +148,7 @@ impl Tessera {
         } else {
             status::RESET_REQUIRED
         };
-        let mut user = match self.new_user(pool, &username, map, user_status) {
+        let mut user = match self.new_imported_user(pool, &username, map, user_status) {
             Ok(u) => u,
             Err(e) => return RowOutcome::Failed(e.to_string()),
         };

@@ -150,7 +150,7 @@ impl Tessera {
             None => status::RESET_REQUIRED,
         };
         let mut user = self
-            .new_user(pool, &line.username, map, user_status)
+            .new_imported_user(pool, &line.username, map, user_status)
             .map_err(|e| e.to_string())?;
         user.enabled = line.enabled;
         if let Some(stored) = stored {

@@ -160,6 +160,9 @@ John,,John,Again,,,,,,,john2@example.com,TRUE,,,,,,,,,\n";
         assert_eq!(attrs["email_verified"], "true");
         assert_eq!(attrs["address"], "100 Main Street");
         assert!(!attrs.contains_key("middle_name"));
+        // A bulk-created user's sub is a time-ordered (version 7) UUID (ADR 0023).
+        let sub = uuid::Uuid::parse_str(&attrs["sub"]).unwrap();
+        assert_eq!(sub.get_version_num(), 7, "{sub}");
         let password_client = srv
             .idp
             .create_user_pool_client()

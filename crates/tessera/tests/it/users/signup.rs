@@ -25,6 +25,9 @@ both!(
             .unwrap();
         assert!(!out.user_confirmed);
         assert_eq!(out.user_sub.len(), 36);
+        // One user at a time: a random (version 4) sub, as Cognito's (ADR 0023).
+        let v = uuid::Uuid::parse_str(&out.user_sub).map(|u| u.get_version_num());
+        assert_eq!(v.ok(), Some(4));
         let d = out.code_delivery_details.unwrap();
         assert_eq!(d.destination.as_deref(), Some("a***@e***"));
         assert_eq!(d.delivery_medium, Some(DeliveryMediumType::Email));
