@@ -103,6 +103,8 @@ pub struct RecordCache {
     /// only ever changes by being revoked, and every revocation this node learns of (its
     /// own or through the feed) drops the entry.
     families: Bounded<String, RefreshFamily>,
+    /// Each pool's secondary Region (`None`: it has none), by pool id.
+    replicas: Bounded<String, Option<crate::replicas::Replica>>,
 }
 
 impl Default for RecordCache {
@@ -114,6 +116,7 @@ impl Default for RecordCache {
             users: Bounded::new(100_000),
             groups: Bounded::new(100_000),
             families: Bounded::new(100_000),
+            replicas: Bounded::new(10_000),
         }
     }
 }
@@ -129,6 +132,7 @@ impl RecordCache {
         match kind {
             ChangeKind::Pool => {
                 self.pools.remove(pool_id);
+                self.replicas.remove(pool_id);
                 self.clients.retain(|_, c| c.pool_id != pool_id);
                 self.users.retain(|(p, _), _| p != pool_id);
                 self.groups.retain(|(p, _), _| p != pool_id);
@@ -162,6 +166,7 @@ impl RecordCache {
         self.users.clear();
         self.groups.clear();
         self.families.clear();
+        self.replicas.clear();
     }
 }
 
@@ -201,6 +206,17 @@ impl Tessera {
         }
         let load = async { Ok(self.store.get_pool(pool_id).await?) };
         through(&self.cache, &self.cache.pools, pool_id.to_string(), load).await
+    }
+
+    /// A pool's replica record, through `load` on a miss.
+    pub(crate) async fn cached_replica(
+        &self,
+        pool_id: &str,
+        load: impl std::future::Future<
+            Output = Result<Option<Option<crate::replicas::Replica>>, CoreError>,
+        >,
+    ) -> Result<Option<Arc<Option<crate::replicas::Replica>>>, CoreError> {
+        through(&self.cache, &self.cache.replicas, pool_id.to_string(), load).await
     }
 
     /// An app client, for reading only.

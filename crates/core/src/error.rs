@@ -91,6 +91,12 @@ pub enum CoreError {
     /// The operation is switched off for this client (RevokeToken without revocation).
     #[error("{0}")]
     UnsupportedOperation(String),
+    /// The operation is not available here: a secondary Region of a replicated pool.
+    #[error("{0}")]
+    OperationNotEnabled(String),
+    /// The pool's feature plan does not include the feature.
+    #[error("{0}")]
+    FeatureUnavailableInTier(String),
     /// Storage failed. The detail is for logs only and is never shown to clients.
     #[error("storage failure: {0}")]
     Storage(#[from] crate::store::StoreError),

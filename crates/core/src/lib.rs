@@ -31,6 +31,7 @@ pub mod page;
 pub mod passkeys;
 pub mod pools;
 pub mod rand;
+pub mod replicas;
 pub mod schema;
 pub mod sealing;
 pub mod secret;
@@ -57,6 +58,9 @@ pub struct Settings {
     pub public_url: String,
     /// Endpoints that replace the social identity providers' public ones.
     pub federation_endpoints: Vec<federation::details::EndpointOverride>,
+    /// The Region this node answers as (multi-Region replicas, [`replicas`]); `None`: every
+    /// Region, each pool as its primary.
+    pub site_region: Option<String>,
 }
 
 impl Default for Settings {
@@ -66,6 +70,7 @@ impl Default for Settings {
             default_region: "us-east-1".into(),
             public_url: "http://localhost:9229".into(),
             federation_endpoints: Vec::new(),
+            site_region: None,
         }
     }
 }

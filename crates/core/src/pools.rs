@@ -288,7 +288,20 @@ impl Tessera {
     /// `DescribeUserPool`.
     pub async fn describe_user_pool(&self, pool_id: &str) -> Result<UserPoolType, CoreError> {
         let rec = self.load_pool(pool_id).await?;
-        self.describe(rec).await
+        let mut out = self.describe(rec).await?;
+        // A secondary describes the replica: the same id, its own Region's ARN and tags.
+        if let Some(site) = self.settings.site_region.as_deref()
+            && let Some(r) = self.replica_of(pool_id).await?
+            && r.region == site
+        {
+            out.arn = Some(crate::ids::pool_arn(
+                site,
+                &self.settings.account_id,
+                pool_id,
+            ));
+            out.user_pool_tags = Some(r.tags);
+        }
+        Ok(out)
     }
 
     /// Read-modify-write of a pool with optimistic concurrency.
@@ -399,18 +412,25 @@ impl Tessera {
         let limit = page::size(Some(max_results));
         let rows = self.store.list_pools(after.as_deref(), limit + 1).await?;
         let (rows, next) = page::finish(rows, limit as usize, |r| &r.id);
-        let items = rows
-            .into_iter()
-            .map(|r| UserPoolDescriptionType {
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            // A site that answers as one Region lists the pools that exist there.
+            if self.settings.site_region.is_some() {
+                match self.site_role(&r.id).await {
+                    Err(CoreError::ResourceNotFound(_)) => continue,
+                    other => drop(other?),
+                }
+            }
+            items.push(UserPoolDescriptionType {
+                replica_regions: self.replica_regions(&r.id).await?,
                 id: Some(r.id),
                 name: Some(r.name),
                 lambda_config: r.config.lambda_config,
                 status: r.config.status,
                 last_modified_date: Some(r.modified_ms as f64 / 1000.0),
                 creation_date: Some(r.created_ms as f64 / 1000.0),
-                replica_regions: None,
-            })
-            .collect();
+            });
+        }
         Ok((items, next))
     }
 

@@ -56,6 +56,15 @@ impl Tessera {
         arn: &str,
         tags: HashMap<String, String>,
     ) -> Result<(), CoreError> {
+        if let Some(pool_id) = self.replica_for_arn(arn).await? {
+            return self
+                .modify_replica_tags(&pool_id, |all| {
+                    all.extend(tags.clone());
+                    check_tags(Some(all))
+                })
+                .await
+                .map(drop);
+        }
         let pool_id = self.check_arn(arn).await?;
         self.modify_pool(&pool_id, |rec| {
             let mut all = rec.config.user_pool_tags.take().unwrap_or_default();
@@ -69,6 +78,15 @@ impl Tessera {
     }
 
     pub async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), CoreError> {
+        if let Some(pool_id) = self.replica_for_arn(arn).await? {
+            return self
+                .modify_replica_tags(&pool_id, |all| {
+                    keys.iter().for_each(|k| drop(all.remove(k)));
+                    Ok(())
+                })
+                .await
+                .map(drop);
+        }
         let pool_id = self.check_arn(arn).await?;
         self.modify_pool(&pool_id, |rec| {
             if let Some(t) = rec.config.user_pool_tags.as_mut() {
@@ -86,6 +104,9 @@ impl Tessera {
         &self,
         arn: &str,
     ) -> Result<HashMap<String, String>, CoreError> {
+        if let Some(pool_id) = self.replica_for_arn(arn).await? {
+            return self.modify_replica_tags(&pool_id, |_| Ok(())).await;
+        }
         let pool_id = self.check_arn(arn).await?;
         Ok(self
             .load_pool(&pool_id)

@@ -144,6 +144,10 @@ pub(crate) async fn invoke(
             format!("Tessera does not implement {} yet.", op.name),
         )
     })?;
+    // A site that is a pool's secondary Region refuses what a secondary may not do.
+    if service == tessera_wire::ops::Service::CognitoIdp {
+        st.core.site_gate(op, &input).await?;
+    }
     let ctx = Ctx {
         core: st.core.clone(),
         identity: st.identity.clone(),

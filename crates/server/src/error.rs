@@ -95,6 +95,10 @@ impl From<CoreError> for ApiError {
             CoreError::UnsupportedTokenType(m) => ApiError::new("UnsupportedTokenTypeException", m),
             CoreError::Unauthorized(m) => ApiError::new("UnauthorizedException", m),
             CoreError::UnsupportedOperation(m) => ApiError::new("UnsupportedOperationException", m),
+            CoreError::OperationNotEnabled(m) => ApiError::new("OperationNotEnabledException", m),
+            CoreError::FeatureUnavailableInTier(m) => {
+                ApiError::new("FeatureUnavailableInTierException", m)
+            }
             CoreError::DuplicateProvider(m) => ApiError::new("DuplicateProviderException", m),
             CoreError::Storage(e) => ApiError::internal(e.to_string()),
             other => ApiError::internal(other.to_string()),

@@ -683,6 +683,15 @@ async fn document_suite(s: Arc<dyn Store>) {
     next.version = 2;
     assert!(s.update_document(&next, 1).await.unwrap());
     assert!(!s.update_document(&next, 1).await.unwrap());
+    // A conditional delete: the stale version deletes nothing, the current one the document.
+    let mut gone = doc("us-east-1_e", DocKind::Replica, "secondary");
+    s.insert_document(&gone).await.unwrap();
+    gone.version = 2;
+    assert!(s.update_document(&gone, 1).await.unwrap());
+    for (version, deleted) in [(1, false), (2, true), (2, false)] {
+        let at = s.delete_document_at("us-east-1_e", DocKind::Replica, "secondary", version);
+        assert_eq!(at.await.unwrap(), deleted, "version {version}");
+    }
     assert_eq!(
         s.get_document("us-east-1_d", DocKind::Domain, "app")
             .await

@@ -83,6 +83,15 @@ macro_rules! impl_document_store {
                 changed_one(&self.pool, q).await
             }
 
+            async fn delete_document_at(&self, pool_id: &str, kind: tessera_core::store::DocKind, key: &str, expected_version: i64) -> Result<bool, tessera_core::store::StoreError> {
+                let q = sqlx::query("DELETE FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND doc_key = $3 AND version = $4")
+                    .bind(pool_id)
+                    .bind(kind.as_str())
+                    .bind(key)
+                    .bind(expected_version);
+                changed_one(&self.pool, q).await
+            }
+
             async fn list_documents(&self, pool_id: &str, kind: tessera_core::store::DocKind, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::DocumentRecord>, tessera_core::store::StoreError> {
                 // Keys are at least one character long, so '' sorts before them all.
                 let rows = sqlx::query(

@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// Region for calls that carry none (default us-east-1).
     #[arg(long, env = "TESSERA_REGION")]
     pub region: Option<String>,
+    /// The Region this node answers as, for multi-Region replicas (default: every Region).
+    #[arg(long, env = "TESSERA_SITE_REGION")]
+    pub site_region: Option<String>,
     /// Account id used in ARNs (default 000000000000).
     #[arg(long, env = "TESSERA_ACCOUNT_ID")]
     pub account_id: Option<String>,
@@ -151,6 +154,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub postgres_schema: Option<String>,
     pub region: Option<String>,
+    pub site_region: Option<String>,
     pub account_id: Option<String>,
     pub test_mode: Option<bool>,
     pub console: Option<bool>,
@@ -265,6 +269,8 @@ pub struct Settings {
     pub database_url: String,
     pub postgres_schema: Option<String>,
     pub region: String,
+    /// The Region this node answers as (multi-Region replicas); `None`: every Region.
+    pub site_region: Option<String>,
     pub account_id: String,
     /// Configured admin credentials (`None`: use or generate the ones in the data folder).
     pub admin: Option<(String, tessera_core::secret::Secret<String>)>,
@@ -466,6 +472,12 @@ impl Settings {
         if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
             anyhow::bail!("the account id must be 12 digits");
         }
+        let site_region = non_empty(args.site_region.or(file.site_region));
+        if let Some(r) = &site_region
+            && !tessera_core::replicas::is_region(r)
+        {
+            anyhow::bail!("the site region must be an AWS Region name such as us-west-2");
+        }
         let log_format = args
             .log_format
             .or(file.log_format)
@@ -577,6 +589,7 @@ impl Settings {
                 .region
                 .or(file.region)
                 .unwrap_or_else(|| DEFAULT_REGION.into()),
+            site_region,
             account_id,
             admin,
             cors_allowed_origins: args

@@ -220,6 +220,7 @@ async fn offline_core(settings: &Settings) -> anyhow::Result<Tessera> {
             default_region: settings.region.clone(),
             public_url: settings.public_url.clone().unwrap_or_default(),
             federation_endpoints: settings.federation_endpoints.clone(),
+            site_region: settings.site_region.clone(),
         },
     ))
 }
@@ -321,6 +322,7 @@ pub async fn start_with_clock(
                 default_region: settings.region.clone(),
                 public_url: public_url.clone(),
                 federation_endpoints: settings.federation_endpoints.clone(),
+                site_region: settings.site_region.clone(),
             },
         )
         .with_upstream(Arc::new(upstream::HttpUpstream::new()?))

@@ -103,6 +103,16 @@ fn violation(service: Service, message: String) -> InputError {
     }
 }
 
+/// Whether `op`'s input structure defines a member `name` (as on the wire).
+pub fn input_has_member(op: &Operation, name: &str) -> bool {
+    op.input
+        .and_then(|shape| generated::find_shape(op.service, shape))
+        .is_some_and(|s| match s.kind {
+            generated::ShapeKind::Structure { members } => members.iter().any(|m| m.name == name),
+            _ => false,
+        })
+}
+
 /// Validates, then deserializes into the generated type.
 pub fn parse_input<T: serde::de::DeserializeOwned>(
     op: &Operation,

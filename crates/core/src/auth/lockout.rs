@@ -65,6 +65,7 @@ impl Tessera {
         pool_id: &str,
         key: Option<String>,
     ) -> Result<Attempt, CoreError> {
+        let key = key.map(|k| self.regional_lock_key(pool_id, k));
         if let Some(k) = &key {
             let now = self.clock.now_millis();
             if self

@@ -264,6 +264,20 @@ impl Tessera {
         params: &HashMap<String, String>,
     ) -> Result<AuthOutcome, CoreError> {
         let (client, pool) = self.auth_client(client_id, pool_id).await?;
+        let outcome = self.start_with(api, &client, &pool, flow, params).await?;
+        self.secondary_may_answer(&pool.id, None, &outcome).await?;
+        Ok(outcome)
+    }
+
+    async fn start_with(
+        &self,
+        api: Api,
+        client: &Arc<ClientRecord>,
+        pool: &Arc<PoolRecord>,
+        flow: &str,
+        params: &HashMap<String, String>,
+    ) -> Result<AuthOutcome, CoreError> {
+        let (client, pool) = (client.clone(), pool.clone());
         match (flow, api) {
             ("USER_PASSWORD_AUTH", Api::Client) => {
                 if !flow_allowed(
@@ -365,6 +379,25 @@ impl Tessera {
         responses: &HashMap<String, String>,
     ) -> Result<AuthOutcome, CoreError> {
         let (client, pool) = self.auth_client(client_id, pool_id).await?;
+        self.secondary_may_answer(&pool.id, Some(challenge), &AuthOutcome::default())
+            .await?;
+        let outcome = self
+            .respond_with(api, &client, &pool, challenge, session, responses)
+            .await?;
+        self.secondary_may_answer(&pool.id, None, &outcome).await?;
+        Ok(outcome)
+    }
+
+    async fn respond_with(
+        &self,
+        api: Api,
+        client: &Arc<ClientRecord>,
+        pool: &Arc<PoolRecord>,
+        challenge: &str,
+        session: Option<&str>,
+        responses: &HashMap<String, String>,
+    ) -> Result<AuthOutcome, CoreError> {
+        let (client, pool) = (client.clone(), pool.clone());
         match challenge {
             "PASSWORD_VERIFIER" => self.srp_verify(&pool, &client, responses, api).await,
             "NEW_PASSWORD_REQUIRED" => {

@@ -142,7 +142,8 @@ impl Tessera {
         found: Option<&UserRecord>,
     ) -> Result<Option<UserRecord>, CoreError> {
         let pending = found.filter(|u| crate::migration::is_pending(u));
-        if found.is_some() && pending.is_none() {
+        // A secondary Region creates and changes no user.
+        if (found.is_some() && pending.is_none()) || self.secondary_here(&pool.id).await? {
             return Ok(None);
         }
         let Some(link) = self.live_source(pool).await? else {

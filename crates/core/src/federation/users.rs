@@ -208,8 +208,20 @@ impl Tessera {
         let username = federated_username(pool, &provider.name, &user_id);
         let key = username_key(pool, &username);
         let attrs = mapped(provider, claims);
+        // A secondary Region signs in only federated users the primary made, as they are.
+        let secondary = self.secondary_here(&pool.id).await?;
         for _ in 0..crate::MAX_RETRIES {
-            if let Some(mut u) = self.store.get_user_by_username(&pool.id, &key).await? {
+            let found = self.store.get_user_by_username(&pool.id, &key).await?;
+            if secondary {
+                return match found {
+                    Some(u) if u.status == status::EXTERNAL_PROVIDER => Ok(u),
+                    _ => Err(crate::replicas::not_enabled(
+                        "A new federated user signs in first in the primary Region of the user pool."
+                            .into(),
+                    )),
+                };
+            }
+            if let Some(mut u) = found {
                 // A native user who happens to have this name is not this upstream identity:
                 // only AdminLinkProviderForUser joins the two (Cognito's words, fidelity F19).
                 if u.status != status::EXTERNAL_PROVIDER {

@@ -41,6 +41,9 @@ pub enum DocKind {
     /// The pool's link to a source Cognito pool (live migration); key: `source`. Specific to
     /// one installation: never exported.
     MigrationSource,
+    /// The pool's secondary Region (multi-Region replicas); key: `secondary`. Specific to
+    /// one installation: never exported.
+    Replica,
 }
 
 impl DocKind {
@@ -59,6 +62,7 @@ impl DocKind {
             DocKind::ProviderLink => "provider_link",
             DocKind::SigningCertificate => "signing_certificate",
             DocKind::MigrationSource => "migration_source",
+            DocKind::Replica => "replica",
         }
     }
 }
@@ -118,6 +122,15 @@ pub trait DocumentStore: Send + Sync {
         pool_id: &str,
         kind: DocKind,
         key: &str,
+    ) -> Result<bool, StoreError>;
+    /// Deletes the document only if its stored version is `expected_version`; `false` if
+    /// it is gone or changed.
+    async fn delete_document_at(
+        &self,
+        pool_id: &str,
+        kind: DocKind,
+        key: &str,
+        expected_version: i64,
     ) -> Result<bool, StoreError>;
     /// Documents of a kind in a pool ordered by key, strictly after `after`, at most `limit`.
     async fn list_documents(

@@ -23,6 +23,19 @@ struct Header<'a> {
     alg: &'a str,
 }
 
+/// The last path segment of an unverified token's `iss` (a pool id, for our tokens): only to
+/// route a request, never to trust it; the operation verifies the token itself.
+pub fn unverified_issuer_tail(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = B64.decode(payload).ok()?;
+    #[derive(Deserialize)]
+    struct Iss {
+        iss: String,
+    }
+    let iss: Iss = serde_json::from_slice(&bytes).ok()?;
+    iss.iss.rsplit('/').next().map(str::to_owned)
+}
+
 /// Signs `payload` (already-serialised JSON) as an RS256 JWT with key id `kid`.
 pub fn sign(kid: &str, payload: &[u8], key: &RsaKeyPair) -> Option<String> {
     let header = serde_json::to_vec(&Header { kid, alg: "RS256" }).ok()?;

@@ -378,7 +378,8 @@ impl Tessera {
         metadata: Value,
     ) -> Result<Option<crate::store::UserRecord>, CoreError> {
         use crate::users::status;
-        if Trigger::UserMigration.target(pool).is_none() {
+        // A secondary Region creates no user.
+        if Trigger::UserMigration.target(pool).is_none() || self.secondary_here(&pool.id).await? {
             return Ok(None);
         }
         let (source, request) = match password {

@@ -119,6 +119,25 @@ async fn signup_page(
     pages::form(site, "signup.html", error, ctx)
 }
 
+/// [`begin`] for the account pages (sign-up, its confirmation, password reset): a secondary
+/// Region of a replicated pool creates and changes no user (ADR 0024).
+async fn begin_account(
+    state: &AppState,
+    params: &RawPathParams,
+    headers: &HeaderMap,
+    p: &AuthorizeParams,
+) -> Result<(Site, Authorization), Response> {
+    let (site, a) = begin(state, params, headers, p).await?;
+    if site.secondary {
+        return Err(pages::error(
+            axum::http::StatusCode::FORBIDDEN,
+            "not_available",
+            "Accounts can be created and passwords reset only in the user pool's primary Region.",
+        ));
+    }
+    Ok((site, a))
+}
+
 /// `GET /signup`.
 pub(super) async fn signup(
     State(state): State<AppState>,
@@ -126,7 +145,7 @@ pub(super) async fn signup(
     headers: HeaderMap,
     Query(p): Query<AuthorizeParams>,
 ) -> Response {
-    let (site, a) = match begin(&state, &params, &headers, &p).await {
+    let (site, a) = match begin_account(&state, &params, &headers, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -148,7 +167,7 @@ pub(super) async fn signup_submit(
     Query(p): Query<AuthorizeParams>,
     form: FormResult,
 ) -> Response {
-    let (site, a) = match begin(&state, &params, &headers, &p).await {
+    let (site, a) = match begin_account(&state, &params, &headers, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -220,7 +239,7 @@ pub(super) async fn confirm(
     Query(p): Query<AuthorizeParams>,
     Query(u): Query<UserQuery>,
 ) -> Response {
-    let (site, a) = match begin(&state, &params, &headers, &p).await {
+    let (site, a) = match begin_account(&state, &params, &headers, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -245,7 +264,7 @@ pub(super) async fn confirm_submit(
     Query(p): Query<AuthorizeParams>,
     form: FormResult,
 ) -> Response {
-    let (site, a) = match begin(&state, &params, &headers, &p).await {
+    let (site, a) = match begin_account(&state, &params, &headers, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -310,7 +329,7 @@ pub(super) async fn forgot(
     headers: HeaderMap,
     Query(p): Query<AuthorizeParams>,
 ) -> Response {
-    let (site, a) = match begin(&state, &params, &headers, &p).await {
+    let (site, a) = match begin_account(&state, &params, &headers, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -332,7 +351,7 @@ pub(super) async fn forgot_submit(
     Query(p): Query<AuthorizeParams>,
     form: FormResult,
 ) -> Response {
-    let (site, a) = match begin(&state, &params, &headers, &p).await {
+    let (site, a) = match begin_account(&state, &params, &headers, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -376,7 +395,7 @@ pub(super) async fn reset_submit(
     Query(p): Query<AuthorizeParams>,
     form: FormResult,
 ) -> Response {
-    let (site, a) = match begin(&state, &params, &headers, &p).await {
+    let (site, a) = match begin_account(&state, &params, &headers, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };

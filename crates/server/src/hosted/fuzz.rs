@@ -46,6 +46,7 @@ fn site() -> Site {
         upstreams: Vec::new(),
         corporate: false,
         preview: false,
+        secondary: false,
     }
 }
 

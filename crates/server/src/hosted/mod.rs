@@ -107,6 +107,8 @@ pub(super) struct Site {
     corporate: bool,
     /// Rendered for the admin console's preview frame (sandboxed: nothing takes focus).
     preview: bool,
+    /// This node serves the pool as its secondary Region (sign-in only: ADR 0024).
+    secondary: bool,
 }
 
 impl Site {
@@ -169,7 +171,30 @@ async fn site_at(
     for d in candidates {
         match state.core.domain_route(&d).await {
             Ok(Some(route)) => {
+                use tessera_core::replicas::Role;
+                // A site that answers as one Region: the pool must exist here, and a closed
+                // (INACTIVE) secondary serves no end user.
+                let secondary = match state.core.site_role(&route.pool_id).await {
+                    Ok(None | Some(Role::Primary)) => false,
+                    Ok(Some(Role::Secondary { active: true })) => true,
+                    Ok(Some(Role::Secondary { active: false })) => {
+                        return Err(pages::error(
+                            StatusCode::FORBIDDEN,
+                            "not_available",
+                            "Sign-in is not available in this Region right now.",
+                        ));
+                    }
+                    Err(tessera_core::CoreError::ResourceNotFound(_)) => return Err(not_found()),
+                    Err(_) => {
+                        return Err(pages::error(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "server_error",
+                            "Try again later.",
+                        ));
+                    }
+                };
                 return Ok(Site {
+                    secondary,
                     route,
                     base_path,
                     secure,

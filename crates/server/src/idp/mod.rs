@@ -30,6 +30,10 @@ pub(crate) fn register(r: &mut Registry) {
     r.add(Idp, "UpdateUserPool", pools::update_user_pool::handle);
     r.add(Idp, "DeleteUserPool", pools::delete_user_pool::handle);
     r.add(Idp, "ListUserPools", pools::list_user_pools::handle);
+    r.add(Idp, "CreateUserPoolReplica", pools::replicas::create);
+    r.add(Idp, "ListUserPoolReplicas", pools::replicas::list);
+    r.add(Idp, "UpdateUserPoolReplica", pools::replicas::update);
+    r.add(Idp, "DeleteUserPoolReplica", pools::replicas::delete);
     r.add(
         Idp,
         "AddCustomAttributes",

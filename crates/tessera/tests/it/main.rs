@@ -33,6 +33,7 @@ mod passkeys;
 mod pools;
 mod protocol;
 mod races;
+mod replicas;
 mod restart;
 mod settings_table;
 mod tags;
