@@ -75,6 +75,34 @@ impl Default for Settings {
     }
 }
 
+/// Requests begun and in flight on this node.
+#[derive(Debug, Default)]
+pub struct RequestCounts {
+    pub(crate) began: std::sync::atomic::AtomicU64,
+    pub(crate) in_flight: std::sync::atomic::AtomicU64,
+}
+
+/// A request being served ([`Tessera::request_began`]); dropping it ends it.
+#[derive(Debug)]
+pub struct RequestInFlight(Arc<RequestCounts>);
+
+impl RequestInFlight {
+    fn begin(counts: &Arc<RequestCounts>) -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        counts.began.fetch_add(1, Relaxed);
+        counts.in_flight.fetch_add(1, Relaxed);
+        RequestInFlight(counts.clone())
+    }
+}
+
+impl Drop for RequestInFlight {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// How often an optimistic read-modify-write is retried when another writer got there first.
 pub(crate) const MAX_RETRIES: usize = 8;
 
@@ -118,6 +146,9 @@ pub struct Tessera {
     pub(crate) sender_keys: Arc<triggers::sender::SenderKeys>,
     /// Set when the server stops: background work (import jobs) ends at its next batch.
     pub(crate) stopping: Arc<std::sync::atomic::AtomicBool>,
+    /// Requests this node has begun to serve, and those it is serving (the server counts
+    /// them): background work yields to them (`import`).
+    pub(crate) requests: Arc<RequestCounts>,
     /// The background work running on this node.
     pub(crate) background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
     /// Large pools' user counts, reused for a while (`pools::describe`).
@@ -143,9 +174,16 @@ impl Tessera {
             source_pool: Arc::new(migration::NoSourcePool),
             sender_keys: Default::default(),
             stopping: Default::default(),
+            requests: Default::default(),
             background: Default::default(),
             user_counts: Default::default(),
         }
+    }
+
+    /// Counts a request this node begins to serve until the answer is dropped (the server
+    /// calls it for each one), so that background work can yield to requests.
+    pub fn request_began(&self) -> RequestInFlight {
+        RequestInFlight::begin(&self.requests)
     }
 
     /// Stops the work this node runs in the background (import jobs) at its next batch

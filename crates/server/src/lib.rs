@@ -191,6 +191,21 @@ pub fn apps(
     if test_mode {
         router = router.route("/moto-api/reset", post(dispatch::reset));
     }
-    let apart = console_apart.then(|| console::routes().with_state(state.clone()));
-    (router.with_state(state).layer(cors), apart)
+    let counted = axum::middleware::from_fn_with_state(state.clone(), count_request);
+    let apart = console_apart.then(|| {
+        console::routes()
+            .layer(counted.clone())
+            .with_state(state.clone())
+    });
+    (router.layer(counted).with_state(state).layer(cors), apart)
+}
+
+/// Counts each request for the domain, whose background work yields while requests come in.
+async fn count_request(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let _serving = st.core.request_began();
+    next.run(req).await
 }

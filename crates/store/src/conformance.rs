@@ -199,6 +199,16 @@ async fn postgres_conforms() {
     on_postgres("conf", suite).await;
 }
 
+/// SQLite works in this process, PostgreSQL in its own: only SQLite's import jobs rest.
+#[tokio::test]
+async fn only_sqlite_does_its_bulk_work_in_process() {
+    on_sqlite(async |s: Arc<dyn Store>| assert!(s.bulk_work_in_process())).await;
+    on_postgres("bulk", async |s: Arc<dyn Store>| {
+        assert!(!s.bulk_work_in_process())
+    })
+    .await;
+}
+
 // ---- Groups and memberships ----------------------------------------------------------
 
 fn group(pool_id: &str, name: &str, precedence: Option<i32>) -> tessera_core::store::GroupRecord {

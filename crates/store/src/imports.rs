@@ -44,6 +44,10 @@ macro_rules! impl_import_store {
                 self.refresh_statistics().await
             }
 
+            fn bulk_work_in_process(&self) -> bool {
+                Self::IN_PROCESS
+            }
+
             async fn insert_users_if_absent(&self, users: &[tessera_core::store::UserRecord]) -> Result<Vec<bool>, tessera_core::store::StoreError> {
                 use sqlx::Row;
                 use $crate::users::attr;

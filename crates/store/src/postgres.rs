@@ -90,6 +90,9 @@ impl PgStore {
 }
 
 impl PgStore {
+    /// The database works in its own processes (`ImportStore::bulk_work_in_process`).
+    const IN_PROCESS: bool = false;
+
     /// After a bulk load: the users table's planner statistics (`ANALYZE`), so that lookups
     /// by name use their index at once instead of after autovacuum's next pass.
     async fn refresh_statistics(&self) -> Result<(), StoreError> {

@@ -41,6 +41,9 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// The engine runs in this process (`ImportStore::bulk_work_in_process`).
+    const IN_PROCESS: bool = true;
+
     /// SQLite picks its unique indexes for equality lookups without statistics, and its
     /// `ANALYZE` would hold the one writer for seconds on a large file: nothing to do.
     async fn refresh_statistics(&self) -> Result<(), StoreError> {

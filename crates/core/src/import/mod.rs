@@ -40,6 +40,32 @@ const MAX_ROW_CHARS: usize = 16_000;
 /// Rows per transaction.
 const BATCH: usize = 500;
 
+/// While requests are being served, a job on a store whose engine works in this process
+/// (SQLite) rests this many times as long as its last batch took, so it takes at most a share
+/// of the CPU from them (the batch's time grows with the contention, and the rest with it).
+/// Alone it runs at full speed. On PostgreSQL a batch's time is mostly the database's, on
+/// other cores, and resting would only slow the job. docs/adr/0025.
+const REST_PER_BATCH_TIME: f64 = 2.0;
+
+/// Requests that must arrive during a batch for the job to rest after it even if none is in
+/// flight when it ends (one is a DescribeUserImportJob poll).
+const BUSY_REQUESTS: u64 = 2;
+
+/// The longest rest, so that heartbeats stay far apart from `STALE_MS`.
+const MAX_REST: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether a job rests after a batch: requests are being served (one is in flight as the
+/// batch ends, or `BUSY_REQUESTS` arrived during it), and the store's engine works in this
+/// process.
+fn should_rest(arrived: u64, in_flight: u64, in_process: bool) -> bool {
+    in_process && (arrived >= BUSY_REQUESTS || in_flight > 0)
+}
+
+/// The rest after a batch that took `batch`.
+fn rest_after(batch: std::time::Duration) -> std::time::Duration {
+    batch.mul_f64(REST_PER_BATCH_TIME).min(MAX_REST)
+}
+
 const USERNAME: &str = "cognito:username";
 const MFA_ENABLED: &str = "cognito:mfa_enabled";
 const PASSWORD_HASH: &str = "password_hash";
@@ -533,7 +559,13 @@ impl Tessera {
         }
         began?;
         let (mut imported, mut skipped, mut failed) = (0i64, 0i64, 0i64);
-        for batch in rows.chunks(BATCH) {
+        for (n, batch) in rows.chunks(BATCH).enumerate() {
+            let last = (n + 1) * BATCH >= rows.len();
+            let began = std::time::Instant::now();
+            let requests_before = self
+                .requests
+                .began
+                .load(std::sync::atomic::Ordering::Relaxed);
             let mut users = Vec::new();
             let mut lines_of_users = Vec::new();
             for (line, text) in batch {
@@ -565,6 +597,16 @@ impl Tessera {
                     failed += 1;
                     tracing::info!(job_id = %job_id, "[FAILED] Line Number {line} - Another user already has this email address or phone number.");
                 }
+            }
+            // Rest before the heartbeat, so that a stop or a shutdown is seen right after.
+            let counts = &self.requests;
+            let arrived = counts
+                .began
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .saturating_sub(requests_before);
+            let in_flight = counts.in_flight.load(std::sync::atomic::Ordering::Relaxed);
+            if !last && should_rest(arrived, in_flight, self.store.bulk_work_in_process()) {
+                tokio::time::sleep(rest_after(began.elapsed())).await;
             }
             let now = self.clock.now_millis();
             let doc = self
@@ -633,4 +675,51 @@ fn to_json<T: Serialize>(v: &T) -> Result<String, CoreError> {
 fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T, CoreError> {
     serde_json::from_str(s)
         .map_err(|e| CoreError::Storage(StoreError::Backend(format!("corrupt import job: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_job_rests_only_while_requests_are_served_by_an_in_process_engine() {
+        // A request in flight, or two arrivals during the batch, on SQLite.
+        assert!(should_rest(0, 1, true));
+        assert!(should_rest(BUSY_REQUESTS, 0, true));
+        // Its own DescribeUserImportJob poll alone is not load.
+        assert!(!should_rest(1, 0, true));
+        assert!(!should_rest(0, 0, true));
+        // PostgreSQL works elsewhere: never.
+        assert!(!should_rest(100, 16, false));
+    }
+
+    #[test]
+    fn the_rest_follows_the_batch_and_is_capped() {
+        assert_eq!(
+            rest_after(Duration::from_millis(20)),
+            Duration::from_millis(40)
+        );
+        assert_eq!(rest_after(Duration::from_secs(60)), MAX_REST);
+        assert!(MAX_REST.as_millis() * 4 < STALE_MS as u128);
+    }
+
+    #[test]
+    fn a_request_counts_as_in_flight_until_it_is_dropped() {
+        let counts = std::sync::Arc::new(crate::RequestCounts::default());
+        let a = crate::RequestInFlight::begin(&counts);
+        let b = crate::RequestInFlight::begin(&counts);
+        assert_eq!(
+            counts.in_flight.load(std::sync::atomic::Ordering::Relaxed),
+            2
+        );
+        drop(a);
+        drop(b);
+        assert_eq!(
+            counts.in_flight.load(std::sync::atomic::Ordering::Relaxed),
+            0
+        );
+        assert_eq!(counts.began.load(std::sync::atomic::Ordering::Relaxed), 2);
+    }
 }

@@ -28,4 +28,8 @@ pub trait ImportStore: Send + Sync {
     /// statistics that autovacuum refreshes only later: right after a million-row import a
     /// user lookup by name took 130 ms (a sequential scan) instead of a fraction of one.
     async fn bulk_loaded(&self) -> Result<(), StoreError>;
+    /// Whether the database does its work for a bulk insert inside this process (SQLite),
+    /// on the CPU that serves requests, rather than in a server of its own (PostgreSQL):
+    /// then an import job rests between batches while requests are served (ADR 0025).
+    fn bulk_work_in_process(&self) -> bool;
 }
