@@ -45,7 +45,7 @@ const BATCH: usize = 500;
 /// of the CPU from them (the batch's time grows with the contention, and the rest with it).
 /// Alone it runs at full speed. On PostgreSQL a batch's time is mostly the database's, on
 /// other cores, and resting would only slow the job. docs/adr/0025.
-const REST_PER_BATCH_TIME: f64 = 2.0;
+const REST_PER_BATCH_TIME: f64 = 2.5;
 
 /// Requests that must arrive during a batch for the job to rest after it even if none is in
 /// flight when it ends (one is a DescribeUserImportJob poll).
@@ -598,16 +598,6 @@ impl Tessera {
                     tracing::info!(job_id = %job_id, "[FAILED] Line Number {line} - Another user already has this email address or phone number.");
                 }
             }
-            // Rest before the heartbeat, so that a stop or a shutdown is seen right after.
-            let counts = &self.requests;
-            let arrived = counts
-                .began
-                .load(std::sync::atomic::Ordering::Relaxed)
-                .saturating_sub(requests_before);
-            let in_flight = counts.in_flight.load(std::sync::atomic::Ordering::Relaxed);
-            if !last && should_rest(arrived, in_flight, self.store.bulk_work_in_process()) {
-                tokio::time::sleep(rest_after(began.elapsed())).await;
-            }
             let now = self.clock.now_millis();
             let doc = self
                 .change_job(pool_id, job_id, |d| {
@@ -639,6 +629,22 @@ impl Tessera {
             if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
                 tracing::warn!(job_id = %job_id, imported, "import job interrupted: the server is stopping");
                 return Ok(());
+            }
+            // While requests are served, rest after the whole batch (its progress write
+            // included); a shutdown that came meanwhile is seen at once, a stop at the next
+            // batch's heartbeat.
+            let counts = &self.requests;
+            let arrived = counts
+                .began
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .saturating_sub(requests_before);
+            let in_flight = counts.in_flight.load(std::sync::atomic::Ordering::Relaxed);
+            if !last && should_rest(arrived, in_flight, self.store.bulk_work_in_process()) {
+                tokio::time::sleep(rest_after(began.elapsed())).await;
+                if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                    tracing::warn!(job_id = %job_id, imported, "import job interrupted: the server is stopping");
+                    return Ok(());
+                }
             }
             // Sign-ins and other requests go first between batches.
             tokio::task::yield_now().await;
@@ -699,7 +705,7 @@ mod tests {
     fn the_rest_follows_the_batch_and_is_capped() {
         assert_eq!(
             rest_after(Duration::from_millis(20)),
-            Duration::from_millis(40)
+            Duration::from_millis(50)
         );
         assert_eq!(rest_after(Duration::from_secs(60)), MAX_REST);
         assert!(MAX_REST.as_millis() * 4 < STALE_MS as u128);
