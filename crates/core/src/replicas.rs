@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_wire::idp::UserPoolReplicaType;
 
+use crate::oauth::{new_doc, read_doc};
 use crate::store::{ChangeKind, DocKind, DocumentRecord};
 use crate::{CoreError, Tessera};
 
@@ -141,25 +142,27 @@ impl Tessera {
 
     /// The pool's secondary, if it has one (cached; dropped by the pool's change).
     pub(crate) async fn replica_of(&self, pool_id: &str) -> Result<Option<Replica>, CoreError> {
-        let load = async {
-            let doc = self
-                .store
-                .get_document(pool_id, DocKind::Replica, KEY)
-                .await?;
-            let replica = match doc {
-                Some(d) => Some(serde_json::from_str::<Replica>(&d.doc).map_err(|e| {
-                    CoreError::Storage(crate::store::StoreError::Backend(format!(
-                        "replica document of {pool_id}: {e}"
-                    )))
-                })?),
-                None => None,
-            };
-            Ok(Some(replica))
-        };
+        let load = async { Ok(Some(self.stored_replica(pool_id).await?.map(|(_, r)| r))) };
         Ok(self
             .cached_replica(pool_id, load)
             .await?
             .and_then(|r| (*r).clone()))
+    }
+
+    /// The pool's secondary as stored, with its document (its version), read from the store.
+    async fn stored_replica(
+        &self,
+        pool_id: &str,
+    ) -> Result<Option<(DocumentRecord, Replica)>, CoreError> {
+        let Some(doc) = self
+            .store
+            .get_document(pool_id, DocKind::Replica, KEY)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let replica = read_doc(&doc)?;
+        Ok(Some((doc, replica)))
     }
 
     fn replica_type(
@@ -220,15 +223,7 @@ impl Tessera {
             status: INACTIVE.into(),
             tags: tags.unwrap_or_default(),
         };
-        let doc = DocumentRecord {
-            pool_id: pool_id.to_string(),
-            kind: DocKind::Replica,
-            key: KEY.into(),
-            doc: json_text(&replica)?,
-            created_ms: now,
-            modified_ms: now,
-            version: 1,
-        };
+        let doc = new_doc(pool_id, DocKind::Replica, KEY, &replica, now)?;
         // The key is the pool's one secondary: of two creations, the store's unique key lets
         // exactly one in.
         match self.store.insert_document(&doc).await {
@@ -281,30 +276,10 @@ impl Tessera {
         let missing = || {
             CoreError::ResourceNotFound(format!("User pool {pool_id} has no replica in {region}."))
         };
-        let doc = self
-            .store
-            .get_document(pool_id, DocKind::Replica, KEY)
-            .await?
-            .ok_or_else(missing)?;
-        let replica: Replica = serde_json::from_str(&doc.doc)
-            .map_err(|e| CoreError::Storage(crate::store::StoreError::Backend(e.to_string())))?;
-        if replica.region != region {
-            return Err(missing());
+        match self.stored_replica(pool_id).await? {
+            Some((doc, replica)) if replica.region == region => Ok((doc, replica)),
+            _ => Err(missing()),
         }
-        Ok((doc, replica))
-    }
-
-    /// Writes `replica` over `doc` if nobody changed it since it was read.
-    async fn replace_replica(
-        &self,
-        mut doc: DocumentRecord,
-        replica: &Replica,
-    ) -> Result<bool, CoreError> {
-        let expected = doc.version;
-        doc.version += 1;
-        doc.modified_ms = self.clock.now_millis();
-        doc.doc = json_text(replica)?;
-        Ok(self.store.update_document(&doc, expected).await?)
     }
 
     /// `UpdateUserPoolReplica`: opens (ACTIVE) or closes (INACTIVE) the secondary to end
@@ -332,7 +307,7 @@ impl Tessera {
                 )));
             }
             replica.status = status.into();
-            if self.replace_replica(doc, &replica).await? {
+            if self.try_replace_doc(&doc, &replica).await? {
                 self.changed(ChangeKind::Pool, pool_id, pool_id).await?;
                 return Ok(self.replica_type(pool_id, region, SECONDARY, status));
             }
@@ -397,17 +372,15 @@ impl Tessera {
         mut change: impl FnMut(&mut std::collections::HashMap<String, String>) -> Result<(), CoreError>,
     ) -> Result<std::collections::HashMap<String, String>, CoreError> {
         for _ in 0..crate::MAX_RETRIES {
-            let region = match self.replica_of(pool_id).await? {
-                Some(r) => r.region,
-                None => return Err(crate::pools::not_found(pool_id)),
+            let Some((doc, mut replica)) = self.stored_replica(pool_id).await? else {
+                return Err(crate::pools::not_found(pool_id));
             };
-            let (doc, mut replica) = self.named_replica(pool_id, &region).await?;
             let before = replica.tags.clone();
             change(&mut replica.tags)?;
             if replica.tags == before {
                 return Ok(replica.tags);
             }
-            if self.replace_replica(doc, &replica).await? {
+            if self.try_replace_doc(&doc, &replica).await? {
                 self.changed(ChangeKind::Pool, pool_id, pool_id).await?;
                 return Ok(replica.tags);
             }
@@ -567,11 +540,6 @@ impl Tessera {
         }
         Ok(None)
     }
-}
-
-fn json_text(replica: &Replica) -> Result<String, CoreError> {
-    serde_json::to_string(replica)
-        .map_err(|e| CoreError::Storage(crate::store::StoreError::Backend(e.to_string())))
 }
 
 #[cfg(test)]

@@ -624,10 +624,7 @@ impl Tessera {
                 .await?;
                 return Ok(());
             }
-            // The server is stopping: leave the job as it is (counts written); it reads as
-            // Failed once its heartbeat is old.
-            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
-                tracing::warn!(job_id = %job_id, imported, "import job interrupted: the server is stopping");
+            if self.server_stopping(job_id, imported) {
                 return Ok(());
             }
             // While requests are served, rest after the whole batch (its progress write
@@ -641,8 +638,7 @@ impl Tessera {
             let in_flight = counts.in_flight.load(std::sync::atomic::Ordering::Relaxed);
             if !last && should_rest(arrived, in_flight, self.store.bulk_work_in_process()) {
                 tokio::time::sleep(rest_after(began.elapsed())).await;
-                if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
-                    tracing::warn!(job_id = %job_id, imported, "import job interrupted: the server is stopping");
+                if self.server_stopping(job_id, imported) {
                     return Ok(());
                 }
             }
@@ -676,6 +672,18 @@ fn is_terminal(status: Option<&str>) -> bool {
 
 fn to_json<T: Serialize>(v: &T) -> Result<String, CoreError> {
     serde_json::to_string(v).map_err(|e| CoreError::Storage(StoreError::Backend(e.to_string())))
+}
+
+impl Tessera {
+    /// Whether the server is stopping, so a job leaves off here (its counts are written; it
+    /// reads as Failed once its heartbeat is old).
+    fn server_stopping(&self, job_id: &str, imported: i64) -> bool {
+        let stopping = self.stopping.load(std::sync::atomic::Ordering::SeqCst);
+        if stopping {
+            tracing::warn!(job_id = %job_id, imported, "import job interrupted: the server is stopping");
+        }
+        stopping
+    }
 }
 
 fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T, CoreError> {

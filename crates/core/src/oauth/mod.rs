@@ -80,14 +80,24 @@ impl Tessera {
         rec: &DocumentRecord,
         body: &T,
     ) -> Result<(), CoreError> {
-        let mut next = rec.clone();
-        next.doc = serde_json::to_string(body).map_err(|_| corrupt(rec.kind.as_str()))?;
-        next.version = rec.version + 1;
-        next.modified_ms = self.clock.now_millis().max(rec.modified_ms);
-        if self.store.update_document(&next, rec.version).await? {
+        if self.try_replace_doc(rec, body).await? {
             Ok(())
         } else {
             Err(crate::concurrent_modification(rec.kind.as_str()))
         }
+    }
+
+    /// [`Self::replace_doc`] for a caller that retries: `false` if another writer changed
+    /// the document since it was read.
+    pub(crate) async fn try_replace_doc<T: Serialize>(
+        &self,
+        rec: &DocumentRecord,
+        body: &T,
+    ) -> Result<bool, CoreError> {
+        let mut next = rec.clone();
+        next.doc = serde_json::to_string(body).map_err(|_| corrupt(rec.kind.as_str()))?;
+        next.version = rec.version + 1;
+        next.modified_ms = self.clock.now_millis().max(rec.modified_ms);
+        Ok(self.store.update_document(&next, rec.version).await?)
     }
 }

@@ -185,13 +185,7 @@ async fn site_at(
                         ));
                     }
                     Err(tessera_core::CoreError::ResourceNotFound(_)) => return Err(not_found()),
-                    Err(_) => {
-                        return Err(pages::error(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "server_error",
-                            "Try again later.",
-                        ));
-                    }
+                    Err(_) => return Err(unavailable()),
                 };
                 return Ok(Site {
                     secondary,
@@ -206,16 +200,19 @@ async fn site_at(
                 });
             }
             Ok(None) => {}
-            Err(_) => {
-                return Err(pages::error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "server_error",
-                    "Try again later.",
-                ));
-            }
+            Err(_) => return Err(unavailable()),
         }
     }
     Err(not_found())
+}
+
+/// The page for a store that cannot be read.
+fn unavailable() -> Response {
+    pages::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_error",
+        "Try again later.",
+    )
 }
 
 /// The domains a `Host` header may name: the host without its port, and for
