@@ -196,7 +196,9 @@ where
 }
 
 impl Tessera {
-    /// A pool, for reading only.
+    /// A pool as this site sees it (a secondary's own settings applied, `seen_here`), for
+    /// reading only. The replica document's writes record a pool change, so the entry goes
+    /// with either.
     pub(crate) async fn cached_pool(
         &self,
         pool_id: &str,
@@ -204,7 +206,12 @@ impl Tessera {
         if let Some(p) = self.cache.pools.get(pool_id) {
             return Ok(Some(p));
         }
-        let load = async { Ok(self.store.get_pool(pool_id).await?) };
+        let load = async {
+            match self.store.get_pool(pool_id).await? {
+                Some(rec) => Ok(Some(self.seen_here(rec).await?)),
+                None => Ok(None),
+            }
+        };
         through(&self.cache, &self.cache.pools, pool_id.to_string(), load).await
     }
 

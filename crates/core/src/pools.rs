@@ -144,6 +144,58 @@ fn apply(pool: &mut UserPoolType, m: Mutable) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// What `UpdateUserPool` does to a pool record: the request's settings, and the defaults of
+/// those it leaves out (except the few Cognito keeps when omitted: tier, name, tags, key,
+/// issuer and ACR configuration).
+pub(crate) fn apply_update(
+    rec: &mut PoolRecord,
+    req: UpdateUserPoolRequest,
+) -> Result<(), CoreError> {
+    let p = &mut rec.config;
+    if let Some(tier) = req.user_pool_tier {
+        p.user_pool_tier = Some(tier);
+    }
+    if let Some(name) = req.pool_name {
+        rec.name = name;
+    }
+    if let Some(tags) = req.user_pool_tags {
+        crate::tags::check_tags(Some(&tags))?;
+        p.user_pool_tags = Some(tags);
+    }
+    p.user_attribute_update_settings = req.user_attribute_update_settings;
+    p.device_configuration = req.device_configuration;
+    p.sms_configuration = req.sms_configuration;
+    p.user_pool_add_ons = req.user_pool_add_ons;
+    p.dcr_configuration = req.dcr_configuration;
+    p.account_recovery_setting = req.account_recovery_setting;
+    if req.key_configuration.is_some() {
+        p.key_configuration = req.key_configuration;
+    }
+    if req.issuer_configuration.is_some() {
+        p.issuer_configuration = req.issuer_configuration;
+    }
+    if req.acr_configuration.is_some() {
+        p.acr_configuration = req.acr_configuration;
+    }
+    apply(
+        p,
+        Mutable {
+            policies: req.policies,
+            deletion_protection: req.deletion_protection,
+            lambda_config: req.lambda_config,
+            auto_verified_attributes: req.auto_verified_attributes,
+            sms_verification_message: req.sms_verification_message,
+            email_verification_message: req.email_verification_message,
+            email_verification_subject: req.email_verification_subject,
+            verification_message_template: req.verification_message_template,
+            sms_authentication_message: req.sms_authentication_message,
+            mfa_configuration: req.mfa_configuration,
+            email_configuration: req.email_configuration,
+            admin_create_user_config: req.admin_create_user_config,
+        },
+    )
+}
+
 fn check_sign_in_names(
     username_attributes: &Option<Vec<String>>,
     alias_attributes: &Option<Vec<String>>,
@@ -246,7 +298,16 @@ impl Tessera {
         self.describe(record).await
     }
 
+    /// The pool as this site sees it: at a secondary Region, the primary's record with the
+    /// replica's own settings (`Tessera::seen_here`). For reading only: writes start from
+    /// [`Tessera::stored_pool`].
     pub(crate) async fn load_pool(&self, pool_id: &str) -> Result<PoolRecord, CoreError> {
+        let rec = self.stored_pool(pool_id).await?;
+        self.seen_here(rec).await
+    }
+
+    /// The pool record as stored (the primary's settings), which read-modify-writes start from.
+    pub(crate) async fn stored_pool(&self, pool_id: &str) -> Result<PoolRecord, CoreError> {
         self.store
             .get_pool(pool_id)
             .await?
@@ -287,21 +348,10 @@ impl Tessera {
 
     /// `DescribeUserPool`.
     pub async fn describe_user_pool(&self, pool_id: &str) -> Result<UserPoolType, CoreError> {
+        // A secondary describes the replica: the same id, its own Region's ARN, tags and
+        // regional settings.
         let rec = self.load_pool(pool_id).await?;
-        let mut out = self.describe(rec).await?;
-        // A secondary describes the replica: the same id, its own Region's ARN and tags.
-        if let Some(site) = self.settings.site_region.as_deref()
-            && let Some(r) = self.replica_of(pool_id).await?
-            && r.region == site
-        {
-            out.arn = Some(crate::ids::pool_arn(
-                site,
-                &self.settings.account_id,
-                pool_id,
-            ));
-            out.user_pool_tags = Some(r.tags);
-        }
-        Ok(out)
+        self.describe(rec).await
     }
 
     /// Read-modify-write of a pool with optimistic concurrency.
@@ -311,7 +361,7 @@ impl Tessera {
         mut change: impl FnMut(&mut PoolRecord) -> Result<(), CoreError>,
     ) -> Result<PoolRecord, CoreError> {
         for _ in 0..crate::MAX_RETRIES {
-            let mut rec = self.load_pool(pool_id).await?;
+            let mut rec = self.stored_pool(pool_id).await?;
             let expected = rec.version;
             change(&mut rec)?;
             rec.version = expected + 1;
@@ -325,56 +375,16 @@ impl Tessera {
         Err(crate::concurrent_modification("user pool"))
     }
 
-    /// `UpdateUserPool`: settings left out of the request return to their defaults.
+    /// `UpdateUserPool`: settings left out of the request return to their defaults. At a
+    /// secondary Region it changes only the replica's own settings
+    /// ([`Tessera::update_replica_settings`]).
     pub async fn update_user_pool(&self, req: UpdateUserPoolRequest) -> Result<(), CoreError> {
+        if let Some(site) = self.secondary_site(&req.user_pool_id).await? {
+            return self.update_replica_settings(&site, req).await;
+        }
         let pool_id = req.user_pool_id.clone();
-        self.modify_pool(&pool_id, |rec| {
-            let p = &mut rec.config;
-            let req = req.clone();
-            if let Some(tier) = req.user_pool_tier {
-                p.user_pool_tier = Some(tier);
-            }
-            if let Some(name) = req.pool_name {
-                rec.name = name;
-            }
-            if let Some(tags) = req.user_pool_tags {
-                crate::tags::check_tags(Some(&tags))?;
-                p.user_pool_tags = Some(tags);
-            }
-            p.user_attribute_update_settings = req.user_attribute_update_settings;
-            p.device_configuration = req.device_configuration;
-            p.sms_configuration = req.sms_configuration;
-            p.user_pool_add_ons = req.user_pool_add_ons;
-            p.dcr_configuration = req.dcr_configuration;
-            p.account_recovery_setting = req.account_recovery_setting;
-            if req.key_configuration.is_some() {
-                p.key_configuration = req.key_configuration;
-            }
-            if req.issuer_configuration.is_some() {
-                p.issuer_configuration = req.issuer_configuration;
-            }
-            if req.acr_configuration.is_some() {
-                p.acr_configuration = req.acr_configuration;
-            }
-            apply(
-                p,
-                Mutable {
-                    policies: req.policies,
-                    deletion_protection: req.deletion_protection,
-                    lambda_config: req.lambda_config,
-                    auto_verified_attributes: req.auto_verified_attributes,
-                    sms_verification_message: req.sms_verification_message,
-                    email_verification_message: req.email_verification_message,
-                    email_verification_subject: req.email_verification_subject,
-                    verification_message_template: req.verification_message_template,
-                    sms_authentication_message: req.sms_authentication_message,
-                    mfa_configuration: req.mfa_configuration,
-                    email_configuration: req.email_configuration,
-                    admin_create_user_config: req.admin_create_user_config,
-                },
-            )
-        })
-        .await?;
+        self.modify_pool(&pool_id, |rec| apply_update(rec, req.clone()))
+            .await?;
         Ok(())
     }
 
@@ -414,6 +424,7 @@ impl Tessera {
         let (rows, next) = page::finish(rows, limit as usize, |r| &r.id);
         let mut items = Vec::with_capacity(rows.len());
         for r in rows {
+            let r = self.seen_here(r).await?;
             // A site that answers as one Region lists the pools that exist there.
             if self.settings.site_region.is_some() {
                 match self.site_role(&r.id).await {

@@ -6,8 +6,15 @@
 //! with `site_region` set answers as that Region: a pool at home there is PRIMARY; a pool with
 //! its secondary there is SECONDARY, which serves admin reads and, while ACTIVE, sign-in and
 //! token operations, and refuses everything that creates users or changes them or the pool's
-//! configuration with `OperationNotEnabledException`; any other pool does not exist there.
+//! configuration (but its regional settings) with `OperationNotEnabledException`; any other
+//! pool does not exist there.
 //! Without `site_region` every pool is PRIMARY and the replica record is configuration only.
+//! A secondary keeps a few settings of its own (`regional`): the pool it serves is the
+//! primary's with those applied.
+
+mod regional;
+
+pub use regional::Regional;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,6 +43,10 @@ pub struct Replica {
     /// UserPoolTags given at creation: a replica keeps its own tags.
     #[serde(default)]
     pub tags: std::collections::HashMap<String, String>,
+    /// The settings the secondary set for itself with UpdateUserPool there; until it does,
+    /// it uses the primary's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Regional>,
 }
 
 /// What this node is for a pool.
@@ -90,6 +101,10 @@ const SECONDARY_ANY: &[&str] = &[
     // At a site, the ARN of a tag operation must be this Region's: a secondary tags its replica.
     "TagResource",
     "UntagResource",
+    // Only the replica's regional settings change; a changed global one is refused in core
+    // (`regional`). SetLogDeliveryConfiguration and SetRiskConfiguration belong here too, with
+    // the same limits, once Tessera has them.
+    "UpdateUserPool",
     "UpdateUserPoolReplica",
 ];
 
@@ -222,6 +237,7 @@ impl Tessera {
             region: region.to_string(),
             status: INACTIVE.into(),
             tags: tags.unwrap_or_default(),
+            settings: None,
         };
         let doc = new_doc(pool_id, DocKind::Replica, KEY, &replica, now)?;
         // The key is the pool's one secondary: of two creations, the store's unique key lets
@@ -398,6 +414,15 @@ impl Tessera {
             self.site_role(pool_id).await?,
             Some(Role::Secondary { .. })
         ))
+    }
+
+    /// This site's Region when it serves `pool_id` as a secondary.
+    pub(crate) async fn secondary_site(&self, pool_id: &str) -> Result<Option<String>, CoreError> {
+        Ok(self
+            .secondary_here(pool_id)
+            .await?
+            .then(|| self.settings.site_region.clone())
+            .flatten())
     }
 
     /// At a secondary, a sign-in step may neither answer nor lead to a challenge that writes

@@ -181,10 +181,12 @@ impl Tessera {
         let Some((arn, version)) = f.trigger.target(pool) else {
             return Ok(None);
         };
+        // The Region that runs the trigger: a secondary's own (its triggers are its own).
+        let region = self.settings.site_region.as_deref().unwrap_or(&pool.region);
         let event = json!({
             "version": version,
             "triggerSource": f.source,
-            "region": pool.region,
+            "region": region,
             "userPoolId": pool.id,
             "userName": f.user_name,
             "callerContext": {
