@@ -12,7 +12,7 @@ use tessera_identity::store::{IdentityPoolRow, IdentityRow, IdentityStore, Login
 
 async fn open(dir: &tempfile::TempDir, name: &str) -> (Arc<dyn Store>, Arc<dyn IdentityStore>) {
     let url = format!("sqlite://{}", dir.path().join(name).display());
-    crate::open_both(&url, None).await.unwrap()
+    crate::open_both(&url, None, None).await.unwrap()
 }
 
 fn pool_row(id: &str) -> IdentityPoolRow {

@@ -21,6 +21,18 @@ async fn on_postgres<F: std::future::Future<Output = ()>>(
     prefix: &str,
     suite: impl FnOnce(Arc<dyn Store>) -> F,
 ) {
+    on_postgres_as(prefix, false, suite).await;
+}
+
+/// [`on_postgres`]; when `split`, as a secondary site's node on a standby: the store reads
+/// through sessions that refuse every write (`default_transaction_read_only`, as a hot
+/// standby does) and writes through others, to the same database. A write sent to the
+/// reader fails the suite with "cannot execute … in a read-only transaction".
+async fn on_postgres_as<F: std::future::Future<Output = ()>>(
+    prefix: &str,
+    split: bool,
+    suite: impl FnOnce(Arc<dyn Store>) -> F,
+) {
     let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -30,7 +42,15 @@ async fn on_postgres<F: std::future::Future<Output = ()>>(
         return;
     };
     let schema = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-    let store = crate::PgStore::open(&url, Some(&schema)).await.unwrap();
+    let store = if split {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let reader = format!("{url}{sep}options=-c%20default_transaction_read_only%3Don");
+        crate::PgStore::open_site(&reader, Some(&url), Some(&schema))
+            .await
+            .unwrap()
+    } else {
+        crate::PgStore::open(&url, Some(&schema)).await.unwrap()
+    };
     suite(Arc::new(store)).await;
     crate::PgStore::drop_schema(&url, &schema).await.unwrap();
 }
@@ -197,6 +217,19 @@ async fn sqlite_conforms() {
 #[tokio::test]
 async fn postgres_conforms() {
     on_postgres("conf", suite).await;
+}
+
+/// Every suite, on a node whose reads go to a read-only database (a standby) and writes to
+/// another (its primary; here the same database through writable sessions).
+#[tokio::test]
+async fn postgres_standby_site_conforms() {
+    on_postgres_as("confs", true, suite).await;
+    on_postgres_as("confs", true, group_suite).await;
+    on_postgres_as("confs", true, auth_state_suite).await;
+    on_postgres_as("confs", true, document_suite).await;
+    on_postgres_as("confs", true, devices::device_suite).await;
+    on_postgres_as("confs", true, console::console_suite).await;
+    on_postgres_as("confs", true, console::families_suite).await;
 }
 
 /// SQLite works in this process, PostgreSQL in its own: only SQLite's import jobs rest.

@@ -30,7 +30,7 @@ macro_rules! impl_device_store {
                 .bind(d.created_ms)
                 .bind(d.modified_ms)
                 .bind(d.last_authenticated_ms)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -40,7 +40,7 @@ macro_rules! impl_device_store {
                 let row = sqlx::query("SELECT * FROM devices WHERE pool_id = $1 AND device_key = $2")
                     .bind(pool_id)
                     .bind(device_key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(device_from_row).transpose()
@@ -56,14 +56,14 @@ macro_rules! impl_device_store {
                 .bind(d.last_authenticated_ms)
                 .bind(&d.pool_id)
                 .bind(&d.device_key);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_device(&self, pool_id: &str, device_key: &str) -> Result<bool, tessera_core::store::StoreError> {
                 let q = sqlx::query("DELETE FROM devices WHERE pool_id = $1 AND device_key = $2")
                     .bind(pool_id)
                     .bind(device_key);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn page_pool_devices(&self, pool_id: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::DeviceRecord>, tessera_core::store::StoreError> {
@@ -74,7 +74,7 @@ macro_rules! impl_device_store {
                 .bind(pool_id)
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(device_from_row).collect()
@@ -89,7 +89,7 @@ macro_rules! impl_device_store {
                 .bind(sub)
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(device_from_row).collect()

@@ -33,7 +33,7 @@ macro_rules! impl_document_store {
                 .bind(d.created_ms)
                 .bind(d.modified_ms)
                 .bind(d.version)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -44,7 +44,7 @@ macro_rules! impl_document_store {
                     .bind(pool_id)
                     .bind(kind.as_str())
                     .bind(key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(|r| document_from_row(r, kind)).transpose()
@@ -54,7 +54,7 @@ macro_rules! impl_document_store {
                 let row = sqlx::query("SELECT * FROM pool_documents WHERE kind = $1 AND doc_key = $2 ORDER BY pool_id LIMIT 1")
                     .bind(kind.as_str())
                     .bind(key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(|r| document_from_row(r, kind)).transpose()
@@ -72,7 +72,7 @@ macro_rules! impl_document_store {
                 .bind(d.kind.as_str())
                 .bind(&d.key)
                 .bind(expected_version);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_document(&self, pool_id: &str, kind: tessera_core::store::DocKind, key: &str) -> Result<bool, tessera_core::store::StoreError> {
@@ -80,7 +80,7 @@ macro_rules! impl_document_store {
                     .bind(pool_id)
                     .bind(kind.as_str())
                     .bind(key);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_document_at(&self, pool_id: &str, kind: tessera_core::store::DocKind, key: &str, expected_version: i64) -> Result<bool, tessera_core::store::StoreError> {
@@ -89,7 +89,7 @@ macro_rules! impl_document_store {
                     .bind(kind.as_str())
                     .bind(key)
                     .bind(expected_version);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn list_documents(&self, pool_id: &str, kind: tessera_core::store::DocKind, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::DocumentRecord>, tessera_core::store::StoreError> {
@@ -102,7 +102,7 @@ macro_rules! impl_document_store {
                 .bind(kind.as_str())
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(|r| document_from_row(r, kind)).collect()
@@ -114,7 +114,7 @@ macro_rules! impl_document_store {
                     .bind(&c.pool_id)
                     .bind(c.expires_ms)
                     .bind(&c.payload)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())
@@ -125,7 +125,7 @@ macro_rules! impl_document_store {
                 // One statement: of two concurrent takes, only one gets the row.
                 let row = sqlx::query("DELETE FROM oauth_codes WHERE code_hash = $1 RETURNING code_hash, pool_id, expires_ms, payload")
                     .bind(code_hash)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 let Some(row) = row else { return Ok(None) };

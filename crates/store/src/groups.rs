@@ -36,7 +36,7 @@ macro_rules! impl_group_store {
                 .bind(g.created_ms)
                 .bind(g.modified_ms)
                 .bind(g.version)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -46,7 +46,7 @@ macro_rules! impl_group_store {
                 let row = sqlx::query("SELECT * FROM user_pool_groups WHERE pool_id = $1 AND group_name = $2")
                     .bind(pool_id)
                     .bind(name)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.r())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(group_from_row).transpose()
@@ -65,7 +65,7 @@ macro_rules! impl_group_store {
                 .bind(&g.pool_id)
                 .bind(&g.name)
                 .bind(expected_version);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_group(&self, pool_id: &str, name: &str) -> Result<bool, tessera_core::store::StoreError> {
@@ -73,7 +73,7 @@ macro_rules! impl_group_store {
                 let q = sqlx::query("DELETE FROM user_pool_groups WHERE pool_id = $1 AND group_name = $2")
                     .bind(pool_id)
                     .bind(name);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::GroupRecord>, tessera_core::store::StoreError> {
@@ -85,14 +85,14 @@ macro_rules! impl_group_store {
                 .bind(pool_id)
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(group_from_row).collect()
             }
 
             async fn count_groups(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                count_in_pool(&self.pool, "SELECT COUNT(*) AS n FROM user_pool_groups WHERE pool_id = $1", pool_id).await
+                count_in_pool(self.r(), "SELECT COUNT(*) AS n FROM user_pool_groups WHERE pool_id = $1", pool_id).await
             }
 
             async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> Result<bool, tessera_core::store::StoreError> {
@@ -106,7 +106,7 @@ macro_rules! impl_group_store {
                 .bind(pool_id)
                 .bind(group)
                 .bind(sub)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await;
                 match done {
                     Ok(d) if d.rows_affected() == 1 => Ok(true),
@@ -123,7 +123,7 @@ macro_rules! impl_group_store {
                     .bind(pool_id)
                     .bind(group)
                     .bind(sub);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn page_groups_for_user(&self, pool_id: &str, sub: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::GroupRecord>, tessera_core::store::StoreError> {
@@ -137,7 +137,7 @@ macro_rules! impl_group_store {
                 .bind(sub)
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(group_from_row).collect()
@@ -154,7 +154,7 @@ macro_rules! impl_group_store {
                 )
                 .bind(pool_id)
                 .bind(sub)
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(group_from_row).collect()
@@ -172,7 +172,7 @@ macro_rules! impl_group_store {
                 .bind(group)
                 .bind(sub)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter()
@@ -190,7 +190,7 @@ macro_rules! impl_group_store {
                 .bind(group)
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(user_from_row).collect()
@@ -203,7 +203,7 @@ macro_rules! impl_group_store {
                     .bind(pool_id)
                     .bind(group)
                     .bind(sub)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(row.is_some())

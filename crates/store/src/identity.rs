@@ -59,7 +59,7 @@ macro_rules! impl_identity_store {
                 .bind(p.created_ms)
                 .bind(p.modified_ms)
                 .bind(p.version)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -68,7 +68,7 @@ macro_rules! impl_identity_store {
             async fn get_identity_pool(&self, id: &str) -> Result<Option<tessera_identity::store::IdentityPoolRow>, tessera_core::store::StoreError> {
                 let row = sqlx::query("SELECT * FROM identity_pools WHERE id = $1")
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(identity_pool_from_row).transpose()
@@ -85,19 +85,19 @@ macro_rules! impl_identity_store {
                 .bind(p.version)
                 .bind(&p.id)
                 .bind(expected_version);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_identity_pool(&self, id: &str) -> Result<bool, tessera_core::store::StoreError> {
                 let q = sqlx::query("DELETE FROM identity_pools WHERE id = $1").bind(id);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn list_identity_pools(&self, after: Option<&str>, limit: u32) -> Result<Vec<tessera_identity::store::IdentityPoolRow>, tessera_core::store::StoreError> {
                 let rows = sqlx::query("SELECT * FROM identity_pools WHERE id > $1 ORDER BY id LIMIT $2")
                     .bind(after.unwrap_or(""))
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.w())
                     .await
                     .map_err($crate::backend)?;
                 rows.iter().map(identity_pool_from_row).collect()
@@ -111,14 +111,14 @@ macro_rules! impl_identity_store {
                 .bind(pool_id)
                 .bind(&login.provider)
                 .bind(&login.subject)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.w())
                 .await
                 .map_err($crate::backend)?;
                 row.map(|r| r.try_get("identity_id").map_err($crate::backend)).transpose()
             }
 
             async fn insert_identity(&self, i: &tessera_identity::store::IdentityRow) -> Result<(), tessera_core::store::StoreError> {
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let mut tx = self.w().begin().await.map_err($crate::backend)?;
                 sqlx::query(
                     "INSERT INTO identities (identity_id, pool_id, created_ms, modified_ms) VALUES ($1, $2, $3, $4)",
                 )
@@ -147,7 +147,7 @@ macro_rules! impl_identity_store {
             }
 
             async fn link_logins(&self, pool_id: &str, identity_id: &str, logins: &[tessera_identity::store::Login], now_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let mut tx = self.w().begin().await.map_err($crate::backend)?;
                 let done = sqlx::query("UPDATE identities SET modified_ms = $1 WHERE identity_id = $2 AND pool_id = $3")
                     .bind(now_ms)
                     .bind(identity_id)
@@ -176,7 +176,7 @@ macro_rules! impl_identity_store {
             }
 
             async fn unlink_logins(&self, identity_id: &str, logins: &[tessera_identity::store::Login], now_ms: i64) -> Result<u64, tessera_core::store::StoreError> {
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let mut tx = self.w().begin().await.map_err($crate::backend)?;
                 let mut n = 0;
                 for l in logins {
                     n += sqlx::query("DELETE FROM identity_logins WHERE identity_id = $1 AND provider = $2 AND subject = $3")
@@ -207,7 +207,7 @@ macro_rules! impl_identity_store {
                      WHERE i.identity_id = $1 ORDER BY l.provider, l.subject",
                 )
                 .bind(identity_id)
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(identities_from_rows(&rows)?.pop())
@@ -223,7 +223,7 @@ macro_rules! impl_identity_store {
                 .bind(pool_id)
                 .bind(after.unwrap_or(""))
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 identities_from_rows(&rows)
@@ -233,11 +233,11 @@ macro_rules! impl_identity_store {
                 let q = sqlx::query("DELETE FROM identities WHERE pool_id = $1 AND identity_id = $2")
                     .bind(pool_id)
                     .bind(identity_id);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn merge_identities(&self, pool_id: &str, source: &str, destination: &str, now_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let mut tx = self.w().begin().await.map_err($crate::backend)?;
                 let dest = sqlx::query("UPDATE identities SET modified_ms = $1 WHERE identity_id = $2 AND pool_id = $3")
                     .bind(now_ms)
                     .bind(destination)
@@ -278,7 +278,7 @@ macro_rules! impl_identity_store {
                 .bind(provider)
                 .bind(after.unwrap_or(""))
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(|r| r.try_get("subject").map_err($crate::backend)).collect()
@@ -287,7 +287,7 @@ macro_rules! impl_identity_store {
             async fn identity_signing_keys(&self) -> Result<Vec<tessera_identity::store::IdentityKeyRow>, tessera_core::store::StoreError> {
                 use sqlx::Row;
                 let rows = sqlx::query("SELECT * FROM identity_signing_keys ORDER BY created_ms, kid")
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.w())
                     .await
                     .map_err($crate::backend)?;
                 rows.iter()
@@ -310,7 +310,7 @@ macro_rules! impl_identity_store {
                 .bind(k.created_ms)
                 .bind(&k.private_sealed)
                 .bind(&k.public_jwk)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())

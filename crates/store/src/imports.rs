@@ -13,7 +13,7 @@ macro_rules! impl_import_store {
                 .bind(pool_id)
                 .bind(job_id)
                 .bind(content)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -24,7 +24,7 @@ macro_rules! impl_import_store {
                 let row = sqlx::query("SELECT content FROM import_files WHERE pool_id = $1 AND job_id = $2")
                     .bind(pool_id)
                     .bind(job_id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.map(|r| r.try_get("content").map_err($crate::backend)).transpose()
@@ -34,7 +34,7 @@ macro_rules! impl_import_store {
                 sqlx::query("DELETE FROM import_files WHERE pool_id = $1 AND job_id = $2")
                     .bind(pool_id)
                     .bind(job_id)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())
@@ -89,7 +89,7 @@ macro_rules! impl_import_store {
                 q.push(" ON CONFLICT DO NOTHING RETURNING sub");
                 let rows = q
                     .build()
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.w())
                     .await
                     .map_err($crate::backend)?;
                 let mut inserted = std::collections::HashSet::with_capacity(rows.len());

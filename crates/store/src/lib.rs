@@ -30,19 +30,28 @@ use tessera_identity::store::IdentityStore;
 /// Opens the store a URL names: `sqlite://path/to/file.db` or `postgres://...` (in
 /// `pg_schema` when given). Runs pending migrations.
 pub async fn open(url: &str, pg_schema: Option<&str>) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(open_both(url, pg_schema).await?.0)
+    Ok(open_both(url, None, pg_schema).await?.0)
 }
 
 /// [`open`], also as the identity pools' store (the same database and connections).
+/// `writer_url`: the primary PostgreSQL when `url` is a read-only standby of it
+/// ([`PgStore::open_site`]).
 pub async fn open_both(
     url: &str,
+    writer_url: Option<&str>,
     pg_schema: Option<&str>,
 ) -> Result<(Arc<dyn Store>, Arc<dyn IdentityStore>), StoreError> {
+    let postgres = |u: &str| u.starts_with("postgres:") || u.starts_with("postgresql:");
+    if writer_url.is_some_and(|w| !postgres(w) || !postgres(url)) {
+        return Err(StoreError::Backend(
+            "a writer URL is for a PostgreSQL standby: both URLs must be postgres://".into(),
+        ));
+    }
     if url.starts_with("sqlite:") {
         let s = Arc::new(SqliteStore::open(url).await?);
         Ok((s.clone(), s))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        let s = Arc::new(PgStore::open(url, pg_schema).await?);
+    } else if postgres(url) {
+        let s = Arc::new(PgStore::open_site(url, writer_url, pg_schema).await?);
         Ok((s.clone(), s))
     } else {
         Err(StoreError::Backend(format!(

@@ -4,13 +4,25 @@ use std::str::FromStr;
 
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tessera_core::store::StoreError;
 
 use crate::queries::impl_store;
 
 pub struct PgStore {
+    /// The database this node reads from; also the one it writes to unless `writer` is set.
     pool: PgPool,
+    /// The primary, when `pool` is a read-only standby (a secondary site, ADR 0026): every
+    /// write, and every read a conditional write depends on, goes there until the standby is
+    /// promoted.
+    writer: Option<PgPool>,
+    /// The standby in `pool` was promoted (its transactions are no longer read-only):
+    /// writes go to it from then on, whatever becomes of the old primary.
+    promoted: AtomicBool,
+    /// When `pool` was last asked whether it is still a standby (ms since the Unix epoch).
+    recovery_checked_ms: AtomicI64,
     /// `LISTEN`s for revocations written by other nodes; connected on first use.
     listener: tokio::sync::Mutex<Option<PgListener>>,
 }
@@ -22,11 +34,30 @@ const REVOCATIONS_CHANNEL: &str = "tessera_revocations";
 /// unreachable database fails requests and readiness in seconds, not sqlx's default 30 s.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How often a node on a standby asks whether it was promoted.
+const RECOVERY_CHECK_MS: i64 = 1_000;
+
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
     /// search path (tests isolate themselves this way).
     pub async fn open(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        Self::open_site(url, None, schema).await
+    }
+
+    /// [`PgStore::open`] for a node that reads from `url`, a read-only standby, and writes to
+    /// `writer_url`, its primary (a secondary site on a streaming replica, ADR 0026).
+    /// Migrations run on the primary. When `url` is not (or no longer) in recovery, it takes
+    /// the writes itself and `writer_url` is not used.
+    pub async fn open_site(
+        url: &str,
+        writer_url: Option<&str>,
+        schema: Option<&str>,
+    ) -> Result<Self, StoreError> {
         let mut options = PgConnectOptions::from_str(url).map_err(crate::backend)?;
+        let mut writer_options = match writer_url {
+            Some(w) => Some(PgConnectOptions::from_str(w).map_err(crate::backend)?),
+            None => None,
+        };
         if let Some(schema) = schema {
             if !schema
                 .chars()
@@ -37,7 +68,7 @@ impl PgStore {
             let admin = PgPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(CONNECT_TIMEOUT)
-                .connect_with(options.clone())
+                .connect_with(writer_options.clone().unwrap_or_else(|| options.clone()))
                 .await
                 .map_err(crate::backend)?;
             sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
@@ -46,24 +77,82 @@ impl PgStore {
                 .map_err(crate::backend)?;
             admin.close().await;
             options = options.options([("search_path", schema)]);
+            writer_options = writer_options.map(|w| w.options([("search_path", schema)]));
         }
-        // No ping round trip before every query: a connection the server dropped fails
-        // one query and is then discarded by the pool.
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .map_err(crate::backend)?;
+        let pool = connect(options).await?;
+        let mut store = PgStore {
+            pool,
+            writer: None,
+            promoted: AtomicBool::new(false),
+            recovery_checked_ms: AtomicI64::new(now_ms()),
+            listener: tokio::sync::Mutex::new(None),
+        };
+        if let Some(writer_options) = writer_options {
+            if store.read_only().await? {
+                store.writer = Some(connect(writer_options).await?);
+            } else {
+                tracing::warn!(
+                    "the database is not a standby: it takes this node's writes, and the \
+                     writer URL is not used"
+                );
+            }
+        }
         MIGRATOR
-            .run(&pool)
+            .run(store.w())
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(PgStore {
-            pool,
-            listener: tokio::sync::Mutex::new(None),
-        })
+        Ok(store)
+    }
+
+    /// Where writes go: the primary while the read database is a standby, else itself.
+    fn w(&self) -> &PgPool {
+        match &self.writer {
+            Some(w) if !self.promoted.load(Ordering::SeqCst) => w,
+            _ => &self.pool,
+        }
+    }
+
+    /// Where cache fills, listings and the change feeds are read: the node's own database
+    /// (a standby at a secondary site, behind the primary by its replication lag).
+    fn r(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Whether the read database refuses writes: a hot standby replaying its primary's log
+    /// does (every transaction there is read-only until `pg_promote()`), and so does a
+    /// session opened with `default_transaction_read_only` (the conformance suite's stand-in).
+    async fn read_only(&self) -> Result<bool, StoreError> {
+        let (read_only,): (bool,) =
+            sqlx::query_as("SELECT current_setting('transaction_read_only') = 'on'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(crate::backend)?;
+        Ok(read_only)
+    }
+
+    /// At most once a second, on a node whose read database is a standby: asks whether it
+    /// was promoted, and if so sends the writes there from now on (and `LISTEN`s there).
+    async fn follow_promotion(&self) {
+        if self.writer.is_none() || self.promoted.load(Ordering::SeqCst) {
+            return;
+        }
+        let now = now_ms();
+        if now - self.recovery_checked_ms.load(Ordering::SeqCst) < RECOVERY_CHECK_MS {
+            return;
+        }
+        self.recovery_checked_ms.store(now, Ordering::SeqCst);
+        match self.read_only().await {
+            Ok(false) => {
+                self.promoted.store(true, Ordering::SeqCst);
+                tracing::warn!(
+                    "the standby this node reads was promoted: writes go to it from now on"
+                );
+            }
+            Ok(true) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "asking the standby whether it was promoted failed")
+            }
+        }
     }
 
     /// Drops a schema made by [`PgStore::open`] (test clean-up).
@@ -97,7 +186,7 @@ impl PgStore {
     /// by name use their index at once instead of after autovacuum's next pass.
     async fn refresh_statistics(&self) -> Result<(), StoreError> {
         sqlx::query("ANALYZE users")
-            .execute(&self.pool)
+            .execute(self.w())
             .await
             .map_err(crate::backend)?;
         Ok(())
@@ -107,7 +196,7 @@ impl PgStore {
     async fn revocations_written(&self) {
         if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
             .bind(REVOCATIONS_CHANNEL)
-            .execute(&self.pool)
+            .execute(self.w())
             .await
         {
             tracing::warn!(error = %e, "NOTIFY of a revocation failed; other nodes will poll");
@@ -116,6 +205,13 @@ impl PgStore {
 
     /// Returns when a revocation is announced, or after `max`.
     async fn wait_signal(&self, max: Duration) {
+        self.follow_promotion().await;
+        if !std::ptr::eq(self.r(), self.w()) {
+            // On a standby: it cannot `LISTEN` and `NOTIFY` is not replicated, and a wake-up
+            // from the primary would come before the standby has the rows. Poll.
+            tokio::time::sleep(max).await;
+            return;
+        }
         let mut guard = self.listener.lock().await;
         if guard.is_none() {
             match PgListener::connect_with(&self.pool).await {
@@ -136,6 +232,26 @@ impl PgStore {
             None => tokio::time::sleep(max).await,
         }
     }
+}
+
+/// One pool of connections to one database.
+async fn connect(options: PgConnectOptions) -> Result<PgPool, StoreError> {
+    // No ping round trip before every query: a connection the server dropped fails
+    // one query and is then discarded by the pool.
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(crate::backend)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// This backend's migrations, built into the binary.

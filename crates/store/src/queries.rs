@@ -77,15 +77,15 @@ macro_rules! impl_store {
                 // Every table cascades from user_pools or (identities) identity_pools, but the
                 // console's sessions.
                 sqlx::query("DELETE FROM user_pools")
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM identity_pools")
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM console_sessions")
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())
@@ -93,8 +93,13 @@ macro_rules! impl_store {
 
             async fn health(&self) -> Result<tessera_core::store::StoreHealth, tessera_core::store::StoreError> {
                 use sqlx::Row;
+                // The database requests read (a standby has the migrations once it replayed
+                // them), and the one they write to when that is another.
+                if !std::ptr::eq(self.r(), self.w()) {
+                    sqlx::query("SELECT 1").execute(self.w()).await.map_err($crate::backend)?;
+                }
                 let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM _sqlx_migrations WHERE success")
-                    .fetch_one(&self.pool)
+                    .fetch_one(self.r())
                     .await
                     .map_err($crate::backend)?;
                 Ok(tessera_core::store::StoreHealth {
@@ -131,7 +136,7 @@ macro_rules! impl_store {
                 .bind(p.created_ms)
                 .bind(p.modified_ms)
                 .bind(p.version)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -140,7 +145,7 @@ macro_rules! impl_store {
             async fn get_pool(&self, id: &str) -> Result<Option<tessera_core::store::PoolRecord>, tessera_core::store::StoreError> {
                 let row = sqlx::query("SELECT * FROM user_pools WHERE id = $1")
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.r())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(pool_from_row).transpose()
@@ -157,20 +162,20 @@ macro_rules! impl_store {
                 .bind(p.version)
                 .bind(&p.id)
                 .bind(expected_version);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_pool(&self, id: &str) -> Result<bool, tessera_core::store::StoreError> {
                 let q = sqlx::query("DELETE FROM user_pools WHERE id = $1")
                     .bind(id);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn list_pools(&self, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::PoolRecord>, tessera_core::store::StoreError> {
                 let rows = sqlx::query("SELECT * FROM user_pools WHERE id > COALESCE($1, '') ORDER BY id LIMIT $2")
                     .bind(after)
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.r())
                     .await
                     .map_err($crate::backend)?;
                 rows.iter().map(pool_from_row).collect()
@@ -190,7 +195,7 @@ macro_rules! impl_store {
                 .bind(c.created_ms)
                 .bind(c.modified_ms)
                 .bind(c.version)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -199,7 +204,7 @@ macro_rules! impl_store {
             async fn get_client(&self, client_id: &str) -> Result<Option<tessera_core::store::ClientRecord>, tessera_core::store::StoreError> {
                 let row = sqlx::query("SELECT * FROM user_pool_clients WHERE client_id = $1")
                     .bind(client_id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.r())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(client_from_row).transpose()
@@ -218,14 +223,14 @@ macro_rules! impl_store {
                 .bind(&c.client_id)
                 .bind(&c.pool_id)
                 .bind(expected_version);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<bool, tessera_core::store::StoreError> {
                 let q = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2")
                     .bind(pool_id)
                     .bind(client_id);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> Result<Vec<tessera_core::store::ClientRecord>, tessera_core::store::StoreError> {
@@ -236,14 +241,14 @@ macro_rules! impl_store {
                 .bind(pool_id)
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(client_from_row).collect()
             }
 
             async fn count_clients(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                count_in_pool(&self.pool, "SELECT COUNT(*) AS n FROM user_pool_clients WHERE pool_id = $1", pool_id).await
+                count_in_pool(self.r(), "SELECT COUNT(*) AS n FROM user_pool_clients WHERE pool_id = $1", pool_id).await
             }
         }
     };

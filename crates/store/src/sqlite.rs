@@ -16,6 +16,16 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The connections every query uses: one file is reader and writer alike.
+    fn w(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// See [`SqliteStore::w`].
+    fn r(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Opens (creating if needed) the database file a `sqlite://` URL names and migrates it.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)

@@ -54,7 +54,7 @@ macro_rules! impl_token_store {
                 .bind(base64::engine::general_purpose::STANDARD.encode(&k.private_sealed))
                 .bind(&k.public_jwk)
                 .bind(k.retire_after_ms)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -68,7 +68,7 @@ macro_rules! impl_token_store {
                 )
                 .bind(pool_id)
                 .bind(now_ms)
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(signing_key_from_row).collect()
@@ -76,7 +76,7 @@ macro_rules! impl_token_store {
 
             async fn newest_signing_key(&self) -> Result<Option<tessera_core::store::SigningKeyRecord>, tessera_core::store::StoreError> {
                 let row = sqlx::query("SELECT * FROM signing_keys ORDER BY created_ms DESC LIMIT 1")
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(signing_key_from_row).transpose()
@@ -90,7 +90,7 @@ macro_rules! impl_token_store {
                 .bind(retire_after_ms)
                 .bind(pool_id)
                 .bind(keep_kid)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(done.rows_affected())
@@ -99,7 +99,7 @@ macro_rules! impl_token_store {
             async fn list_pool_ids(&self) -> Result<Vec<String>, tessera_core::store::StoreError> {
                 use sqlx::Row;
                 let rows = sqlx::query("SELECT id FROM user_pools ORDER BY id")
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.r())
                     .await
                     .map_err($crate::backend)?;
                 rows.iter()
@@ -125,7 +125,7 @@ macro_rules! impl_token_store {
                 .bind(f.previous_valid_until_ms)
                 .bind(&f.scopes)
                 .bind(&f.device_key)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -135,7 +135,7 @@ macro_rules! impl_token_store {
                 let row = sqlx::query("SELECT * FROM token_families WHERE pool_id = $1 AND origin_jti = $2")
                     .bind(pool_id)
                     .bind(origin_jti)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(family_from_row).transpose()
@@ -150,7 +150,7 @@ macro_rules! impl_token_store {
                 .bind(sub)
                 .bind(now_ms)
                 .bind(limit)
-                .fetch_all(&self.pool)
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(family_from_row).collect()
@@ -158,7 +158,7 @@ macro_rules! impl_token_store {
 
             async fn rotate_family(&self, pool_id: &str, origin_jti: &str, from_generation: i64, previous_valid_until_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
                 changed_one(
-                    &self.pool,
+                    self.w(),
                     sqlx::query(
                         "UPDATE token_families SET generation = generation + 1, previous_valid_until_ms = $1 \
                          WHERE pool_id = $2 AND origin_jti = $3 AND generation = $4 AND revoked_ms IS NULL",
@@ -172,7 +172,7 @@ macro_rules! impl_token_store {
             }
 
             async fn revoke_family(&self, pool_id: &str, origin_jti: &str, until_ms: i64, now_ms: i64) -> Result<bool, tessera_core::store::StoreError> {
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let mut tx = self.w().begin().await.map_err($crate::backend)?;
                 let done = sqlx::query(
                     "UPDATE token_families SET revoked_ms = $1 \
                      WHERE pool_id = $2 AND origin_jti = $3 AND revoked_ms IS NULL",
@@ -202,7 +202,7 @@ macro_rules! impl_token_store {
 
             async fn revoke_user_families(&self, pool_id: &str, sub: &str, until_ms: i64, now_ms: i64) -> Result<Vec<String>, tessera_core::store::StoreError> {
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let mut tx = self.w().begin().await.map_err($crate::backend)?;
                 let rows = sqlx::query(
                     "UPDATE token_families SET revoked_ms = $1 \
                      WHERE pool_id = $2 AND sub = $3 AND revoked_ms IS NULL RETURNING origin_jti",
@@ -241,7 +241,7 @@ macro_rules! impl_token_store {
                 )
                 .bind(since_ms)
                 .bind(now_ms)
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter()
@@ -260,7 +260,7 @@ macro_rules! impl_token_store {
                 let row = sqlx::query("SELECT failures, last_ms FROM sign_in_failures WHERE pool_id = $1 AND lock_key = $2")
                     .bind(pool_id)
                     .bind(key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.map(|r| Ok((r.try_get("failures").map_err($crate::backend)?, r.try_get("last_ms").map_err($crate::backend)?)))
@@ -292,7 +292,7 @@ macro_rules! impl_token_store {
                 .bind(rule.cap_doublings())
                 .bind(rule.max_ms)
                 .bind(rule.first_ms)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.w())
                 .await
                 .map_err($crate::backend)?;
                 row.map(|r| r.try_get("failures").map_err($crate::backend)).transpose()
@@ -302,7 +302,7 @@ macro_rules! impl_token_store {
                 sqlx::query("DELETE FROM sign_in_failures WHERE pool_id = $1 AND lock_key = $2")
                     .bind(pool_id)
                     .bind(key)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())
@@ -313,7 +313,7 @@ macro_rules! impl_token_store {
                     .bind(id)
                     .bind(who)
                     .bind(expires_ms)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())
@@ -323,7 +323,7 @@ macro_rules! impl_token_store {
                 let row = sqlx::query("SELECT 1 FROM console_sessions WHERE id = $1 AND expires_ms > $2")
                     .bind(id)
                     .bind(now_ms)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(row.is_some())
@@ -332,7 +332,7 @@ macro_rules! impl_token_store {
             async fn delete_console_session(&self, id: &str) -> Result<(), tessera_core::store::StoreError> {
                 sqlx::query("DELETE FROM console_sessions WHERE id = $1")
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())
@@ -346,7 +346,7 @@ macro_rules! impl_token_store {
                 .bind(&c.pool_id)
                 .bind(&c.id)
                 .bind(c.created_ms)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 self.revocations_written().await;
@@ -359,7 +359,7 @@ macro_rules! impl_token_store {
                     "SELECT kind, pool_id, record_id, created_ms FROM record_changes WHERE created_ms >= $1",
                 )
                 .bind(since_ms)
-                .fetch_all(&self.pool)
+                .fetch_all(self.r())
                 .await
                 .map_err($crate::backend)?;
                 let mut out = Vec::with_capacity(rows.len());
@@ -381,34 +381,34 @@ macro_rules! impl_token_store {
                 // Failures older than a day neither lock out nor count any more.
                 sqlx::query("DELETE FROM sign_in_failures WHERE last_ms < $1")
                     .bind(now_ms - 86_400_000)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM record_changes WHERE created_ms < $1")
                     .bind(now_ms - tessera_core::store::CHANGE_RETENTION_MS)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM token_revocations WHERE until_ms <= $1")
                     .bind(now_ms)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 // A family can go once its refresh token has expired and, if it was revoked,
                 // its revocation no longer matters either.
                 sqlx::query("DELETE FROM oauth_codes WHERE expires_ms <= $1")
                     .bind(now_ms)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM token_families WHERE expires_ms <= $1")
                     .bind(now_ms - 2 * 86_400_000)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 sqlx::query("DELETE FROM console_sessions WHERE expires_ms <= $1")
                     .bind(now_ms)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())

@@ -171,7 +171,7 @@ macro_rules! impl_user_store {
                     .bind(u.created_ms)
                     .bind(u.modified_ms)
                     .bind(u.version)
-                    .execute(&self.pool)
+                    .execute(self.w())
                     .await
                     .map_err($crate::backend)?;
                 Ok(())
@@ -181,7 +181,7 @@ macro_rules! impl_user_store {
                 let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_key = $2")
                     .bind(pool_id)
                     .bind(username_key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(user_from_row).transpose()
@@ -191,7 +191,7 @@ macro_rules! impl_user_store {
                 let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND sub = $2")
                     .bind(pool_id)
                     .bind(sub)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(user_from_row).transpose()
@@ -208,7 +208,7 @@ macro_rules! impl_user_store {
                 let row = sqlx::query(&sql)
                     .bind(pool_id)
                     .bind(value_key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(user_from_row).transpose()
@@ -245,14 +245,14 @@ macro_rules! impl_user_store {
                 .bind(&u.pool_id)
                 .bind(&u.sub)
                 .bind(expected_version);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn delete_user(&self, pool_id: &str, sub: &str) -> Result<bool, tessera_core::store::StoreError> {
                 let q = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND sub = $2")
                     .bind(pool_id)
                     .bind(sub);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
 
             async fn list_users(
@@ -273,14 +273,14 @@ macro_rules! impl_user_store {
                 }
                 let rows = q
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.r())
                     .await
                     .map_err($crate::backend)?;
                 rows.iter().map(user_from_row).collect()
             }
 
             async fn count_users(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                count_in_pool(&self.pool, "SELECT COUNT(*) AS n FROM users WHERE pool_id = $1", pool_id).await
+                count_in_pool(self.r(), "SELECT COUNT(*) AS n FROM users WHERE pool_id = $1", pool_id).await
             }
 
             async fn put_code(&self, c: &tessera_core::store::CodeRecord) -> Result<(), tessera_core::store::StoreError> {
@@ -297,7 +297,7 @@ macro_rules! impl_user_store {
                 .bind(c.expires_ms)
                 .bind(c.attempts)
                 .bind(c.created_ms)
-                .execute(&self.pool)
+                .execute(self.w())
                 .await
                 .map_err($crate::backend)?;
                 Ok(())
@@ -308,7 +308,7 @@ macro_rules! impl_user_store {
                     .bind(pool_id)
                     .bind(sub)
                     .bind(purpose)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(code_from_row).transpose()
@@ -325,7 +325,7 @@ macro_rules! impl_user_store {
                 .bind(sub)
                 .bind(purpose)
                 .bind(max_attempts)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.w())
                 .await
                 .map_err($crate::backend)?;
                 if let Some(row) = row {
@@ -343,7 +343,7 @@ macro_rules! impl_user_store {
                     .bind(sub)
                     .bind(purpose)
                     .bind(code_hash);
-                changed_one(&self.pool, q).await
+                changed_one(self.w(), q).await
             }
         }
     };

@@ -19,6 +19,11 @@ pub fn describe(s: &Settings) -> String {
     line("listen", &quoted(&s.listen));
     line("data_dir", &quoted(&s.data_dir.display().to_string()));
     line("database_url", &quoted(&mask_url(&s.database_url)));
+    let writer = s.database_writer_url.as_deref().map(mask_url);
+    line(
+        "database_writer_url",
+        &opt(writer.as_deref(), "(database_url takes the writes)"),
+    );
     line(
         "postgres_schema",
         &opt(s.postgres_schema.as_deref(), "(the connection's default)"),
@@ -178,11 +183,17 @@ mod tests {
             admin_access_key_id: Some("AKID".into()),
             admin_secret_access_key: Some("very-secret".into()),
             database_url: Some("postgres://u:db-password@h/d".into()),
+            database_writer_url: Some("postgres://u:writer-password@p/d".into()),
             ..Default::default()
         })
         .unwrap();
         let text = describe(&s);
         assert!(text.contains("admin.access_key_id = \"AKID\""), "{text}");
+        assert!(
+            text.contains("database_writer_url = \"postgres://u:***@p/d\""),
+            "{text}"
+        );
         assert!(!text.contains("very-secret") && !text.contains("db-password"));
+        assert!(!text.contains("writer-password"));
     }
 }

@@ -89,14 +89,18 @@ pub async fn open_stores(
     Arc<dyn tessera_core::store::Store>,
     Arc<dyn tessera_identity::IdentityStore>,
 )> {
-    tessera_store::open_both(&settings.database_url, settings.postgres_schema.as_deref())
-        .await
-        .with_context(|| {
-            format!(
-                "opening {}",
-                tessera_store::redact_url(&settings.database_url)
-            )
-        })
+    tessera_store::open_both(
+        &settings.database_url,
+        settings.database_writer_url.as_deref(),
+        settings.postgres_schema.as_deref(),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "opening {}",
+            tessera_store::redact_url(&settings.database_url)
+        )
+    })
 }
 
 /// The server key, as configured or kept in the data folder.

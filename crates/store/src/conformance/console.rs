@@ -5,7 +5,7 @@
 use super::*;
 use tessera_core::store::RefreshFamily;
 
-async fn console_suite(s: Arc<dyn Store>) {
+pub(super) async fn console_suite(s: Arc<dyn Store>) {
     s.insert_console_session("s1", "AKIAADMIN", 10_000)
         .await
         .unwrap();
@@ -70,7 +70,7 @@ fn family(jti: &str, sub: &str, created_ms: i64, expires_ms: i64) -> RefreshFami
 
 /// A user's unexpired sign-ins, revoked ones included, newest first, at most the limit;
 /// nobody else's.
-async fn families_suite(s: Arc<dyn Store>) {
+pub(super) async fn families_suite(s: Arc<dyn Store>) {
     let p = "us-east-1_f";
     s.insert_pool(&pool(p)).await.unwrap();
     for f in [

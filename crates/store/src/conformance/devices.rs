@@ -3,7 +3,7 @@
 
 use super::*;
 
-async fn device_suite(s: Arc<dyn Store>) {
+pub(super) async fn device_suite(s: Arc<dyn Store>) {
     use tessera_core::store::DeviceRecord;
     let p = "us-east-1_v";
     s.insert_pool(&pool(p)).await.unwrap();

@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// `sqlite://FILE` or `postgres://...`; default: SQLite in the data folder.
     #[arg(long, env = "TESSERA_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The primary PostgreSQL, when --database-url is a read-only standby of it (a secondary
+    /// site): writes go there until the standby is promoted.
+    #[arg(long, env = "TESSERA_DATABASE_WRITER_URL", hide_env_values = true)]
+    pub database_writer_url: Option<String>,
     /// PostgreSQL schema to use (created if missing).
     #[arg(long, env = "TESSERA_POSTGRES_SCHEMA")]
     pub postgres_schema: Option<String>,
@@ -152,6 +156,7 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    pub database_writer_url: Option<String>,
     pub postgres_schema: Option<String>,
     pub region: Option<String>,
     pub site_region: Option<String>,
@@ -267,6 +272,8 @@ pub struct Settings {
     pub listen: String,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// The primary, when `database_url` is a read-only standby of it.
+    pub database_writer_url: Option<String>,
     pub postgres_schema: Option<String>,
     pub region: String,
     /// The Region this node answers as (multi-Region replicas); `None`: every Region.
@@ -439,6 +446,13 @@ impl Settings {
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tessera.db").display()));
 
+        let database_writer_url = non_empty(args.database_writer_url.or(file.database_writer_url));
+        if database_writer_url.is_some() && !database_url.starts_with("postgres") {
+            anyhow::bail!(
+                "database_writer_url is for a PostgreSQL standby: database_url must be postgres:// too"
+            );
+        }
+
         let key_id = args.admin_access_key_id.or(file.admin.access_key_id);
         let secret = match (
             args.admin_secret_access_key,
@@ -584,6 +598,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             data_dir,
             database_url,
+            database_writer_url,
             postgres_schema: args.postgres_schema.or(file.postgres_schema),
             region: args
                 .region

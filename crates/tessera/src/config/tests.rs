@@ -190,3 +190,29 @@ fn half_credentials_are_refused() {
     });
     assert!(r.is_err());
 }
+
+#[test]
+fn a_writer_url_needs_postgres_on_both_sides() {
+    let err = Settings::resolve(ServeArgs {
+        database_writer_url: Some("postgres://primary/db".into()),
+        ..Default::default()
+    })
+    .err()
+    .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "database_writer_url is for a PostgreSQL standby: database_url must be postgres:// too"
+        )
+    );
+    let s = Settings::resolve(ServeArgs {
+        database_url: Some("postgres://standby/db".into()),
+        database_writer_url: Some(" postgres://primary/db ".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        s.database_writer_url.as_deref(),
+        Some("postgres://primary/db")
+    );
+}
