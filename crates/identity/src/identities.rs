@@ -63,6 +63,7 @@ impl IdentityPools {
         self.store
             .get_identity(id)
             .await?
+            .filter(|row| self.serves_id(&row.pool_id))
             .ok_or_else(|| identity_not_found(id))
     }
 
@@ -401,6 +402,9 @@ impl IdentityPools {
             let Some(row) = self.store.get_identity(id).await? else {
                 continue;
             };
+            if !self.serves_id(&row.pool_id) {
+                continue;
+            }
             let deleted = self.store.delete_identity(&row.pool_id, id).await;
             self.identities.forget(id);
             if let Err(e) = deleted {

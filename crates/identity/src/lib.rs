@@ -47,6 +47,9 @@ pub struct Settings {
     pub public_url: String,
     /// External OpenID Connect providers by their IAM ARN (there is no IAM here).
     pub oidc_providers: Vec<OidcProvider>,
+    /// The Region this node answers as (`--site-region`); `None`: every Region. Identity pools
+    /// are Regional and not replicated: a site serves only those of its own Region.
+    pub site_region: Option<String>,
 }
 
 /// The ports the service runs on.
@@ -106,11 +109,28 @@ impl IdentityPools {
     }
 
     fn region_or_default<'a>(&'a self, region: &'a str) -> &'a str {
-        if region.is_empty() {
+        if let Some(site) = &self.settings.site_region {
+            site
+        } else if region.is_empty() {
             &self.settings.default_region
         } else {
             region
         }
+    }
+
+    /// Whether an identity pool or identity of `region` exists here: in every Region, or,
+    /// at a site, only in its own.
+    fn serves(&self, region: &str) -> bool {
+        self.settings
+            .site_region
+            .as_deref()
+            .is_none_or(|site| site == region)
+    }
+
+    /// Whether the pool or identity an id (`<region>:<uuid>`) names exists here.
+    fn serves_id(&self, id: &str) -> bool {
+        id.split_once(':')
+            .is_some_and(|(region, _)| self.serves(region))
     }
 
     /// `arn:aws:cognito-identity:<region>:<account>:identitypool/<id>`.

@@ -144,6 +144,7 @@ impl IdentityPools {
             .store
             .get_identity_pool(id)
             .await?
+            .filter(|row| self.serves(&row.region))
             .ok_or_else(|| pool_not_found(id))?;
         let doc: PoolDoc = serde_json::from_str(&row.doc)
             .map_err(|e| IdentityError::Internal(format!("corrupt identity pool {id}: {e}")))?;
@@ -280,7 +281,7 @@ impl IdentityPools {
     }
 
     pub async fn delete_identity_pool(&self, id: &str) -> Result<(), IdentityError> {
-        let deleted = self.store.delete_identity_pool(id).await?;
+        let deleted = self.serves_id(id) && self.store.delete_identity_pool(id).await?;
         self.pools.forget(id);
         if deleted {
             Ok(())
@@ -294,12 +295,22 @@ impl IdentityPools {
         max_results: i32,
         next_token: Option<&str>,
     ) -> Result<(Vec<IdentityPoolShortDescription>, Option<String>), IdentityError> {
-        let after = decode_token(next_token)?;
+        let mut after = decode_token(next_token)?;
         let limit = max_results.clamp(1, 60) as u32;
-        let rows = self
+        // Ids start with their Region, so a site's pools are one run of the id order.
+        let site = self.settings.site_region.as_ref().map(|r| format!("{r}:"));
+        if let Some(prefix) = &site
+            && after.as_deref().is_none_or(|a| a < prefix.as_str())
+        {
+            after = Some(prefix.clone());
+        }
+        let mut rows = self
             .store
             .list_identity_pools(after.as_deref(), limit + 1)
             .await?;
+        if let Some(prefix) = &site {
+            rows.retain(|r| r.id.starts_with(prefix.as_str()));
+        }
         let more = rows.len() > limit as usize;
         let page: Vec<_> = rows.into_iter().take(limit as usize).collect();
         let next = match (more, page.last()) {

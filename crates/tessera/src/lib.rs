@@ -352,6 +352,7 @@ pub async fn start_with_clock(
             default_region: settings.region.clone(),
             public_url,
             oidc_providers: settings.identity_oidc_providers.clone(),
+            site_region: settings.site_region.clone(),
         },
     ));
     // Load every revocation still in force before serving, then keep up with the feed.

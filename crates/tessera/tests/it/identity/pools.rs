@@ -332,3 +332,108 @@ crate::harness::both!(roles_and_their_refusals, async |srv: &TestServer| {
         .await;
     assert_eq!(code(r), "InvalidParameterException");
 });
+
+// Identity pools are Regional and have no replicas: a node answering as one Region
+// (`--site-region`) serves only that Region's identity pools and identities, and creates new
+// ones there whatever Region the caller signed for. A node without a site serves them all.
+crate::harness::both!(
+    identity_pools_are_regional_at_sites,
+    async |srv: &TestServer| {
+        let (east_node, east_url) = srv
+            .node_with(|s| s.site_region = Some("us-east-1".into()))
+            .await;
+        let (west_node, west_url) = srv
+            .node_with(|s| s.site_region = Some("us-west-2".into()))
+            .await;
+        let (east, west, all) = (
+            identity_client(&east_url),
+            identity_client(&west_url),
+            identity_client(&srv.url),
+        );
+        let create = async |c: &Client, name: &str| {
+            c.create_identity_pool()
+                .identity_pool_name(name)
+                .allow_unauthenticated_identities(true)
+                .send()
+                .await
+                .unwrap()
+                .identity_pool_id()
+                .to_string()
+        };
+        let listed = async |c: &Client| {
+            let r = c
+                .list_identity_pools()
+                .max_results(60)
+                .send()
+                .await
+                .unwrap();
+            let mut ids: Vec<String> = r
+                .identity_pools()
+                .iter()
+                .filter_map(|p| p.identity_pool_id().map(str::to_string))
+                .collect();
+            ids.sort();
+            ids
+        };
+        let e = create(&east, "east").await;
+        // The caller signs for us-east-1 (identity_client), the site is us-west-2.
+        let w = create(&west, "west").await;
+        assert!(
+            e.starts_with("us-east-1:") && w.starts_with("us-west-2:"),
+            "{e} {w}"
+        );
+        assert_eq!(listed(&east).await, vec![e.clone()]);
+        assert_eq!(listed(&west).await, vec![w.clone()]);
+        assert_eq!(listed(&all).await, vec![e.clone(), w.clone()]);
+
+        let r = west
+            .describe_identity_pool()
+            .identity_pool_id(&e)
+            .send()
+            .await;
+        assert_eq!(message(r), format!("IdentityPool '{e}' not found."));
+        let r = west
+            .describe_identity_pool()
+            .identity_pool_id(&e)
+            .send()
+            .await;
+        assert_eq!(code(r), "ResourceNotFoundException");
+        let r = west.get_id().identity_pool_id(&e).send().await;
+        assert_eq!(code(r), "ResourceNotFoundException");
+        let r = west
+            .delete_identity_pool()
+            .identity_pool_id(&e)
+            .send()
+            .await;
+        assert_eq!(code(r), "ResourceNotFoundException");
+
+        // An identity of the east pool does not exist in the west either.
+        let guest = new_guest(&east, &e).await;
+        let r = west.describe_identity().identity_id(&guest).send().await;
+        assert_eq!(code(r), "ResourceNotFoundException");
+        let r = west
+            .get_credentials_for_identity()
+            .identity_id(&guest)
+            .send()
+            .await;
+        assert_eq!(code(r), "ResourceNotFoundException");
+        west.delete_identities()
+            .identity_ids_to_delete(&guest)
+            .send()
+            .await
+            .unwrap();
+        // Nothing was removed by the refusals: the east still has its pool and identity.
+        east.describe_identity_pool()
+            .identity_pool_id(&e)
+            .send()
+            .await
+            .unwrap();
+        east.describe_identity()
+            .identity_id(&guest)
+            .send()
+            .await
+            .unwrap();
+        east_node.shutdown().await.unwrap();
+        west_node.shutdown().await.unwrap();
+    }
+);
