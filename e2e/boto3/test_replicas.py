@@ -1,8 +1,10 @@
 """Multi-Region replicas driven by boto3 (botocore 1.44.5 models the four operations; the AWS
 SDK for Rust the integration tests pin does not). The server under test has no site Region,
 so the Region a call is made in is the one boto3 signs for (ADR 0024)."""
+import boto3
 import botocore.exceptions
 import pytest
+from botocore.config import Config
 
 
 def error_code(excinfo):
@@ -48,3 +50,107 @@ def test_replica_life_cycle(idp, make_client):
     with pytest.raises(idp.exceptions.ResourceNotFoundException):
         idp.update_user_pool_replica(UserPoolId=pid, RegionName="us-west-2", Status="ACTIVE")
     idp.delete_user_pool(UserPoolId=pid)
+
+
+@pytest.fixture(scope="module")
+def sites():
+    """Two `tessera serve` sites on one SQLite database (the same server key and public URL):
+    A answers as us-east-1, B as us-west-2 (ADR 0024)."""
+    import os
+    import secrets
+    import subprocess
+    import tempfile
+
+    from test_multinode import AKID, SECRET, free_port, tessera_env, wait_ready
+
+    binary = os.environ.get("TESSERA_BIN")
+    if not binary:
+        if os.environ.get("CI") == "true":
+            pytest.fail("TESSERA_BIN is not set (e2e/run.sh sets it)")
+        pytest.skip("TESSERA_BIN is not set")
+    procs = []
+    with tempfile.TemporaryDirectory() as d:
+        key_file = f"{d}/server.key"
+        with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(secrets.token_hex(32))
+        ports = {"us-east-1": free_port(), "us-west-2": free_port()}
+        public = f"http://127.0.0.1:{ports['us-east-1']}"
+        urls = {}
+        try:
+            # One after the other: the first creates the database and migrates it.
+            for region, port in ports.items():
+                log = f"{d}/{region}.log"
+                p = subprocess.Popen(
+                    [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", f"{d}/{region}",
+                     "--database-url", f"sqlite://{d}/tessera.db", "--server-key-file", key_file,
+                     "--public-url", public, "--site-region", region],
+                    env=tessera_env(), stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                )
+                procs.append(p)
+                urls[region] = f"http://127.0.0.1:{port}"
+                wait_ready(urls[region], p, log)
+            yield {
+                region: boto3.client(
+                    "cognito-idp", endpoint_url=url, region_name=region,
+                    aws_access_key_id=AKID, aws_secret_access_key=SECRET,
+                    config=Config(retries={"total_max_attempts": 1}),
+                )
+                for region, url in urls.items()
+            }
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(timeout=10)
+
+
+def test_a_secondary_keeps_its_own_settings(sites):
+    a, b = sites["us-east-1"], sites["us-west-2"]
+    pid = a.create_user_pool(PoolName="boto-regional")["UserPool"]["Id"]
+    app = a.create_user_pool_client(
+        UserPoolId=pid, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    a.admin_create_user(UserPoolId=pid, Username="ana", MessageAction="SUPPRESS")
+    a.admin_set_user_password(UserPoolId=pid, Username="ana", Password="Passw0rd!-regional", Permanent=True)
+    a.create_user_pool_replica(UserPoolId=pid, RegionName="us-west-2")
+    b.update_user_pool_replica(UserPoolId=pid, RegionName="us-west-2", Status="ACTIVE")
+
+    # The AWS CLI's way to change one setting: describe, then update with what was described.
+    described = b.describe_user_pool(UserPoolId=pid)["UserPool"]
+    updatable = b.meta.service_model.operation_model("UpdateUserPool").input_shape.members
+    update = {k: v for k, v in described.items() if k in updatable}
+    west_email = {
+        "EmailSendingAccount": "DEVELOPER",
+        "SourceArn": "arn:aws:ses:us-west-2:123456789012:identity/west@example.com",
+        "From": "west@example.com",
+    }
+    # A trigger no target is configured for: a sign-in that runs it fails.
+    west_trigger = "arn:aws:lambda:us-west-2:123456789012:function:west-only"
+    update.update(UserPoolId=pid, EmailConfiguration=west_email, LambdaConfig={"PreAuthentication": west_trigger})
+    b.update_user_pool(**update)
+
+    at_b = b.describe_user_pool(UserPoolId=pid)["UserPool"]
+    at_a = a.describe_user_pool(UserPoolId=pid)["UserPool"]
+    assert at_b["EmailConfiguration"] == west_email
+    assert at_b["LambdaConfig"] == {"PreAuthentication": west_trigger}
+    assert at_a["EmailConfiguration"] == {"EmailSendingAccount": "COGNITO_DEFAULT"}
+    assert not at_a.get("LambdaConfig")
+
+    # B runs its trigger; A does not have it.
+    auth = dict(ClientId=app, AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "ana", "PASSWORD": "Passw0rd!-regional"})
+    assert "AccessToken" in a.initiate_auth(**auth)["AuthenticationResult"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        b.initiate_auth(**auth)
+    assert error_code(e) == "UnexpectedLambdaException"
+
+    # A global setting must match the primary's; the refusal stores nothing.
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        b.update_user_pool(UserPoolId=pid, MfaConfiguration="OPTIONAL", LambdaConfig={})
+    assert error_code(e) == "InvalidParameterException"
+    assert "MfaConfiguration" in e.value.response["Error"]["Message"]
+    assert b.describe_user_pool(UserPoolId=pid)["UserPool"]["LambdaConfig"] == {"PreAuthentication": west_trigger}
+    assert a.describe_user_pool(UserPoolId=pid)["UserPool"]["MfaConfiguration"] == "OFF"
+
+    # Without its trigger B signs in again.
+    b.update_user_pool(UserPoolId=pid, EmailConfiguration=west_email)
+    assert "AccessToken" in b.initiate_auth(**auth)["AuthenticationResult"]
