@@ -26,6 +26,11 @@ pub struct OutboxEntry {
     pub body: String,
     pub code: Option<String>,
     pub purpose: Purpose,
+    /// The sender the pool's EmailConfiguration asks for (absent: the deployment's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
     pub sent_at_ms: i64,
 }
 
@@ -95,6 +100,8 @@ impl MessageSender for Outbox {
             body: m.body.expose().clone(),
             code: m.code.as_ref().map(|c| c.expose().clone()),
             purpose: m.purpose,
+            from: m.sender.from.clone(),
+            reply_to: m.sender.reply_to.clone(),
             sent_at_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
@@ -140,6 +147,7 @@ mod tests {
             body: Secret::new("code 123456".into()),
             code: Some(Secret::new("123456".into())),
             purpose: Purpose::SignUp,
+            sender: Default::default(),
         };
         outbox.send(&msg).await.unwrap();
         assert_eq!(

@@ -139,6 +139,7 @@ mod tests {
             body: Secret::new("code 111111".into()),
             code: None,
             purpose: Purpose::SignUp,
+            sender: Default::default(),
         }
     }
 

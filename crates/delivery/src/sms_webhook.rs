@@ -213,6 +213,7 @@ mod tests {
             body: Secret::new("Your code is 654321".into()),
             code: Some(Secret::new("654321".into())),
             purpose: Purpose::SignUp,
+            sender: Default::default(),
         }
     }
 

@@ -160,8 +160,24 @@ impl SmtpSender {
             .destination
             .parse()
             .map_err(|_| DeliveryError(format!("the recipient address {masked} is not valid")))?;
-        Message::builder()
-            .from(self.from.clone())
+        // The pool's sender when it names one (its EmailConfiguration); one that is not an
+        // address is passed over for the configured sender rather than losing the message.
+        let pool_mailbox = |v: &Option<String>, what: &str| {
+            let parsed = v.as_deref().map(str::parse::<Mailbox>)?;
+            match parsed {
+                Ok(mailbox) => Some(mailbox),
+                Err(_) => {
+                    tracing::warn!(pool_id = %m.pool_id, "the pool's email {what} is not an address; left out");
+                    None
+                }
+            }
+        };
+        let mut builder = Message::builder()
+            .from(pool_mailbox(&m.sender.from, "From").unwrap_or_else(|| self.from.clone()));
+        if let Some(reply_to) = pool_mailbox(&m.sender.reply_to, "Reply-To") {
+            builder = builder.reply_to(reply_to);
+        }
+        builder
             .to(to)
             .subject(m.subject.as_deref().unwrap_or(DEFAULT_SUBJECT))
             .message_id(None)
@@ -291,6 +307,7 @@ mod tests {
             body: Secret::new("Your confirmation code is 123456".into()),
             code: Some(Secret::new("123456".into())),
             purpose: Purpose::SignUp,
+            sender: Default::default(),
         }
     }
 
@@ -321,6 +338,47 @@ mod tests {
         assert!(data.contains("Subject: Your verification code"), "{data}");
         assert!(data.contains("text/plain"), "{data}");
         assert!(data.contains("123456"), "{data}");
+    }
+
+    #[tokio::test]
+    async fn sends_as_the_pool_asks() {
+        for (from, reply_to, envelope, header) in [
+            (
+                "Example Team <team@example.org>",
+                Some("help@example.org"),
+                "<team@example.org>",
+                "From: \"Example Team\" <team@example.org>",
+            ),
+            // Not an address: the configured sender, and no Reply-To.
+            (
+                "not an address",
+                None,
+                "<no-reply@tessera.test>",
+                "From: Tessera <no-reply@tessera.test>",
+            ),
+        ] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let server = tokio::spawn(fake_smtp(listener));
+            let mut m = message();
+            m.sender = tessera_core::messages::EmailSender {
+                from: Some(from.into()),
+                reply_to: reply_to.map(Into::into),
+            };
+            SmtpSender::new(&config(port))
+                .unwrap()
+                .send(&m)
+                .await
+                .unwrap();
+            let (commands, data) = server.await.unwrap();
+            assert!(commands[0].contains(envelope), "{commands:?}");
+            assert!(data.contains(header), "{data}");
+            assert_eq!(
+                data.contains("Reply-To: help@example.org"),
+                reply_to.is_some(),
+                "{data}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -123,9 +123,10 @@ pub const SETTINGS: &[Setting] = &[
         "EmailConfiguration",
         "the deployment's email sender (`[messages]`: SMTP with `[messages.smtp] from`, or the \
          development outbox)",
-        "SES identities, configuration sets, From and Reply-To addresses and the sending \
-         account are AWS settings; every pool's email leaves through the one sender the \
-         deployment configures",
+        "every pool's email leaves through the one sender the deployment configures, as the \
+         pool's From (or else the address of its SourceArn's SES identity) with its \
+         ReplyToEmailAddress as Reply-To; configuration sets and the sending account are \
+         AWS settings",
     ),
     honoured(
         P,

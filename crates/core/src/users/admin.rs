@@ -316,6 +316,7 @@ impl Tessera {
                 body: Secret::new(render(&text, temporary, username)),
                 code: Some(Secret::new(temporary.to_string())),
                 purpose: Purpose::AdminCreateUser,
+                sender: Default::default(),
             };
             self.deliver(pool, user, message, &delivery.metadata)
                 .await?;

@@ -3,7 +3,7 @@
 
 use aws_lc_rs::digest;
 
-use crate::messages::{Channel, OutgoingMessage, Purpose, mask_destination, render};
+use crate::messages::{Channel, EmailSender, OutgoingMessage, Purpose, mask_destination, render};
 use crate::rand::random_string;
 use crate::secret::Secret;
 use crate::store::{CodeAttempt, CodeRecord, PoolRecord, UserRecord};
@@ -152,6 +152,7 @@ impl Tessera {
             body: Secret::new(render(&template, &code, &user.username)),
             code: Some(Secret::new(code)),
             purpose,
+            sender: Default::default(),
         };
         self.deliver(pool, user, message, &delivery.metadata).await
     }
@@ -162,9 +163,13 @@ impl Tessera {
         &self,
         pool: &PoolRecord,
         user: &UserRecord,
-        message: OutgoingMessage,
+        mut message: OutgoingMessage,
         metadata: &serde_json::Value,
     ) -> Result<(), CoreError> {
+        if message.channel == Channel::Email {
+            // The pool this site reads: a secondary Region's own EmailConfiguration included.
+            message.sender = EmailSender::of(pool.config.email_configuration.as_ref());
+        }
         if self.custom_send(pool, user, &message, metadata).await? {
             return Ok(());
         }

@@ -69,3 +69,85 @@ async fn outbox_is_admin_only() {
     assert_eq!(r.status().as_u16(), 403);
     srv.stop().await;
 }
+
+// The pool's EmailConfiguration names the sender: `From` (else the SES identity's address)
+// and `ReplyToEmailAddress` travel with the message, to the outbox as to SMTP.
+crate::harness::both!(messages_carry_the_pools_sender, async |srv: &TestServer| {
+    use aws_sdk_cognitoidentityprovider::types::{EmailConfigurationType, EmailSendingAccountType};
+    let c = &srv.idp;
+    let pool = c
+        .create_user_pool()
+        .pool_name("sender")
+        .email_configuration(
+            EmailConfigurationType::builder()
+                .email_sending_account(EmailSendingAccountType::Developer)
+                .source_arn("arn:aws:ses:us-east-1:123456789012:identity/noreply@example.org")
+                .from("Example Team <team@example.org>")
+                .reply_to_email_address("help@example.org")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let invite = async |name: &str| {
+        c.admin_create_user()
+            .user_pool_id(&pool)
+            .username(name)
+            .user_attributes(
+                aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                    .name("email")
+                    .value(format!("{name}@example.com"))
+                    .build()
+                    .unwrap(),
+            )
+            .desired_delivery_mediums(
+                aws_sdk_cognitoidentityprovider::types::DeliveryMediumType::Email,
+            )
+            .send()
+            .await
+            .unwrap();
+        let sent = srv.outbox();
+        let last = sent.last().unwrap();
+        assert_eq!(last["destination"], format!("{name}@example.com"));
+        (last["from"].clone(), last["replyTo"].clone())
+    };
+    assert_eq!(
+        invite("ana").await,
+        (
+            serde_json::json!("Example Team <team@example.org>"),
+            serde_json::json!("help@example.org")
+        )
+    );
+    // Without From, the verified identity's address; without either, the deployment's.
+    c.update_user_pool()
+        .user_pool_id(&pool)
+        .email_configuration(
+            EmailConfigurationType::builder()
+                .email_sending_account(EmailSendingAccountType::Developer)
+                .source_arn("arn:aws:ses:us-east-1:123456789012:identity/noreply@example.org")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        invite("ben").await,
+        (
+            serde_json::json!("noreply@example.org"),
+            serde_json::Value::Null
+        )
+    );
+    c.update_user_pool()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        invite("cy").await,
+        (serde_json::Value::Null, serde_json::Value::Null)
+    );
+});
