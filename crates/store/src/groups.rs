@@ -46,7 +46,7 @@ macro_rules! impl_group_store {
                 let row = sqlx::query("SELECT * FROM user_pool_groups WHERE pool_id = $1 AND group_name = $2")
                     .bind(pool_id)
                     .bind(name)
-                    .fetch_optional(self.r())
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(group_from_row).transpose()
@@ -92,7 +92,7 @@ macro_rules! impl_group_store {
             }
 
             async fn count_groups(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                count_in_pool(self.r(), "SELECT COUNT(*) AS n FROM user_pool_groups WHERE pool_id = $1", pool_id).await
+                count_in_pool(self.w(), "SELECT COUNT(*) AS n FROM user_pool_groups WHERE pool_id = $1", pool_id).await
             }
 
             async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> Result<bool, tessera_core::store::StoreError> {
@@ -154,7 +154,7 @@ macro_rules! impl_group_store {
                 )
                 .bind(pool_id)
                 .bind(sub)
-                .fetch_all(self.r())
+                .fetch_all(self.w())
                 .await
                 .map_err($crate::backend)?;
                 rows.iter().map(group_from_row).collect()

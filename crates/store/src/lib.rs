@@ -61,8 +61,12 @@ pub async fn open_both(
     }
 }
 
-/// A URL with its password replaced, safe for logs and errors.
+/// A URL with its password and its query (which may carry `password=`) replaced, safe for
+/// logs and errors.
 pub fn redact_url(url: &str) -> String {
+    if let Some((base, _)) = url.split_once('?') {
+        return format!("{}?***", redact_url(base));
+    }
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -93,5 +97,9 @@ mod tests {
             "postgres://u:***@h:5432/db"
         );
         assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db?password=other&sslmode=require"),
+            "postgres://u:***@h/db?***"
+        );
     }
 }

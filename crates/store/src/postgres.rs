@@ -2,9 +2,9 @@
 
 use std::str::FromStr;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tessera_core::store::StoreError;
@@ -21,8 +21,8 @@ pub struct PgStore {
     /// The standby in `pool` was promoted (its transactions are no longer read-only):
     /// writes go to it from then on, whatever becomes of the old primary.
     promoted: AtomicBool,
-    /// When `pool` was last asked whether it is still a standby (ms since the Unix epoch).
-    recovery_checked_ms: AtomicI64,
+    /// When `pool` was last asked whether it is still a standby.
+    recovery_checked: std::sync::Mutex<Instant>,
     /// `LISTEN`s for revocations written by other nodes; connected on first use.
     listener: tokio::sync::Mutex<Option<PgListener>>,
 }
@@ -35,7 +35,7 @@ const REVOCATIONS_CHANNEL: &str = "tessera_revocations";
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How often a node on a standby asks whether it was promoted.
-const RECOVERY_CHECK_MS: i64 = 1_000;
+const RECOVERY_CHECK: Duration = Duration::from_secs(1);
 
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
@@ -45,9 +45,10 @@ impl PgStore {
     }
 
     /// [`PgStore::open`] for a node that reads from `url`, a read-only standby, and writes to
-    /// `writer_url`, its primary (a secondary site on a streaming replica, ADR 0026).
-    /// Migrations run on the primary. When `url` is not (or no longer) in recovery, it takes
-    /// the writes itself and `writer_url` is not used.
+    /// `writer_url`, its primary (a secondary site on a streaming replica, ADR 0026). When
+    /// `url` is not (or no longer) read-only, it takes the writes itself and `writer_url` is
+    /// not used. On a standby that has every migration already, the node starts without
+    /// reaching the primary (which may be down); else migrations run on the primary.
     pub async fn open_site(
         url: &str,
         writer_url: Option<&str>,
@@ -65,31 +66,25 @@ impl PgStore {
             {
                 return Err(StoreError::Backend("invalid schema name".into()));
             }
-            let admin = PgPoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(CONNECT_TIMEOUT)
-                .connect_with(writer_options.clone().unwrap_or_else(|| options.clone()))
-                .await
-                .map_err(crate::backend)?;
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .execute(&admin)
-                .await
-                .map_err(crate::backend)?;
-            admin.close().await;
             options = options.options([("search_path", schema)]);
             writer_options = writer_options.map(|w| w.options([("search_path", schema)]));
         }
-        let pool = connect(options).await?;
         let mut store = PgStore {
-            pool,
+            pool: connect(options.clone()).await?,
             writer: None,
             promoted: AtomicBool::new(false),
-            recovery_checked_ms: AtomicI64::new(now_ms()),
+            recovery_checked: std::sync::Mutex::new(Instant::now()),
             listener: tokio::sync::Mutex::new(None),
         };
+        let mut write_options = options;
         if let Some(writer_options) = writer_options {
             if store.read_only().await? {
-                store.writer = Some(connect(writer_options).await?);
+                // Connected on first use: the node starts while its primary is down.
+                store.writer = Some(pool_options().connect_lazy_with(writer_options.clone()));
+                write_options = writer_options;
+                if store.standby_migrated().await {
+                    return Ok(store);
+                }
             } else {
                 tracing::warn!(
                     "the database is not a standby: it takes this node's writes, and the \
@@ -97,11 +92,34 @@ impl PgStore {
                 );
             }
         }
+        if let Some(schema) = schema {
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .connect_with(write_options)
+                .await
+                .map_err(crate::backend)?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&admin)
+                .await
+                .map_err(crate::backend)?;
+            admin.close().await;
+        }
         MIGRATOR
             .run(store.w())
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         Ok(store)
+    }
+
+    /// Whether the standby already has every migration this build knows (replayed from its
+    /// primary); `false` when it cannot tell (a new schema, say).
+    async fn standby_migrated(&self) -> bool {
+        let applied: Result<(i64,), _> =
+            sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await;
+        applied.is_ok_and(|(v,)| v >= Self::latest_migration())
     }
 
     /// Where writes go: the primary while the read database is a standby, else itself.
@@ -136,11 +154,16 @@ impl PgStore {
         if self.writer.is_none() || self.promoted.load(Ordering::SeqCst) {
             return;
         }
-        let now = now_ms();
-        if now - self.recovery_checked_ms.load(Ordering::SeqCst) < RECOVERY_CHECK_MS {
-            return;
+        {
+            let mut checked = match self.recovery_checked.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if checked.elapsed() < RECOVERY_CHECK {
+                return;
+            }
+            *checked = Instant::now();
         }
-        self.recovery_checked_ms.store(now, Ordering::SeqCst);
         match self.read_only().await {
             Ok(false) => {
                 self.promoted.store(true, Ordering::SeqCst);
@@ -234,24 +257,22 @@ impl PgStore {
     }
 }
 
-/// One pool of connections to one database.
-async fn connect(options: PgConnectOptions) -> Result<PgPool, StoreError> {
+/// How a node's pools of connections are made.
+fn pool_options() -> PgPoolOptions {
     // No ping round trip before every query: a connection the server dropped fails
     // one query and is then discarded by the pool.
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(CONNECT_TIMEOUT)
         .test_before_acquire(false)
+}
+
+/// One pool of connections to one database, connected now.
+async fn connect(options: PgConnectOptions) -> Result<PgPool, StoreError> {
+    pool_options()
         .connect_with(options)
         .await
         .map_err(crate::backend)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// This backend's migrations, built into the binary.

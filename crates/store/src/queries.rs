@@ -145,7 +145,7 @@ macro_rules! impl_store {
             async fn get_pool(&self, id: &str) -> Result<Option<tessera_core::store::PoolRecord>, tessera_core::store::StoreError> {
                 let row = sqlx::query("SELECT * FROM user_pools WHERE id = $1")
                     .bind(id)
-                    .fetch_optional(self.r())
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(pool_from_row).transpose()
@@ -204,7 +204,7 @@ macro_rules! impl_store {
             async fn get_client(&self, client_id: &str) -> Result<Option<tessera_core::store::ClientRecord>, tessera_core::store::StoreError> {
                 let row = sqlx::query("SELECT * FROM user_pool_clients WHERE client_id = $1")
                     .bind(client_id)
-                    .fetch_optional(self.r())
+                    .fetch_optional(self.w())
                     .await
                     .map_err($crate::backend)?;
                 row.as_ref().map(client_from_row).transpose()
@@ -248,7 +248,7 @@ macro_rules! impl_store {
             }
 
             async fn count_clients(&self, pool_id: &str) -> Result<u64, tessera_core::store::StoreError> {
-                count_in_pool(self.r(), "SELECT COUNT(*) AS n FROM user_pool_clients WHERE pool_id = $1", pool_id).await
+                count_in_pool(self.w(), "SELECT COUNT(*) AS n FROM user_pool_clients WHERE pool_id = $1", pool_id).await
             }
         }
     };

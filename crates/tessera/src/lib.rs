@@ -96,9 +96,13 @@ pub async fn open_stores(
     )
     .await
     .with_context(|| {
+        let writer = settings.database_writer_url.as_deref();
         format!(
-            "opening {}",
-            tessera_store::redact_url(&settings.database_url)
+            "opening {}{}",
+            tessera_store::redact_url(&settings.database_url),
+            writer
+                .map(|w| format!(" (writing to {})", tessera_store::redact_url(w)))
+                .unwrap_or_default()
         )
     })
 }

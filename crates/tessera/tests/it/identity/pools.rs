@@ -385,6 +385,32 @@ crate::harness::both!(
         assert_eq!(listed(&east).await, vec![e.clone()]);
         assert_eq!(listed(&west).await, vec![w.clone()]);
         assert_eq!(listed(&all).await, vec![e.clone(), w.clone()]);
+        // One at a time, the west's pages skip the east's pools (which sort first) and end
+        // with its own last one.
+        let w2 = create(&west, "west 2").await;
+        let mut paged = Vec::new();
+        let mut token = None;
+        loop {
+            let r = west
+                .list_identity_pools()
+                .max_results(1)
+                .set_next_token(token)
+                .send()
+                .await
+                .unwrap();
+            paged.extend(
+                r.identity_pools()
+                    .iter()
+                    .filter_map(|p| p.identity_pool_id().map(str::to_string)),
+            );
+            token = r.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut expected = vec![w.clone(), w2];
+        expected.sort();
+        assert_eq!(paged, expected);
 
         let r = west
             .describe_identity_pool()
