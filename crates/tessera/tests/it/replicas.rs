@@ -996,12 +996,16 @@ both!(
                 "t{i} was lost: {tags:?}"
             );
         }
-        let set = auth_triggers(&describe(&s.b, &pool).await).0.unwrap();
-        assert!(
-            ok.iter().any(|i| i % 2 == 0 && function(*i) == set),
-            "{set} {ok:?}"
-        );
-        assert!(ok.iter().any(|i| i % 2 == 0) && ok.iter().any(|i| i % 2 == 1));
+        // Some write wins every round of the race; which kinds won is up to the scheduler.
+        assert!(!ok.is_empty());
+        let set = auth_triggers(&describe(&s.b, &pool).await).0;
+        match set {
+            Some(set) => assert!(
+                ok.iter().any(|i| i % 2 == 0 && function(*i) == set),
+                "{set} {ok:?}"
+            ),
+            None => assert!(ok.iter().all(|i| i % 2 == 1), "{ok:?}"),
+        }
         s.stop().await;
     }
 );
