@@ -1,10 +1,8 @@
 //! PostgreSQL, for several Tessera nodes sharing one database.
 
 use std::str::FromStr;
-
-use std::time::{Duration, Instant};
-
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tessera_core::store::StoreError;
@@ -15,8 +13,7 @@ pub struct PgStore {
     /// The database this node reads from; also the one it writes to unless `writer` is set.
     pool: PgPool,
     /// The primary, when `pool` is a read-only standby (a secondary site, ADR 0026): every
-    /// write, and every read a conditional write depends on, goes there until the standby is
-    /// promoted.
+    /// write and every single-record read goes there until the standby is promoted.
     writer: Option<PgPool>,
     /// The standby in `pool` was promoted (its transactions are no longer read-only):
     /// writes go to it from then on, whatever becomes of the old primary.
@@ -32,7 +29,7 @@ const REVOCATIONS_CHANNEL: &str = "tessera_revocations";
 
 /// How long a connection (or a free one from the pool) may take before the call fails: an
 /// unreachable database fails requests and readiness in seconds, not sqlx's default 30 s.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How often a node on a standby asks whether it was promoted.
 const RECOVERY_CHECK: Duration = Duration::from_secs(1);
@@ -130,8 +127,8 @@ impl PgStore {
         }
     }
 
-    /// Where cache fills, listings and the change feeds are read: the node's own database
-    /// (a standby at a secondary site, behind the primary by its replication lag).
+    /// Where listings and the change feeds are read: the node's own database (a standby at a
+    /// secondary site, behind the primary by its replication lag).
     fn r(&self) -> &PgPool {
         &self.pool
     }
