@@ -75,27 +75,34 @@ impl Tessera {
                 )
             }
         };
-        let keys = match self.store.newest_signing_key().await {
-            Ok(None) => Check::ok_with("no signing key yet".into()),
-            Ok(Some(k)) => {
-                match self
-                    .sealer
-                    .open(Purpose::SigningKey, k.pool_id.as_bytes(), &k.private_sealed)
-                {
-                    Ok(_) => Check::ok(),
-                    Err(_) => {
-                        tracing::warn!(
-                            pool_id = %k.pool_id,
-                            kid = %k.kid,
-                            "readiness: a stored signing key does not open with this server key"
-                        );
-                        Check::fail("the signing keys do not open with this server key")
+        // A database that did not answer is not asked again: a probe answers within one
+        // connection timeout.
+        let keys = if !database.ok {
+            Check::fail("unknown")
+        } else {
+            match self.store.newest_signing_key().await {
+                Ok(None) => Check::ok_with("no signing key yet".into()),
+                Ok(Some(k)) => {
+                    match self.sealer.open(
+                        Purpose::SigningKey,
+                        k.pool_id.as_bytes(),
+                        &k.private_sealed,
+                    ) {
+                        Ok(_) => Check::ok(),
+                        Err(_) => {
+                            tracing::warn!(
+                                pool_id = %k.pool_id,
+                                kid = %k.kid,
+                                "readiness: a stored signing key does not open with this server key"
+                            );
+                            Check::fail("the signing keys do not open with this server key")
+                        }
                     }
                 }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "readiness: reading a signing key failed");
-                Check::fail("the signing keys could not be read")
+                Err(e) => {
+                    tracing::warn!(error = %e, "readiness: reading a signing key failed");
+                    Check::fail("the signing keys could not be read")
+                }
             }
         };
         let age = self.clock.now_millis() - self.revocations.read_up_to_ms();
