@@ -25,8 +25,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from test_multinode import (AKID, PASSWORD, SECRET, error_code, eventually, free_port, http_get, sign_in,
-                            tessera_env, wait_ready)
+from test_multinode import (AKID, PASSWORD, SECRET, error_code, eventually, free_port, http_get, jwt_part,
+                            sign_in, tessera_env, wait_ready)
 
 # How long replication and the feeds may take to bring a change to the other site (the
 # standby replays within milliseconds here; the nodes poll their feeds every second).
@@ -211,6 +211,36 @@ def test_b_lists_from_its_standby_and_reads_records_from_the_primary(replicated)
     finally:
         sql(standby, "SELECT pg_wal_replay_resume()")
     eventually("the listing at B after the replay", lambda: "late" in listed_at_b(), within=WITHIN)
+
+
+def test_b_is_primary_for_its_own_regions_pools_with_its_standby_behind(replicated):
+    """B is also the home of us-west-2 pools: what it writes there it must read back at once,
+    however far behind its standby is (replay paused here)."""
+    b, standby = replicated["b"], replicated["pair"]["standby"]
+    sql(standby, "SELECT pg_wal_replay_pause()")
+    try:
+        pool = b.create_user_pool(PoolName="west-home")["UserPool"]["Id"]
+        assert pool.startswith("us-west-2_")
+        app = b.create_user_pool_client(
+            UserPoolId=pool, ClientName="west-app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        # Read-modify-writes on a version read back from the primary, one after the other.
+        for days in (3, 4):
+            b.update_user_pool(UserPoolId=pool, AdminCreateUserConfig={"UnusedAccountValidityDays": days})
+        assert b.describe_user_pool(UserPoolId=pool)["UserPool"]["AdminCreateUserConfig"][
+            "UnusedAccountValidityDays"] == 4
+        b.create_group(UserPoolId=pool, GroupName="crew")
+        b.update_group(UserPoolId=pool, GroupName="crew", Description="the crew")
+        assert b.get_group(UserPoolId=pool, GroupName="crew")["Group"]["Description"] == "the crew"
+        make_user(b, pool, "wes")
+        b.admin_add_user_to_group(UserPoolId=pool, Username="wes", GroupName="crew")
+        # The group claim of a sign-in straight after is the primary's.
+        assert jwt_part(sign_in(b, app, "wes")["IdToken"], 1)["cognito:groups"] == ["crew"]
+        # A listing is the standby's, and may lag.
+        groups = b.admin_list_groups_for_user(UserPoolId=pool, Username="wes")["Groups"]
+        assert [g["GroupName"] for g in groups] in ([], ["crew"])
+    finally:
+        sql(standby, "SELECT pg_wal_replay_resume()")
 
 
 def test_the_secondary_refuses_directory_writes(replicated):
