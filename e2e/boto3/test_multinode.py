@@ -11,7 +11,6 @@ with no acknowledged write lost while the other carries on.
 
 The tests run in file order and share one cluster; the kill comes last.
 """
-import base64
 import html
 import http.cookiejar
 import json
@@ -19,7 +18,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -28,90 +26,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from nodes import (AKID, PASSWORD, SECRET, WITHIN, Nodes, client, error_code, eventually, free_port, http_get,
+                   jwt_part, sign_in, tessera_env, wait_ready)
+
 NGINX = os.environ.get("TESSERA_NGINX", "/usr/sbin/nginx")
-PASSWORD = "Passw0rd!-multinode"
-AKID = "AKIAMULTINODETEST001"
-SECRET = secrets.token_hex(20)
-# How long another node may take to see a change: ADR 0007/0008 promise milliseconds with
-# PostgreSQL NOTIFY and a second at worst (polling); we allow two.
-WITHIN = 2.0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, headers=None, timeout=5):
-    req = urllib.request.Request(url, headers=dict(headers or {}))
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except OSError:
-        return None, b""
-
-
-def wait_ready(url, proc, log):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"{url} exited with {proc.returncode}:\n{open(log).read()[-3000:]}")
-        if http_get(f"{url}/health/ready", timeout=1)[0] == 200:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{url} was not ready within 30 s:\n{open(log).read()[-3000:]}")
-
-
-def client(url):
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id=AKID,
-        aws_secret_access_key=SECRET,
-        # No retries by the SDK: each call is one request, so what nginx does is what we see.
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20),
-    )
-
-
-def jwt_part(token, i):
-    part = token.split(".")[i]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-def error_code(fn):
-    """The error code `fn()` raises, or None when it succeeds."""
-    try:
-        fn()
-        return None
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-
-
-def eventually(what, check, within=WITHIN):
-    """Polls `check` until true, for at most `within` seconds; returns the time it took."""
-    start = time.monotonic()
-    while True:
-        if check():
-            return time.monotonic() - start
-        if time.monotonic() - start > within:
-            raise AssertionError(f"{what}: not seen within {within} s")
-        time.sleep(0.05)
-
-
-def tessera_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-    env["TESSERA_ADMIN_ACCESS_KEY_ID"] = AKID
-    env["TESSERA_ADMIN_SECRET_ACCESS_KEY"] = SECRET
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -122,27 +43,17 @@ def cluster():
             if os.environ.get("CI") == "true":
                 pytest.fail(f"{why} (the multi-node test needs PostgreSQL and Debian's nginx under CI)")
             pytest.skip(why)
-    binary = os.environ["TESSERA_BIN"]
     schema = f"it_{secrets.token_hex(6)}"
-    procs = {}
     with tempfile.TemporaryDirectory() as d:
-        key_file = f"{d}/server.key"
-        with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-            f.write(secrets.token_hex(32))
         ports = {"a": free_port(), "b": free_port()}
         lb_port = free_port()
         public = f"http://127.0.0.1:{lb_port}"
-        common = ["--database-url", pg, "--postgres-schema", schema, "--server-key-file", key_file]
+        nodes = Nodes(d, public)
+        procs = nodes.procs
+        common = ["--database-url", pg, "--postgres-schema", schema]
 
         def start(name):
-            log = f"{d}/{name}.log"
-            p = subprocess.Popen(
-                [binary, "serve", "--listen", f"127.0.0.1:{ports[name]}", "--data-dir", f"{d}/{name}",
-                 "--public-url", public, *common],
-                env=tessera_env(), stdout=open(log, "w"), stderr=subprocess.STDOUT,
-            )
-            procs[name] = p
-            wait_ready(f"http://127.0.0.1:{ports[name]}", p, log)
+            wait_ready(f"http://127.0.0.1:{ports[name]}", *nodes.start(name, ports[name], *common))
 
         try:
             # One after the other: the first creates the schema and migrates it.
@@ -199,25 +110,14 @@ http {{
                 c["lb"].admin_set_user_password(UserPoolId=pool, Username=name, Password=PASSWORD, Permanent=True)
             yield {
                 "c": c, "urls": urls, "pool": pool, "app": app, "procs": procs, "public": public,
-                "rotate": [binary, "keys", "rotate", "--pool-id", pool, "--data-dir", f"{d}/rotate", *common],
+                "rotate": [nodes.binary, "keys", "rotate", "--pool-id", pool, "--data-dir", f"{d}/rotate",
+                           "--server-key-file", nodes.key_file, *common],
             }
         finally:
-            for p in procs.values():
-                if p.poll() is None:
-                    p.terminate()
-                    try:
-                        p.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        p.kill()
+            nodes.stop()
             dropped = subprocess.run(["psql", pg, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
                                      capture_output=True, text=True)
             assert dropped.returncode == 0, f"dropping {schema}: {dropped.stderr}"
-
-
-def sign_in(idp, app, user):
-    return idp.initiate_auth(
-        ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD}
-    )["AuthenticationResult"]
 
 
 def test_sign_in_on_one_node_refresh_on_the_other(cluster):

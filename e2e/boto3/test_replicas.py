@@ -1,10 +1,13 @@
 """Multi-Region replicas driven by boto3 (botocore 1.44.5 models the four operations; the AWS
 SDK for Rust the integration tests pin does not). The server under test has no site Region,
 so the Region a call is made in is the one boto3 signs for (ADR 0024)."""
-import boto3
+import os
+import tempfile
+
 import botocore.exceptions
 import pytest
-from botocore.config import Config
+
+from nodes import Nodes, client, free_port, wait_ready
 
 
 def error_code(excinfo):
@@ -56,51 +59,22 @@ def test_replica_life_cycle(idp, make_client):
 def sites():
     """Two `tessera serve` sites on one SQLite database (the same server key and public URL):
     A answers as us-east-1, B as us-west-2 (ADR 0024)."""
-    import os
-    import secrets
-    import subprocess
-    import tempfile
-
-    from test_multinode import AKID, SECRET, free_port, tessera_env, wait_ready
-
-    binary = os.environ.get("TESSERA_BIN")
-    if not binary:
+    if not os.environ.get("TESSERA_BIN"):
         if os.environ.get("CI") == "true":
             pytest.fail("TESSERA_BIN is not set (e2e/run.sh sets it)")
         pytest.skip("TESSERA_BIN is not set")
-    procs = []
     with tempfile.TemporaryDirectory() as d:
-        key_file = f"{d}/server.key"
-        with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-            f.write(secrets.token_hex(32))
         ports = {"us-east-1": free_port(), "us-west-2": free_port()}
-        public = f"http://127.0.0.1:{ports['us-east-1']}"
-        urls = {}
+        nodes = Nodes(d, f"http://127.0.0.1:{ports['us-east-1']}")
+        urls = {region: f"http://127.0.0.1:{port}" for region, port in ports.items()}
         try:
             # One after the other: the first creates the database and migrates it.
             for region, port in ports.items():
-                log = f"{d}/{region}.log"
-                p = subprocess.Popen(
-                    [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", f"{d}/{region}",
-                     "--database-url", f"sqlite://{d}/tessera.db", "--server-key-file", key_file,
-                     "--public-url", public, "--site-region", region],
-                    env=tessera_env(), stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                )
-                procs.append(p)
-                urls[region] = f"http://127.0.0.1:{port}"
-                wait_ready(urls[region], p, log)
-            yield {
-                region: boto3.client(
-                    "cognito-idp", endpoint_url=url, region_name=region,
-                    aws_access_key_id=AKID, aws_secret_access_key=SECRET,
-                    config=Config(retries={"total_max_attempts": 1}),
-                )
-                for region, url in urls.items()
-            }
+                wait_ready(urls[region], *nodes.start(
+                    region, port, "--database-url", f"sqlite://{d}/tessera.db", "--site-region", region))
+            yield {region: client(url, region) for region, url in urls.items()}
         finally:
-            for p in procs:
-                p.terminate()
-                p.wait(timeout=10)
+            nodes.stop()
 
 
 def test_a_secondary_keeps_its_own_settings(sites):

@@ -14,19 +14,16 @@ The tests run in file order and share one pair; the failover comes last.
 import glob
 import os
 import pwd
-import secrets
 import shutil
 import subprocess
 import tempfile
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from test_multinode import (AKID, PASSWORD, SECRET, error_code, eventually, free_port, http_get, jwt_part,
-                            sign_in, tessera_env, wait_ready)
+from nodes import (PASSWORD, Nodes, client, error_code, eventually, free_port, http_get, jwt_part, sign_in,
+                   wait_ready)
 
 # How long replication and the feeds may take to bring a change to the other site (the
 # standby replays within milliseconds here; the nodes poll their feeds every second).
@@ -98,27 +95,13 @@ def pair():
         shutil.rmtree(d, ignore_errors=True)
 
 
-def site_client(url, region):
-    return boto3.client(
-        "cognito-idp", endpoint_url=url, region_name=region, aws_access_key_id=AKID,
-        aws_secret_access_key=SECRET,
-        # One attempt per call: a failure is seen as it happens.
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20),
-    )
-
-
 @pytest.fixture(scope="module")
 def sites(pair):
-    binary = os.environ["TESSERA_BIN"]
-    procs = {}
     with tempfile.TemporaryDirectory() as d:
-        key_file = f"{d}/server.key"
-        with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-            f.write(secrets.token_hex(32))
         ports = {"a": free_port(), "b": free_port()}
         # One issuer for both sites (the operator's global name), as Cognito's replicas share
         # the primary's `iss` and JWKS.
-        public = f"http://127.0.0.1:{ports['a']}"
+        nodes = Nodes(d, f"http://127.0.0.1:{ports['a']}")
         db = {k: f"postgres://postgres@127.0.0.1:{pair[k]}/postgres" for k in ("primary", "standby")}
         args = {
             "a": ["--database-url", db["primary"], "--site-region", "us-east-1"],
@@ -127,17 +110,11 @@ def sites(pair):
         urls = {k: f"http://127.0.0.1:{v}" for k, v in ports.items()}
 
         def start(name):
-            log = f"{d}/{name}.log"
-            procs[name] = subprocess.Popen(
-                [binary, "serve", "--listen", f"127.0.0.1:{ports[name]}", "--data-dir", f"{d}/{name}",
-                 "--public-url", public, "--server-key-file", key_file, *args[name]],
-                env=tessera_env(), stdout=open(log, "a"), stderr=subprocess.STDOUT,
-            )
-            return procs[name], log
+            return nodes.start(name, ports[name], *args[name])
 
         def restart_b():
-            procs["b"].terminate()
-            procs["b"].wait(timeout=10)
+            nodes.procs["b"].terminate()
+            nodes.procs["b"].wait(timeout=10)
             p, log = start("b")
             deadline = time.monotonic() + 30
             while http_get(f"{urls['b']}/health/live", timeout=1)[0] != 200:
@@ -147,14 +124,11 @@ def sites(pair):
         try:
             for name in ("a", "b"):  # A migrates the primary first
                 wait_ready(urls[name], *start(name))
-            a = site_client(urls["a"], "us-east-1")
-            b = site_client(urls["b"], "us-west-2")
+            a = client(urls["a"], "us-east-1")
+            b = client(urls["b"], "us-west-2")
             yield {"a": a, "b": b, "urls": urls, "pair": pair, "restart_b": restart_b}
         finally:
-            for p in procs.values():
-                if p.poll() is None:
-                    p.terminate()
-                    p.wait(timeout=10)
+            nodes.stop()
 
 
 def make_user(idp, pool, name):
