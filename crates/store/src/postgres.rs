@@ -57,12 +57,7 @@ impl PgStore {
             None => None,
         };
         if let Some(schema) = schema {
-            if !schema
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                return Err(StoreError::Backend("invalid schema name".into()));
-            }
+            check_schema(schema)?;
             options = options.options([("search_path", schema)]);
             writer_options = writer_options.map(|w| w.options([("search_path", schema)]));
         }
@@ -90,17 +85,11 @@ impl PgStore {
             }
         }
         if let Some(schema) = schema {
-            let admin = PgPoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(CONNECT_TIMEOUT)
-                .connect_with(write_options)
-                .await
-                .map_err(crate::backend)?;
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .execute(&admin)
-                .await
-                .map_err(crate::backend)?;
-            admin.close().await;
+            run_alone(
+                write_options,
+                &format!("CREATE SCHEMA IF NOT EXISTS {schema}"),
+            )
+            .await?;
         }
         MIGRATOR
             .run(store.w())
@@ -112,11 +101,9 @@ impl PgStore {
     /// Whether the standby already has every migration this build knows (replayed from its
     /// primary); `false` when it cannot tell (a new schema, say).
     async fn standby_migrated(&self) -> bool {
-        let applied: Result<(i64,), _> =
-            sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await;
-        applied.is_ok_and(|(v,)| v >= Self::latest_migration())
+        applied_migration(&self.pool)
+            .await
+            .is_ok_and(|v| v >= Self::latest_migration())
     }
 
     /// Where writes go: the primary while the read database is a standby, else itself.
@@ -177,24 +164,9 @@ impl PgStore {
 
     /// Drops a schema made by [`PgStore::open`] (test clean-up).
     pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
-        if !schema
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err(StoreError::Backend("invalid schema name".into()));
-        }
+        check_schema(schema)?;
         let options = PgConnectOptions::from_str(url).map_err(crate::backend)?;
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(crate::backend)?;
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .execute(&admin)
-            .await
-            .map_err(crate::backend)?;
-        admin.close().await;
-        Ok(())
+        run_alone(options, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await
     }
 }
 
@@ -252,6 +224,34 @@ impl PgStore {
             None => tokio::time::sleep(max).await,
         }
     }
+}
+
+/// A schema name goes into DDL as it is: letters, digits and `_` only.
+fn check_schema(schema: &str) -> Result<(), StoreError> {
+    if schema
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        Ok(())
+    } else {
+        Err(StoreError::Backend("invalid schema name".into()))
+    }
+}
+
+/// Runs one statement on a connection of its own (schema DDL, before and after a pool).
+async fn run_alone(options: PgConnectOptions, sql: &str) -> Result<(), StoreError> {
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(crate::backend)?;
+    sqlx::query(sql)
+        .execute(&admin)
+        .await
+        .map_err(crate::backend)?;
+    admin.close().await;
+    Ok(())
 }
 
 /// How a node's pools of connections are made.

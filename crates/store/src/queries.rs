@@ -44,6 +44,15 @@ macro_rules! impl_store {
             Ok(done.rows_affected() == 1)
         }
 
+        /// The newest migration applied to the database `pool` reaches.
+        async fn applied_migration(pool: &sqlx::Pool<$db>) -> Result<i64, tessera_core::store::StoreError> {
+            let (v,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await
+                .map_err($crate::backend)?;
+            Ok(v)
+        }
+
         /// Runs a `SELECT COUNT(*) AS n ... WHERE pool_id = $1`.
         async fn count_in_pool(
             pool: &sqlx::Pool<$db>,
@@ -92,18 +101,13 @@ macro_rules! impl_store {
             }
 
             async fn health(&self) -> Result<tessera_core::store::StoreHealth, tessera_core::store::StoreError> {
-                use sqlx::Row;
                 // The database requests read (a standby has the migrations once it replayed
                 // them), and the one they write to when that is another.
                 if !std::ptr::eq(self.r(), self.w()) {
                     sqlx::query("SELECT 1").execute(self.w()).await.map_err($crate::backend)?;
                 }
-                let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM _sqlx_migrations WHERE success")
-                    .fetch_one(self.r())
-                    .await
-                    .map_err($crate::backend)?;
                 Ok(tessera_core::store::StoreHealth {
-                    applied_migration: row.try_get("v").map_err($crate::backend)?,
+                    applied_migration: applied_migration(self.r()).await?,
                     latest_migration: Self::latest_migration(),
                 })
             }
