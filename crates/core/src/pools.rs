@@ -426,11 +426,9 @@ impl Tessera {
         for r in rows {
             let r = self.seen_here(r).await?;
             // A site that answers as one Region lists the pools that exist there.
-            if self.settings.site_region.is_some() {
-                match self.site_role(&r.id).await {
-                    Err(CoreError::ResourceNotFound(_)) => continue,
-                    other => drop(other?),
-                }
+            match self.site_role(&r.id).await {
+                Err(CoreError::ResourceNotFound(_)) => continue,
+                other => drop(other?),
             }
             items.push(UserPoolDescriptionType {
                 replica_regions: self.replica_regions(&r.id).await?,

@@ -407,22 +407,15 @@ impl Tessera {
     /// Whether this node serves `pool_id` as a secondary Region, which creates and changes no
     /// user (migration, federation and the sign-in challenges ask).
     pub(crate) async fn secondary_here(&self, pool_id: &str) -> Result<bool, CoreError> {
-        if self.settings.site_region.is_none() {
-            return Ok(false);
-        }
-        Ok(matches!(
-            self.site_role(pool_id).await?,
-            Some(Role::Secondary { .. })
-        ))
+        Ok(self.secondary_site(pool_id).await?.is_some())
     }
 
     /// This site's Region when it serves `pool_id` as a secondary.
     pub(crate) async fn secondary_site(&self, pool_id: &str) -> Result<Option<String>, CoreError> {
-        Ok(self
-            .secondary_here(pool_id)
-            .await?
-            .then(|| self.settings.site_region.clone())
-            .flatten())
+        Ok(match self.site_role(pool_id).await? {
+            Some(Role::Secondary { .. }) => self.settings.site_region.clone(),
+            _ => None,
+        })
     }
 
     /// At a secondary, a sign-in step may neither answer nor lead to a challenge that writes
