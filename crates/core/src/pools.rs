@@ -66,6 +66,27 @@ struct Mutable {
     admin_create_user_config: Option<AdminCreateUserConfigType>,
 }
 
+/// The [`Mutable`] settings, moved out of a CreateUserPool or UpdateUserPool request (the two
+/// name them alike).
+macro_rules! mutable_of {
+    ($req:ident) => {
+        Mutable {
+            policies: $req.policies,
+            deletion_protection: $req.deletion_protection,
+            lambda_config: $req.lambda_config,
+            auto_verified_attributes: $req.auto_verified_attributes,
+            sms_verification_message: $req.sms_verification_message,
+            email_verification_message: $req.email_verification_message,
+            email_verification_subject: $req.email_verification_subject,
+            verification_message_template: $req.verification_message_template,
+            sms_authentication_message: $req.sms_authentication_message,
+            mfa_configuration: $req.mfa_configuration,
+            email_configuration: $req.email_configuration,
+            admin_create_user_config: $req.admin_create_user_config,
+        }
+    };
+}
+
 fn apply(pool: &mut UserPoolType, m: Mutable) -> Result<(), CoreError> {
     pool.policies = Some(policies(m.policies));
     pool.deletion_protection = Some(m.deletion_protection.unwrap_or_else(|| "INACTIVE".into()));
@@ -177,23 +198,7 @@ pub(crate) fn apply_update(
     if req.acr_configuration.is_some() {
         p.acr_configuration = req.acr_configuration;
     }
-    apply(
-        p,
-        Mutable {
-            policies: req.policies,
-            deletion_protection: req.deletion_protection,
-            lambda_config: req.lambda_config,
-            auto_verified_attributes: req.auto_verified_attributes,
-            sms_verification_message: req.sms_verification_message,
-            email_verification_message: req.email_verification_message,
-            email_verification_subject: req.email_verification_subject,
-            verification_message_template: req.verification_message_template,
-            sms_authentication_message: req.sms_authentication_message,
-            mfa_configuration: req.mfa_configuration,
-            email_configuration: req.email_configuration,
-            admin_create_user_config: req.admin_create_user_config,
-        },
-    )
+    apply(p, mutable_of!(req))
 }
 
 fn check_sign_in_names(
@@ -265,23 +270,7 @@ impl Tessera {
             ..Default::default()
         };
         crate::tags::check_tags(pool.user_pool_tags.as_ref())?;
-        apply(
-            &mut pool,
-            Mutable {
-                policies: req.policies,
-                deletion_protection: req.deletion_protection,
-                lambda_config: req.lambda_config,
-                auto_verified_attributes: req.auto_verified_attributes,
-                sms_verification_message: req.sms_verification_message,
-                email_verification_message: req.email_verification_message,
-                email_verification_subject: req.email_verification_subject,
-                verification_message_template: req.verification_message_template,
-                sms_authentication_message: req.sms_authentication_message,
-                mfa_configuration: req.mfa_configuration,
-                email_configuration: req.email_configuration,
-                admin_create_user_config: req.admin_create_user_config,
-            },
-        )?;
+        apply(&mut pool, mutable_of!(req))?;
         let record = PoolRecord {
             id,
             name: req.pool_name,
